@@ -1,0 +1,67 @@
+"""The folder conventions of the project, in one place.
+
+Every file the tools read or write lives under the project root: the repository folder by default, or the
+folder named by the environment variable ``ACTIVELLM_ROOT`` (tests and users who keep results elsewhere).
+
+    data/<data>/df_train_full_shuffled_<run>.csv        the run's pool
+    prompts/<tag>/<mode>/prompt_<run>.txt (+ .json)      a prompt and its sidecar
+    answers/<tag>/<mode>/answer_<run>.txt, list_<run>.txt  an LLM reply and the indices parsed from it
+    logs/run/<task>/<mode>[/<variant>]/run_<run>_<time>.csv (+ .log)  results
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from pathlib import Path
+
+ROOT_ENV = "ACTIVELLM_ROOT"
+
+
+def project_root() -> Path:
+    """The folder under which data/, prompts/, answers/ and logs/ live."""
+    configured = os.environ.get(ROOT_ENV)
+    return Path(configured) if configured else Path(__file__).resolve().parent.parent
+
+
+def data_dir(data_name: str) -> Path:
+    return project_root() / "data" / data_name
+
+
+def pool_file(data_name: str, run: int) -> Path:
+    return data_dir(data_name) / f"df_train_full_shuffled_{run}.csv"
+
+
+def prompt_dir(tag: str, mode: str) -> Path:
+    return project_root() / "prompts" / tag / mode
+
+
+def answer_dir(tag: str, mode: str) -> Path:
+    return project_root() / "answers" / tag / mode
+
+
+def list_file(tag: str, mode: str, run: int) -> Path:
+    return answer_dir(tag, mode) / f"list_{run}.txt"
+
+
+def answer_file(tag: str, mode: str, run: int) -> Path:
+    return answer_dir(tag, mode) / f"answer_{run}.txt"
+
+
+def sidecar_file(tag: str, mode: str, run: int) -> Path:
+    """The JSON written beside a prompt that maps each shown number to a pool row."""
+    return prompt_dir(tag, mode) / f"prompt_{run}.json"
+
+
+def logs_dir() -> Path:
+    return project_root() / "logs" / "run"
+
+
+def run_log_dir(task: str, mode: str, variant: str = "") -> Path:
+    """Where the results of one (task, mode[, variant]) cell go; ``variant`` separates model classes."""
+    base = logs_dir() / task / mode
+    return base / variant if variant else base
+
+
+def timestamp() -> str:
+    return _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")

