@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Container, Mapping, Sequence
 
 from activellm.results import atomic_write_text
 
@@ -85,3 +86,123 @@ def format_index_list(numbers: Sequence[int]) -> str:
 
 def write_index_list(path: Path, numbers: Sequence[int]) -> None:
     atomic_write_text(Path(path), format_index_list(numbers) + "\n")
+
+
+# --- parsing LLM answers ---------------------------------------------------------------------------------
+
+USER_TURN = "##### USER"
+ASSISTANT_TURN = "##### ASSISTANT"
+_USER_BLOCK = re.compile(rf"^{USER_TURN}\n.*?(?=^{ASSISTANT_TURN}\n|\Z)", re.MULTILINE | re.DOTALL)
+_MARKUP = re.compile(r"\*\*|__|`")
+
+# The forms in which LLMs name picks, most specific first; each match is masked before the next form runs.
+_PICK_FORMS: list[tuple[str, re.Pattern[str]]] = [
+    # an instance line echoed from the prompt: "12. some text [ID: 3456]"
+    ("echo", re.compile(r"^[ \t]*(?:[-*•][ \t]*)?(\d{1,6})\.[ \t].*\[ID:[ \t]*\d+\]", re.MULTILINE)),
+    # a comma-separated list: "0, 4, 5", "#1, #4 and #5", also wrapped over lines
+    ("list", re.compile(r"(?<![\w.#-])#?\d{1,6}(?:\s*,\s*(?:and\s+)?#?\d{1,6})+(?![\w]|\.\d)")),
+    # "Instance 12", "Index 3", "instance number 125", "Instance #7"
+    ("named", re.compile(r"\b(?:instance|index)[ \t]*(?:number|no\.?|nr\.?)?[ \t]*#?[ \t]*(\d{1,6})\b", re.IGNORECASE)),
+    # "(#4)" anywhere, or "(41)" / "(85: why)" closing a line
+    ("parenthesised", re.compile(r"\([ \t]*#[ \t]*(\d{1,6})[ \t]*\)|\((\d{1,6})(?::[^)\n]*)?\)[\s\"'”.]*$",
+                                 re.MULTILINE)),
+    # "13: reason" at the start of a line
+    ("labelled", re.compile(r"^[ \t]*(?:[-*•][ \t]*)?#?(\d{1,6})[ \t]*:", re.MULTILINE)),
+    # one number per line, at least three lines in a row (a lone number line is too often something else)
+    ("column", re.compile(r"(?:^[ \t]*(?:[-*•][ \t]*)?#?\d{1,6}[ \t]*[.,]?[ \t]*(?:\n|\Z)){3,}", re.MULTILINE)),
+]
+_MULTI_NUMBER_FORMS = ("list", "column")  # one match holds a whole group of picks
+_ID_FORM = re.compile(r"\bID:[ \t]*(\d{1,9})\b")
+
+
+@dataclass
+class ParsedAnswer:
+    """The picks found in an answer, and what was dropped on the way (never silently)."""
+
+    picks: list[int]
+    expected: int
+    duplicates: list[int] = field(default_factory=list)
+    not_shown: list[int] = field(default_factory=list)
+    already_labeled: list[int] = field(default_factory=list)
+
+    def notes(self) -> list[str]:
+        """Human-readable remarks: every drop, and a count that differs from the one asked for."""
+        notes = []
+        if self.duplicates:
+            notes.append(f"dropped repeated numbers: {_preview(self.duplicates)}")
+        if self.not_shown:
+            notes.append(f"dropped numbers that were not shown: {_preview(self.not_shown)}")
+        if self.already_labeled:
+            notes.append(f"dropped numbers labeled in earlier iterations: {_preview(self.already_labeled)}")
+        if len(self.picks) < self.expected:
+            notes.append(f"found {len(self.picks)} picks, fewer than the {self.expected} asked for")
+        elif len(self.picks) > self.expected:
+            notes.append(f"found {len(self.picks)} picks, more than the {self.expected} asked for "
+                         f"(a run uses the first {self.expected})")
+        return notes
+
+
+def strip_user_turns(text: str) -> str:
+    """Remove the follow-up messages of a saved conversation, keeping the assistant's replies."""
+    return _USER_BLOCK.sub("", text).replace(f"{ASSISTANT_TURN}\n", "")
+
+
+def _mask(text: str, start: int, end: int) -> str:
+    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+
+
+def pick_runs(text: str, id_to_number: Mapping[int, int] | None = None) -> list[list[int]]:
+    """Groups of picks in the order they appear: each comma list is one group, and consecutive picks of
+    another form (lines of "Instance N", one number per line, ...) form one group."""
+    text = _MARKUP.sub(lambda m: " " * len(m.group()), strip_user_turns(text))
+    events: list[tuple[int, str, int]] = []  # (position, form, number)
+    for form, pattern in _PICK_FORMS:
+        for match in pattern.finditer(text):
+            if form in _MULTI_NUMBER_FORMS:
+                numbers = [int(n) for n in re.findall(r"\d+", match.group())]
+                events.extend((match.start() + i / 1e6, f"{form}@{match.start()}", n) for i, n in enumerate(numbers))
+            else:
+                number = next(g for g in match.groups() if g is not None)
+                events.append((match.start(), form, int(number)))
+        for match in pattern.finditer(text):
+            text = _mask(text, match.start(), match.end())
+    if id_to_number:
+        events += [(m.start(), "id", id_to_number[int(m.group(1))]) for m in _ID_FORM.finditer(text)
+                   if int(m.group(1)) in id_to_number]
+    runs: list[list[int]] = []
+    last_form = None
+    for _, form, number in sorted(events):
+        if form != last_form:
+            runs.append([])
+            last_form = form
+        runs[-1].append(number)
+    return runs
+
+
+def parse_answer(text: str, expected: int, shown: Container[int] | None = None,
+                 id_to_number: Mapping[int, int] | None = None, labeled_before: Sequence[int] = ()) -> ParsedAnswer:
+    """The LLM's final list of picks in ``text``, in its order.
+
+    Groups of picks are read in order. A group of at least ``expected`` numbers, or one that holds every
+    number collected so far, (re)states the list and replaces what came before (partial or hypothetical lists,
+    a first attempt); any other group adds to it (follow-up turns such as "one more": "Instance 80"). Repeats, numbers not ``shown`` and numbers labeled
+    before are dropped and reported.
+    """
+    collected: list[int] = []
+    for run in pick_runs(text, id_to_number):
+        restates = len(run) >= expected or (collected and set(run) >= set(collected))
+        collected = list(run) if restates else collected + run
+    result = ParsedAnswer(picks=[], expected=expected)
+    seen: set[int] = set()
+    earlier = set(labeled_before)
+    for number in collected:
+        if number in seen:
+            result.duplicates.append(number)
+        elif shown is not None and number not in shown:
+            result.not_shown.append(number)
+        elif number in earlier:
+            result.already_labeled.append(number)
+        else:
+            result.picks.append(number)
+        seen.add(number)
+    return result

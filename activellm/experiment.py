@@ -10,6 +10,7 @@ import pandas as pd
 
 from activellm import paths
 from activellm.pools import load_pool
+from activellm.prompts import load_number_map
 from activellm.results import STATUS_OK, format_means, format_seed_line, read_results, write_results
 from activellm.selection import select_rows
 from activellm.tasks import TaskName, TaskSpec, load_splits, parse_task_name
@@ -140,8 +141,10 @@ def train_on_selection(config: RunConfig, loaded: LoadedTask, positions: list[in
 def run_experiment(config: RunConfig, report: Callable[[str], None] = print) -> Path:
     """Run ``config`` with the default model class and return the results CSV."""
     loaded = load_task(config.task, config.run)
+    number_map = load_number_map(loaded.name.tag, config.mode, config.run,
+                                 paths.pool_file(loaded.spec.data_name, config.run))
     positions = select_rows(loaded.name, config.mode, config.run, config.activelearning, len(loaded.pool),
-                            number_map=None)
+                            number_map)
     report(header(config, loaded, len(positions)))
     csv_path, rows = train_on_selection(config, loaded, positions, report=report)
     for line in format_means(rows):

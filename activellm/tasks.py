@@ -159,7 +159,6 @@ class TaskName:
     full: str
     spec: TaskSpec
     examples: int
-    explicit_examples: bool
     continuous: str | None  # "idxrecap", "recap", "norecap" or None
     continuous_suffix: str | None  # e.g. "cont_index_recap"
     iteration: int
@@ -172,12 +171,14 @@ class TaskName:
     @property
     def tag(self) -> str:
         """The folder under prompts/ and answers/: the name without its iteration, on the pool's data name."""
-        tag = self.spec.data_name
-        if self.explicit_examples:
-            tag += f"_{self.examples}"
-        if self.continuous_suffix:
-            tag += f"_{self.continuous_suffix}"
-        return tag
+        return make_tag(self.spec.data_name, self.examples, self.continuous_suffix)
+
+
+def make_tag(data_name: str, examples: int, continuous_suffix: str | None = None) -> str:
+    """``sst2``, ``sst2_40``, ``sst2_25_cont_index_recap``: k appears when it is not the default 32, as in the
+    original prompt generation."""
+    tag = data_name if examples == DEFAULT_EXAMPLES else f"{data_name}_{examples}"
+    return f"{tag}_{continuous_suffix}" if continuous_suffix else tag
 
 
 _NAME_PATTERN = re.compile(
@@ -232,7 +233,6 @@ def parse_task_name(name: str) -> TaskName:
         full=name,
         spec=spec,
         examples=examples,
-        explicit_examples=k is not None,
         continuous=CONTINUOUS_SUFFIXES[cont] if cont else None,
         continuous_suffix=cont,
         iteration=int(iteration) if iteration else 1,

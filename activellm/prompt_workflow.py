@@ -1,0 +1,218 @@
+"""prompt_generation.py's work: a prompt for a run's pool, the LLM's answer, and the index list parsed from it.
+
+Files (``<tag>`` as in activellm.tasks.make_tag; continuous iteration i > 1 adds ``_cont<i>`` to the stems):
+
+    prompts/<tag>/<mode>/prompt_<run>.txt + .json      the prompt and its sidecar (shown number → pool row)
+    answers/<tag>/<mode>/answer_<run>.txt + .json      the raw reply (all turns) and its metadata
+    answers/<tag>/<mode>/list_<run>.txt                the picks; cumulative over continuous iterations
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from activellm import paths
+from activellm.answers import AnswerError, ParsedAnswer, parse_answer, write_index_list
+from activellm.experiment import LoadedTask, load_task
+from activellm.llm import Conversation, LLMSettings, converse
+from activellm.prompts import (CONTINUOUS_VARIANTS, Prompt, PromptError, PromptRequest, build_prompt, count_tokens,
+                               file_sha256, instance_texts, load_number_map, prompt_stem, read_sidecar, write_prompt)
+from activellm.results import atomic_write_text
+from activellm.tasks import DEFAULT_EXAMPLES, make_tag
+
+_ANSWER_NAME = re.compile(r"^answer_(?P<run>\d+)(?:_cont(?P<iteration>\d+))?\.txt$")
+
+
+@dataclass
+class PromptJob:
+    """One prompt to build: the task's pool, the answers folder and, when continuous, what came before."""
+
+    loaded: LoadedTask
+    tag: str
+    mode: str
+    run: int
+    examples: int
+    continuous: str | None
+    iteration: int | None  # None for a single (non-continuous) selection
+    labeled_before: list[int]
+
+    @property
+    def stem_suffix(self) -> str:
+        return "" if self.iteration in (None, 1) else f"_cont{self.iteration}"
+
+    @property
+    def prompt_stem(self) -> str:
+        return prompt_stem(self.run, None if self.iteration in (None, 1) else self.iteration)
+
+    @property
+    def answer_path(self) -> Path:
+        return paths.answer_dir(self.tag, self.mode) / f"answer_{self.run}{self.stem_suffix}.txt"
+
+    @property
+    def list_path(self) -> Path:
+        return paths.list_file(self.tag, self.mode, self.run)
+
+
+def read_numbers(path: Path) -> list[int]:
+    """All numbers of a list file (continuous lists are cumulative), or [] when there is none."""
+    if not path.is_file():
+        return []
+    return [int(n) for n in re.findall(r"-?\d+", path.read_text(encoding="utf-8"))]
+
+
+def plan(task: str, mode: str, run: int, examples: int | None = None, continuous: str | None = None) -> PromptJob:
+    """Resolve a task name (with or without suffixes) and the options into a PromptJob."""
+    loaded = load_task(task, run)
+    name = loaded.name
+    k = examples or name.examples
+    variant = continuous or name.continuous
+    if variant is not None and variant not in CONTINUOUS_VARIANTS:
+        raise PromptError(f"Unknown continuous variant {variant!r}; use false, {', '.join(CONTINUOUS_VARIANTS)}.")
+    tag = make_tag(loaded.spec.data_name, k, CONTINUOUS_VARIANTS[variant] if variant else None)
+    if variant is None:
+        return PromptJob(loaded, tag, mode, run, k, None, None, [])
+    earlier = read_numbers(paths.list_file(tag, mode, run))
+    # the iteration of a name like sst2_25_cont_index_recap_3, else the one after the complete iterations
+    iteration = name.iteration if name.continuous else len(earlier) // k + 1
+    needed = k * (iteration - 1)
+    if len(earlier) < needed:
+        raise PromptError(f"Iteration {iteration} needs the {needed} picks of the earlier iterations, but "
+                          f"{paths.list_file(tag, mode, run)} holds {len(earlier)}. Answer the earlier "
+                          "iterations first.")
+    return PromptJob(loaded, tag, mode, run, k, variant, iteration, earlier[:needed])
+
+
+@dataclass
+class GeneratedPrompt:
+    prompt: Prompt
+    text_path: Path
+    sidecar_path: Path
+    token_count: int
+
+
+def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str | None = None) -> GeneratedPrompt:
+    """Build the job's prompt and write it with its sidecar under prompts/."""
+    spec, pool = job.loaded.spec, job.loaded.pool
+    request = PromptRequest(mode=job.mode, examples=job.examples, continuous=job.continuous,
+                            prompt_examples=prompt_examples, guidelines=guidelines,
+                            labeled_before=job.labeled_before)
+    pool_path = paths.pool_file(spec.data_name, job.run)
+    number_map = load_number_map(job.tag, job.mode, job.run, pool_path) if job.labeled_before else None
+    prompt = build_prompt(request, instance_texts(pool, spec), pool["index"].tolist(), number_map)
+    tokens, encoding = count_tokens(prompt.text)
+    metadata = {
+        "task": job.loaded.name.full, "tag": job.tag, "mode": job.mode, "run": job.run, "examples": job.examples,
+        "continuous": job.continuous, "iteration": job.iteration, "prompt_examples": request.shown_count,
+        "pool_file": str(pool_path.relative_to(paths.project_root())), "pool_sha256": file_sha256(pool_path),
+        "token_count": tokens, "token_encoding": encoding,
+    }
+    text_path, sidecar_path = write_prompt(prompt, paths.prompt_dir(job.tag, job.mode), job.prompt_stem, metadata)
+    return GeneratedPrompt(prompt, text_path, sidecar_path, tokens)
+
+
+# --- answers ---------------------------------------------------------------------------------------------------
+
+
+def fill_randomly(parsed: ParsedAnswer, candidates: list[int], seed: int) -> list[int]:
+    """Numbers drawn (seeded) from ``candidates`` not yet picked, to complete a short answer."""
+    missing = parsed.expected - len(parsed.picks)
+    free = [n for n in candidates if n not in set(parsed.picks)]
+    if missing <= 0:
+        return []
+    if len(free) < missing:
+        raise AnswerError(f"Only {len(free)} shown instances are left to fill {missing} missing picks.")
+    return random.Random(seed).sample(free, missing)
+
+
+def save_list(list_path: Path, labeled_before: list[int], picks: list[int]) -> list[int]:
+    """Write the run's list: earlier iterations' picks, then this answer's."""
+    numbers = list(labeled_before) + list(picks)
+    write_index_list(list_path, numbers)
+    return numbers
+
+
+def ask(job: PromptJob, generated: GeneratedPrompt, settings: LLMSettings, force: bool = False,
+        fill: str | None = None, client=None) -> tuple[ParsedAnswer, list[int], Path]:
+    """Ask the LLM for the job's picks (or reuse a saved answer), save reply, metadata and list.
+
+    Returns the parsed answer, the picks written (after any fill) and the list file.
+    """
+    shown = {s.number for s in generated.prompt.shown}
+    ids = {s.index: s.number for s in generated.prompt.shown}
+
+    def parse(text: str) -> ParsedAnswer:
+        return parse_answer(text, job.examples, shown, ids, job.labeled_before)
+
+    metadata_path = job.answer_path.with_suffix(".json")
+    if job.answer_path.is_file() and not force:
+        parsed = parse(job.answer_path.read_text(encoding="utf-8"))
+        metadata = json.loads(metadata_path.read_text()) if metadata_path.is_file() else {}
+        reused = True
+    else:
+        conversation: Conversation = converse(generated.prompt.text, job.examples, parse, settings, client)
+        parsed, metadata, reused = conversation.parsed, conversation.metadata, False
+        metadata.update({"prompt_file": str(generated.text_path.relative_to(paths.project_root())),
+                         "prompt_sha256": file_sha256(generated.text_path), "prompt_tokens_counted": generated.token_count})
+        atomic_write_text(job.answer_path, conversation.transcript)
+    picks = parsed.picks[: job.examples]
+    if len(picks) < job.examples:
+        if fill != "random":
+            raise AnswerError(
+                f"{job.answer_path}: {'; '.join(parsed.notes())}. Ask again with --force, complete the answer "
+                f"by hand and run --parse-answer, or pass --fill random to fill from unpicked shown instances.")
+        filled = fill_randomly(parsed, [n for n in sorted(shown) if n not in set(job.labeled_before)], job.run)
+        metadata["filled_randomly"] = filled
+        picks = picks + filled
+    metadata.update({"parse_notes": parsed.notes(), "picks": picks, "reused_answer": reused})
+    atomic_write_text(metadata_path, json.dumps(metadata, indent=1) + "\n")
+    save_list(job.list_path, job.labeled_before, picks)
+    return parsed, picks, job.list_path
+
+
+@dataclass
+class ParsedFile:
+    parsed: ParsedAnswer
+    list_path: Path
+    numbers: list[int]  # the whole list written (earlier iterations included)
+
+
+def parse_answer_file(answer_path: Path, examples: int | None = None, shown_count: int | None = None) -> ParsedFile:
+    """Parse a saved answer (pasted by hand or asked) into list_<run>.txt beside it.
+
+    The prompt's sidecar, when found under prompts/<tag>/<mode>/, supplies the shown numbers, the dataset ids,
+    k and the earlier iterations' picks; ``shown_count`` (numbers 0..N-1) stands in for it otherwise.
+    """
+    answer_path = Path(answer_path)
+    match = _ANSWER_NAME.match(answer_path.name)
+    if not answer_path.is_file():
+        raise AnswerError(f"Missing answer file {answer_path}.")
+    if match is None:
+        raise AnswerError(f"{answer_path.name}: answer files are named answer_<run>.txt (or answer_<run>_cont<i>.txt "
+                          "for iteration i of a continuous selection); rename it so the list gets its run number.")
+    run, iteration = int(match["run"]), int(match["iteration"] or 1)
+    sidecar_path = (paths.project_root() / "prompts" / answer_path.parent.parent.name / answer_path.parent.name
+                    / f"{prompt_stem(run, None if iteration == 1 else iteration)}.json")
+    sidecar = read_sidecar(sidecar_path) if sidecar_path.is_file() else {}
+    k = examples or sidecar.get("examples") or DEFAULT_EXAMPLES
+    list_path = answer_path.parent / f"list_{run}.txt"
+    labeled_before = sidecar.get("labeled_before")
+    if labeled_before is None:
+        labeled_before = read_numbers(list_path)[: k * (iteration - 1)]
+    if sidecar:
+        shown = {int(s["number"]) for s in sidecar["shown"]}
+        ids = {int(s["index"]): int(s["number"]) for s in sidecar["shown"]}
+    else:
+        shown, ids = (set(range(shown_count)) if shown_count else None), None
+    parsed = parse_answer(answer_path.read_text(encoding="utf-8"), k, shown, ids, labeled_before)
+    if not parsed.picks:
+        raise AnswerError(f"{answer_path}: no picks found ({'; '.join(parsed.notes())}). The answer should end "
+                          "with the chosen numbers as a comma-separated list.")
+    continuous = bool(sidecar.get("continuous")) or "_cont" in answer_path.parent.parent.name
+    # a continuous list is cumulative: extra picks would shift every later iteration
+    picks = parsed.picks[:k] if continuous else parsed.picks
+    numbers = save_list(list_path, labeled_before, picks)
+    return ParsedFile(parsed, list_path, numbers)

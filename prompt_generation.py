@@ -1,0 +1,98 @@
+#!/usr/bin/env python
+"""Build the paper's selection prompt for a run's pool, ask an LLM, and parse its answer into an index list.
+
+    python prompt_generation.py --task rotten_tomatoes --mode 10 --run 1                 # write the prompt
+    python prompt_generation.py --task rotten_tomatoes --mode 10 --run 1 --ask --llm-model gpt-4o
+    python prompt_generation.py --parse-answer answers/rotten_tomatoes/10/answer_1.txt   # a reply pasted by hand
+    python prompt_generation.py --task sst2 --examples 25 --continuous idxrecap --ask    # next iteration
+
+Then: python model_training.py --task <task> --mode <mode> --run <run>
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from activellm.answers import format_index_list
+from activellm.llm import DEFAULT_LLM, LLMSettings
+from activellm.prompt_workflow import ask, generate, parse_answer_file, plan
+from activellm.prompts import CONTINUOUS_VARIANTS, PROMPT_MODES
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--task", help="task name (see model_training.py); suffixes such as sst2_25_cont_index_recap_3 "
+                                       "set --examples, --continuous and the iteration")
+    parser.add_argument("--mode", default="10", choices=list(PROMPT_MODES),
+                        help="prompt mode of the paper (default 10: step by step, no advice, 200 instances)")
+    parser.add_argument("--run", type=int, default=1, help="pool shuffle seed and file number (default 1)")
+    parser.add_argument("--examples", type=int, help="K, the instances the LLM may choose (default 32, or the "
+                                                     "task name's)")
+    parser.add_argument("--continuous", choices=["false", *CONTINUOUS_VARIANTS], default="false",
+                        help="continuous selection: norecap, recap (labelled texts pasted) or idxrecap (numbers)")
+    parser.add_argument("--prompt-examples", type=int,
+                        help="instances shown (default: 50/100/200/400 for modes 8-11, else 200)")
+    parser.add_argument("--guidelines", help="file with annotation guidelines (mode 7)")
+    llm = parser.add_argument_group("asking an OpenAI-compatible LLM")
+    llm.add_argument("--ask", action="store_true", help="send the prompt and save answer, metadata and list")
+    llm.add_argument("--llm-model", default=DEFAULT_LLM, help=f"model name at the endpoint (default {DEFAULT_LLM})")
+    llm.add_argument("--base-url", help="endpoint, e.g. http://localhost:8000/v1 (default: OPENAI_BASE_URL, else "
+                                        "OpenAI); the key comes from OPENAI_API_KEY")
+    llm.add_argument("--timeout", type=float, default=600.0, help="seconds per request (default 600)")
+    llm.add_argument("--retries", type=int, default=5, help="retries on 429, 5xx and timeouts (default 5)")
+    llm.add_argument("--follow-ups", type=int, default=2, help="follow-up messages when picks are missing (default 2)")
+    llm.add_argument("--temperature", type=float, help="sampling temperature (default: the endpoint's)")
+    llm.add_argument("--fill", choices=["random"], help="complete a short answer with random unpicked shown instances")
+    llm.add_argument("--force", action="store_true", help="ask again although an answer is saved")
+    parse = parser.add_argument_group("parsing a saved answer")
+    parse.add_argument("--parse-answer", metavar="FILE", help="answer_<run>.txt to parse into list_<run>.txt beside it")
+    parse.add_argument("--shown", type=int, help="numbers 0..N-1 were shown (when the prompt has no sidecar here)")
+    return parser
+
+
+def _report_parse(parsed, list_path, numbers) -> None:
+    for note in parsed.notes():
+        print(f"note: {note}", file=sys.stderr)
+    print(format_index_list(parsed.picks))
+    print(f"list: {list_path} ({len(numbers)} numbers)", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.parse_answer:
+            result = parse_answer_file(args.parse_answer, args.examples, args.shown)
+            _report_parse(result.parsed, result.list_path, result.numbers)
+            return 0
+        if not args.task:
+            parser.error("--task is required (or --parse-answer FILE)")
+        guidelines = None
+        if args.guidelines:
+            with open(args.guidelines, encoding="utf-8") as handle:
+                guidelines = handle.read()
+        continuous = None if args.continuous == "false" else args.continuous
+        job = plan(args.task, args.mode, args.run, args.examples, continuous)
+        generated = generate(job, args.prompt_examples, guidelines)
+        where = f", iteration {job.iteration}" if job.iteration else ""
+        print(f"prompt: {os.path.relpath(generated.text_path)} ({len(generated.prompt.shown)} instances shown{where}, "
+              f"{generated.token_count} tokens)")
+        if args.ask:
+            settings = LLMSettings(model=args.llm_model, base_url=args.base_url, timeout=args.timeout,
+                                   retries=args.retries, follow_ups=args.follow_ups, temperature=args.temperature)
+            parsed, picks, list_path = ask(job, generated, settings, force=args.force, fill=args.fill)
+            for note in parsed.notes():
+                print(f"note: {note}", file=sys.stderr)
+            print(f"answer: {os.path.relpath(job.answer_path)}")
+            print(format_index_list(picks))
+            print(f"list: {os.path.relpath(list_path)}")
+    except (ValueError, RuntimeError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

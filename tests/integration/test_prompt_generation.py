@@ -1,0 +1,191 @@
+"""prompt_generation.py end to end: prompts and sidecars, --ask against a local stub, --parse-answer, and the
+link from shown numbers to the rows model_training.py trains on."""
+
+import json
+
+import pytest
+
+import model_training
+import prompt_generation
+from activellm import paths
+from activellm.results import read_results
+from tests.conftest import sentiment_frame
+from tests.integration.llm_stub import StubLLM
+
+SECRET = "sk-test-secret-key-0123456789"
+
+
+@pytest.fixture
+def dup_task(project_root):
+    """A local task whose pool starts with near-duplicates, so shown numbers and pool rows differ."""
+    folder = project_root / "data" / "dups"
+    folder.mkdir(parents=True)
+    train = sentiment_frame(40)
+    train.loc[1, "text"] = "RT " + train.loc[0, "text"] + " http://t.co/xyz"
+    train.loc[2, "text"] = train.loc[0, "text"]
+    train.to_csv(folder / "df_train_full.csv", index=False)
+    sentiment_frame(10, offset=500).to_csv(folder / "df_test.csv", index=False)
+    pool = folder / "df_train_full_shuffled_1.csv"  # dropped in: row order fixed for the test
+    train.assign(index=range(40))[["index", "text", "label"]].to_csv(pool, index=False)
+    return "dups"
+
+
+def _sidecar(tag, mode="8", stem="prompt_1"):
+    return json.loads((paths.prompt_dir(tag, mode) / f"{stem}.json").read_text())
+
+
+def test_prompt_sidecar_and_training_use_the_shown_rows(dup_task, tiny_model, project_root, capsys):
+    assert prompt_generation.main(["--task", "dups_4", "--mode", "8", "--prompt-examples", "10"]) == 0
+    assert "tokens" in capsys.readouterr().out
+    sidecar = _sidecar("dups_4")
+    assert [s["position"] for s in sidecar["shown"]][:3] == [0, 3, 4]  # rows 1 and 2 skipped as duplicates
+    assert [s["number"] for s in sidecar["shown"]] == list(range(10))
+    assert sidecar["token_count"] > 0 and sidecar["examples"] == 4 and len(sidecar["pool_sha256"]) == 64
+    answer = paths.answer_file("dups_4", "8", 1)
+    answer.parent.mkdir(parents=True)
+    answer.write_text("I would pick a varied set.\n\nFinal answer: 1, 2, 5, 9")
+    assert prompt_generation.main(["--parse-answer", str(answer)]) == 0
+    assert capsys.readouterr().out.strip() == "1, 2, 5, 9"
+    assert paths.list_file("dups_4", "8", 1).read_text() == "1, 2, 5, 9\n"
+    assert model_training.main(["--task", "dups_4", "--mode", "8", "--model", tiny_model, "--seeds", "1",
+                                "--epochs", "1"]) == 0
+    (row,) = read_results(next((project_root / "logs").rglob("*.csv")))
+    by_number = {s["number"]: s["index"] for s in sidecar["shown"]}
+    assert row["selected"] == " ".join(str(by_number[n]) for n in (1, 2, 5, 9)) == "3 4 7 11"
+
+
+def test_parse_answer_reports_drops_and_uses_shown(project_root, capsys):
+    answer = project_root / "answers" / "x" / "gpt" / "answer_3.txt"
+    answer.parent.mkdir(parents=True)
+    answer.write_text("Picks: 4, 4, 250, 7")
+    assert prompt_generation.main(["--parse-answer", str(answer), "--examples", "3", "--shown", "200"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.strip() == "4, 7"
+    assert "repeated numbers: 4" in captured.err and "not shown: 250" in captured.err
+    assert "fewer than the 3" in captured.err
+    assert (answer.parent / "list_3.txt").read_text() == "4, 7\n"
+
+
+def test_parse_answer_bad_name_and_empty_answer(project_root, capsys):
+    wrong = project_root / "reply.txt"
+    wrong.write_text("1, 2")
+    assert prompt_generation.main(["--parse-answer", str(wrong)]) == 2
+    assert "answer_<run>.txt" in capsys.readouterr().err
+    empty = project_root / "answer_1.txt"
+    empty.write_text("I am unable to choose.")
+    assert prompt_generation.main(["--parse-answer", str(empty)]) == 2
+    assert "no picks found" in capsys.readouterr().err and not (project_root / "list_1.txt").exists()
+
+
+def _ask(task, stub, *extra):
+    return prompt_generation.main(["--task", task, "--mode", "8", "--prompt-examples", "20", "--ask",
+                                   "--base-url", stub.base_url, "--llm-model", "stub-model", "--retries", "2",
+                                   *extra])
+
+
+@pytest.fixture
+def api_key(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+
+
+def _no_secret_anywhere(root):
+    for path in root.rglob("*"):
+        if path.is_file():
+            assert SECRET not in path.read_text(errors="ignore"), path
+
+
+def test_ask_normal_reply(tiny_task, project_root, api_key, capsys):
+    with StubLLM([("reply", "Thinking step by step...\nSelected: 3, 1, 4, 15")]) as stub:
+        assert _ask("tiny_4", stub) == 0
+    assert {k.lower(): v for k, v in stub.headers[0].items()}["authorization"] == f"Bearer {SECRET}"  # never stored
+    assert stub.requests[0]["model"] == "stub-model" and "1, 4, 5" in stub.requests[0]["messages"][0]["content"]
+    assert paths.list_file("tiny_4", "8", 1).read_text() == "3, 1, 4, 15\n"
+    answer = paths.answer_file("tiny_4", "8", 1)
+    assert answer.read_text().endswith("Selected: 3, 1, 4, 15")
+    metadata = json.loads(answer.with_suffix(".json").read_text())
+    assert metadata["model"] == "stub-model" and metadata["endpoint"] == stub.base_url
+    assert metadata["completion_tokens"] == 20 and metadata["follow_ups"] == 0 and metadata["latency_seconds"] >= 0
+    assert "3, 1, 4, 15" in capsys.readouterr().out
+    _no_secret_anywhere(project_root)
+
+
+def test_saved_answer_is_reused_unless_forced(tiny_task, project_root, api_key):
+    with StubLLM([("reply", "1, 2, 3, 4"), ("reply", "5, 6, 7, 8")]) as stub:
+        assert _ask("tiny_4", stub) == 0
+        assert _ask("tiny_4", stub) == 0
+        assert len(stub.requests) == 1
+        assert _ask("tiny_4", stub, "--force") == 0
+        assert len(stub.requests) == 2
+    assert paths.list_file("tiny_4", "8", 1).read_text() == "5, 6, 7, 8\n"
+
+
+def test_short_reply_forces_a_follow_up(tiny_task, project_root, api_key):
+    with StubLLM([("reply", "My picks: 2, 7"), ("reply", "Sure, also 9, 2, 11")]) as stub:
+        assert _ask("tiny_4", stub) == 0
+    follow_up = stub.requests[1]["messages"]
+    assert [m["role"] for m in follow_up] == ["user", "assistant", "user"]
+    assert "2 more" in follow_up[2]["content"]
+    assert paths.list_file("tiny_4", "8", 1).read_text() == "2, 7, 9, 11\n"
+    metadata = json.loads(paths.answer_file("tiny_4", "8", 1).with_suffix(".json").read_text())
+    assert metadata["follow_ups"] == 1 and any("repeated numbers: 2" in n for n in metadata["parse_notes"])
+
+
+def test_still_short_is_an_error_unless_fill_random(tiny_task, project_root, api_key, capsys):
+    with StubLLM([("reply", "Only 5, 6")]) as stub:
+        assert _ask("tiny_4", stub, "--follow-ups", "1") == 2
+        assert len(stub.requests) == 2
+        assert "--fill random" in capsys.readouterr().err
+        assert not paths.list_file("tiny_4", "8", 1).exists()
+        assert _ask("tiny_4", stub, "--fill", "random") == 0  # reuses the saved answer, asks nothing
+        assert len(stub.requests) == 2
+    numbers = [int(n) for n in paths.list_file("tiny_4", "8", 1).read_text().split(", ")]
+    assert numbers[:2] == [5, 6] and len(set(numbers)) == 4 and all(0 <= n < 20 for n in numbers)
+    metadata = json.loads(paths.answer_file("tiny_4", "8", 1).with_suffix(".json").read_text())
+    assert metadata["filled_randomly"] == numbers[2:]
+
+
+def test_rate_limit_then_success(tiny_task, project_root, api_key):
+    with StubLLM([("status", 429), ("reply", "0, 1, 2, 3")]) as stub:
+        assert _ask("tiny_4", stub) == 0
+    assert len(stub.requests) == 2 and paths.list_file("tiny_4", "8", 1).is_file()
+
+
+def test_server_error_forever_fails_cleanly(tiny_task, project_root, api_key, capsys):
+    with StubLLM([("status", 500)]) as stub:
+        assert _ask("tiny_4", stub) == 2
+    assert len(stub.requests) == 3  # one try and two retries
+    error = capsys.readouterr().err
+    assert "HTTP 500" in error and SECRET not in error
+    assert not paths.answer_dir("tiny_4", "8").exists()  # no half-written answer or list
+    _no_secret_anywhere(project_root)
+
+
+def test_timeout_fails_cleanly(tiny_task, project_root, api_key, capsys):
+    with StubLLM([("slow", 3, "0, 1, 2, 3")]) as stub:
+        assert _ask("tiny_4", stub, "--timeout", "0.3", "--retries", "0") == 2
+    assert "did not answer within 0.3 s" in capsys.readouterr().err
+    assert not paths.answer_dir("tiny_4", "8").exists()
+
+
+def test_continuous_idxrecap_iterations(tiny_task, tiny_model, project_root, api_key):
+    replies = [("reply", "0, 5"), ("reply", "Adding 1, 5, 7")]
+    with StubLLM(replies) as stub:
+        common = ["--task", "tiny", "--examples", "2", "--continuous", "idxrecap", "--mode", "8",
+                  "--prompt-examples", "10", "--ask", "--base-url", stub.base_url, "--follow-ups", "0"]
+        assert prompt_generation.main(common) == 0
+        tag = "tiny_2_cont_index_recap"
+        assert paths.list_file(tag, "8", 1).read_text() == "0, 5\n"
+        assert prompt_generation.main(common + ["--fill", "random"]) == 0
+        second = stub.requests[1]["messages"][0]["content"]
+    assert second.endswith("(numbers from the list above): 0, 5")
+    assert "15. " in second and "16. " not in second  # 0..5 again plus 10 new
+    numbers = [int(n) for n in paths.list_file(tag, "8", 1).read_text().split(", ")]
+    assert numbers[:3] == [0, 5, 1] and len(numbers) == 4 and numbers[3] not in (0, 5, 1)  # 5 was labelled
+    assert (paths.prompt_dir(tag, "8") / "prompt_1_cont2.txt").is_file()
+    assert paths.answer_dir(tag, "8").joinpath("answer_1_cont2.txt").read_text() == "Adding 1, 5, 7"
+    # model_training trains iteration 2 on the first k*2 numbers of the cumulative list, mapped by the sidecars
+    assert model_training.main(["--task", "tiny_2_cont_index_recap_2", "--mode", "8", "--model", tiny_model,
+                                "--seeds", "1", "--epochs", "1"]) == 0
+    (row,) = read_results(next((project_root / "logs").rglob("*.csv")))
+    by_number = {s["number"]: s["index"] for s in _sidecar(tag, stem="prompt_1_cont2")["shown"]}
+    assert row["selected"] == " ".join(str(by_number[n]) for n in numbers) and row["n_train"] == "4"
