@@ -3,8 +3,12 @@
 
     python model_training.py --task rotten_tomatoes --mode baseline --run 1 --model minilm
     python model_training.py --task sst2 --mode 10 --run 1            # the LLM's list answers/sst2/10/list_1.txt
+    python model_training.py --task rotten_tomatoes --modelclass smalltext --activelearning PredictionEntropy
+        --model minilm --budget 100 --pool-size 2000 --eval-every-iteration    # (one line)
+    python model_training.py --task rotten_tomatoes --modelclass setfit --model minilm
 
-Results: logs/run/<task>/<mode>/run_<run>_<time>.csv (one row per seed) and a .log beside it.
+Results: logs/run/<task>/<mode>[/setfit | /smalltext/<Strategy>_<cold|warm>start]/run_<run>_<time>.csv (one row per
+seed, and per active learning iteration with --eval-every-iteration) and a .log beside it.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ import argparse
 import sys
 
 from activellm import cli
-from activellm.experiment import DEFAULT_MODELCLASS, RunConfig, run_experiment
+from activellm.active import COLD_INIT, STRATEGIES, ActiveSettings
+from activellm.experiment import DEFAULT_MODELCLASS, MODELCLASSES, RunConfig, run_experiment
+from activellm.setfit_baseline import PAPER_SETFIT_MODEL, SetFitSettings
 from activellm.training import PAPER_MODEL, PAPER_SEEDS, TrainingSettings, quiet_transformers
 
-DEFAULTS = TrainingSettings()
+DEFAULTS, ACTIVE, SETFIT = TrainingSettings(), ActiveSettings(), SetFitSettings()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,14 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
                         help="baseline (first N rows of the pool) or the folder of an index list under "
                              "answers/<task>/ (an LLM/prompt mode such as 10 or gpt_4o)")
     parser.add_argument("--run", type=int, default=1, help="pool shuffle seed and list number (default 1)")
-    parser.add_argument("--modelclass", default=DEFAULT_MODELCLASS, choices=[DEFAULT_MODELCLASS],
-                        help="default: fine-tune a transformer classifier")
+    parser.add_argument("--modelclass", default=DEFAULT_MODELCLASS, choices=MODELCLASSES,
+                        help="default: fine-tune a transformer classifier; setfit: the SetFit baseline; smalltext: "
+                             "a small-text strategy labels the pool, then the classifier trains on its picks")
     parser.add_argument("--activelearning", default=None,
-                        help="random_filtering: N random rows of the pool instead of the mode's selection")
-    cli.add_flag(parser, "--warmstart", help="warm-start active learning from the LLM's list")
-    parser.add_argument("--model", default=PAPER_MODEL,
-                        help=f"hub name or local folder; 'minilm' = the packaged all-MiniLM-L6-v2 (offline). "
-                             f"Default {PAPER_MODEL}, as in the paper")
+                        help=f"random_filtering: N random rows of the pool; with --modelclass smalltext or --mode "
+                             f"smalltext_coldstart/warmstart a strategy: {', '.join(STRATEGIES)}")
+    cli.add_flag(parser, "--warmstart", help="start the small-text strategy from the LLM's picks for this task, mode "
+                                             "and run (answers/<task>/<mode>/list_<run>.txt)")
+    parser.add_argument("--model", default=None,
+                        help=f"hub name or local folder; 'minilm' = the packaged all-MiniLM-L6-v2 (offline). Default: "
+                             f"{PAPER_MODEL} ({PAPER_SETFIT_MODEL} for setfit), as in the paper")
     parser.add_argument("--seeds", type=cli.seeds, default=PAPER_SEEDS,
                         help="training seeds, e.g. '42 109' (default: the paper's 42 109 27 158 77)")
     parser.add_argument("--epochs", type=int, default=DEFAULTS.epochs, help="training epochs (default 25)")
@@ -46,6 +55,22 @@ def build_parser() -> argparse.ArgumentParser:
                         help="training batch size (default 128: one step per epoch for 32 examples)")
     parser.add_argument("--eval-batch-size", type=int, default=DEFAULTS.eval_batch_size,
                         help="evaluation batch size (default 512)")
+    active = parser.add_argument_group("active learning (--modelclass smalltext)")
+    active.add_argument("--query-size", type=int, default=ACTIVE.query_size, help="instances per query (default 25)")
+    active.add_argument("--budget", type=int, default=ACTIVE.budget, help="labelled instances in the end (default 300)")
+    active.add_argument("--pool-size", type=int, help="query only the first N rows of the pool (default: all)")
+    active.add_argument("--init", choices=COLD_INIT, default=ACTIVE.init,
+                        help="cold start: the first query-size rows of the pool (default) or a class-balanced draw")
+    active.add_argument("--warmstart-size", type=int,
+                        help="LLM picks to start from (default: k*i of the task name, e.g. 100 for *_25_cont_*_4)")
+    active.add_argument("--eval-every-iteration", action="store_true",
+                        help="evaluate the active learner's classifier after every query (learning curve rows)")
+    active.add_argument("--al-epochs", type=int, default=ACTIVE.epochs,
+                        help="epochs of the active learner's classifier per iteration (default 10, small-text's)")
+    setfit = parser.add_argument_group("SetFit (--modelclass setfit)")
+    setfit.add_argument("--setfit-epochs", type=int, default=SETFIT.epochs, help="body epochs (default 4)")
+    setfit.add_argument("--setfit-iterations", type=int, default=SETFIT.iterations,
+                        help="pairs generated per example (default 20)")
     return parser
 
 
@@ -54,9 +79,13 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     settings = TrainingSettings(epochs=args.epochs, learning_rate=args.learning_rate,
                                 train_batch_size=args.train_batch_size,
                                 eval_batch_size=args.eval_batch_size)
+    active = ActiveSettings(query_size=args.query_size, budget=args.budget, pool_size=args.pool_size, init=args.init,
+                            epochs=args.al_epochs)
     return RunConfig(task=args.task, mode=args.mode, run=args.run, modelclass=args.modelclass,
                      activelearning=activelearning, warmstart=args.warmstart, model=args.model,
-                     seeds=args.seeds, settings=settings)
+                     seeds=args.seeds, settings=settings, active=active, warmstart_size=args.warmstart_size,
+                     eval_every_iteration=args.eval_every_iteration,
+                     setfit=SetFitSettings(epochs=args.setfit_epochs, iterations=args.setfit_iterations))
 
 
 def main(argv: list[str] | None = None) -> int:

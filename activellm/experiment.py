@@ -1,7 +1,16 @@
-"""One run of model_training.py: task → pool → selection → a fine-tuned model per seed → CSV and .log."""
+"""One run of model_training.py: task → pool → selection → a model per seed → CSV and .log.
+
+Model classes:
+
+* ``default``: fine-tune a transformer classifier (BERT) on the selection;
+* ``setfit``: the SetFit few-shot baseline on the same selection;
+* ``smalltext``: a small-text strategy labels the pool from a cold or warm start up to the budget, its labelled
+  list is saved for learning curves, and the default classifier is fine-tuned on the final labelled set.
+"""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
@@ -9,14 +18,24 @@ from typing import Callable, Mapping
 import pandas as pd
 
 from activellm import paths
+from activellm.active import STRATEGIES, ActiveSettings, Iteration, cold_start, predict_classes, run_active_learning
+from activellm.answers import AnswerError, write_index_list
+from activellm.metrics import compute_metrics
 from activellm.pools import load_pool
 from activellm.prompts import load_number_map
 from activellm.results import STATUS_OK, format_means, format_seed_line, read_results, write_results
-from activellm.selection import select_rows
+from activellm.selection import RANDOM_FILTERING, SMALLTEXT_MODES, listed_rows, select_rows
+from activellm.setfit_baseline import PAPER_SETFIT_MODEL, SetFitSettings, fit_and_evaluate_setfit
 from activellm.tasks import TaskName, TaskSpec, load_splits, parse_task_name
-from activellm.training import PAPER_MODEL, PAPER_SEEDS, TrainingSettings, fit_and_evaluate
+from activellm.training import PAPER_MODEL, PAPER_SEEDS, FitResult, TrainingSettings, fit_and_evaluate
 
 DEFAULT_MODELCLASS = "default"
+MODELCLASSES = (DEFAULT_MODELCLASS, "setfit", "smalltext")
+DEFAULT_MODELS = {DEFAULT_MODELCLASS: PAPER_MODEL, "smalltext": PAPER_MODEL, "setfit": PAPER_SETFIT_MODEL}
+
+
+class ConfigError(ValueError):
+    """Options that do not fit together; the message says which and why."""
 
 
 @dataclass(frozen=True)
@@ -29,18 +48,28 @@ class RunConfig:
     modelclass: str = DEFAULT_MODELCLASS
     activelearning: str | None = None
     warmstart: bool = False
-    model: str = PAPER_MODEL
+    model: str | None = None  # None: the paper's model for the model class
     seeds: tuple[int, ...] = PAPER_SEEDS
     settings: TrainingSettings = field(default_factory=TrainingSettings)
+    active: ActiveSettings = field(default_factory=ActiveSettings)
+    warmstart_size: int | None = None
+    eval_every_iteration: bool = False
+    setfit: SetFitSettings = field(default_factory=SetFitSettings)
+
+    @property
+    def model_name(self) -> str:
+        return self.model or DEFAULT_MODELS[self.modelclass]
+
+    @property
+    def epochs(self) -> int:
+        return self.setfit.epochs if self.modelclass == "setfit" else self.settings.epochs
 
     @property
     def variant(self) -> str:
         """Sub-folder of the results that separates model classes sharing a task and mode."""
-        if self.modelclass == DEFAULT_MODELCLASS:
-            return ""
         if self.modelclass == "smalltext":
             return f"smalltext/{self.activelearning}_{'warmstart' if self.warmstart else 'coldstart'}"
-        return self.modelclass
+        return "" if self.modelclass == DEFAULT_MODELCLASS else self.modelclass
 
     def results_dir(self) -> Path:
         return paths.run_log_dir(self.task, self.mode, self.variant)
@@ -50,8 +79,29 @@ class RunConfig:
         return {
             "task": self.task, "mode": self.mode, "run": str(self.run), "modelclass": self.modelclass,
             "activelearning": self.activelearning or "", "warmstart": str(self.warmstart),
-            "model": self.model, "epochs": str(self.settings.epochs),
+            "model": self.model_name, "epochs": str(self.epochs),
         }
+
+    def validate(self) -> None:
+        """Reject combinations the original silently mishandled (unknown strategies, a stray warm start)."""
+        if self.modelclass not in MODELCLASSES:
+            raise ConfigError(f"Unknown --modelclass {self.modelclass!r}; use one of {', '.join(MODELCLASSES)}.")
+        if self.modelclass == "smalltext":
+            if self.activelearning not in STRATEGIES:
+                raise ConfigError(f"--modelclass smalltext needs --activelearning with a small-text strategy, got "
+                                  f"{self.activelearning!r}. Valid strategies: {', '.join(STRATEGIES)}.")
+            return
+        if self.warmstart:
+            raise ConfigError("--warmstart starts small-text strategies from the LLM's picks: use it with "
+                              "--modelclass smalltext.")
+        if self.activelearning in (None, RANDOM_FILTERING):
+            return
+        if self.activelearning not in STRATEGIES:
+            raise ConfigError(f"Unknown --activelearning {self.activelearning!r}. Valid: {RANDOM_FILTERING}, or a "
+                              f"small-text strategy: {', '.join(STRATEGIES)}.")
+        if self.mode not in SMALLTEXT_MODES:
+            raise ConfigError(f"--activelearning {self.activelearning} queries with --modelclass smalltext, or trains "
+                              f"on its saved list with --mode {' / '.join(SMALLTEXT_MODES)}.")
 
 
 @dataclass
@@ -73,15 +123,15 @@ def base_row(config: RunConfig, loaded: LoadedTask) -> dict[str, object]:
     return {
         "task": config.task, "tag": loaded.name.tag, "mode": config.mode, "modelclass": config.modelclass,
         "activelearning": config.activelearning or "", "warmstart": config.warmstart, "run": config.run,
-        "model": config.model, "epochs": config.settings.epochs,
+        "model": config.model_name, "epochs": config.epochs,
     }
 
 
-def header(config: RunConfig, loaded: LoadedTask, n_train: int) -> str:
+def header(config: RunConfig, loaded: LoadedTask) -> str:
     return (f"task {config.task} (tag {loaded.name.tag}), mode {config.mode}, run {config.run}, "
             f"modelclass {config.modelclass}, activelearning {config.activelearning or '-'}, "
-            f"warmstart {config.warmstart}, model {config.model}, n_train {n_train}, "
-            f"epochs {config.settings.epochs}, seeds {' '.join(map(str, config.seeds))}")
+            f"warmstart {config.warmstart}, model {config.model_name}, epochs {config.epochs}, "
+            f"seeds {' '.join(map(str, config.seeds))}")
 
 
 def new_results_path(config: RunConfig) -> Path:
@@ -93,6 +143,11 @@ def new_results_path(config: RunConfig) -> Path:
     return path
 
 
+def is_final(row: Mapping[str, object]) -> bool:
+    """A row of a trained model per seed, not one of an active learning iteration."""
+    return row.get("iteration") in (None, "")
+
+
 def is_complete(csv_path: Path, config: RunConfig) -> bool:
     """Whether ``csv_path`` holds an ok row for every seed of ``config`` with the same identity."""
     try:
@@ -100,7 +155,8 @@ def is_complete(csv_path: Path, config: RunConfig) -> bool:
     except (OSError, ValueError):
         return False
     identity = config.identity()
-    matching = [r for r in rows if all(r.get(k) == v for k, v in identity.items()) and r.get("status") == STATUS_OK]
+    matching = [r for r in rows if all(r.get(k) == v for k, v in identity.items()) and r.get("status") == STATUS_OK
+                and is_final(r)]
     return {r.get("seed") for r in matching} >= {str(s) for s in config.seeds}
 
 
@@ -114,40 +170,101 @@ def find_complete_results(config: RunConfig) -> Path | None:
     return None
 
 
-def train_on_selection(config: RunConfig, loaded: LoadedTask, positions: list[int],
-                       extra: Mapping[str, object] | None = None, csv_path: Path | None = None,
-                       rows: list[dict[str, object]] | None = None,
-                       report: Callable[[str], None] = print) -> tuple[Path, list[dict[str, object]]]:
-    """Fine-tune one model per seed on the pool rows ``positions``; write the CSV after every seed.
+class ResultsWriter:
+    """Collects a run's rows and rewrites its CSV and .log after every row."""
 
-    ``rows`` already written to ``csv_path`` are kept (active learning adds one group per iteration).
-    """
-    csv_path = csv_path or new_results_path(config)
-    rows = rows if rows is not None else []
+    def __init__(self, config: RunConfig, loaded: LoadedTask, report: Callable[[str], None]):
+        self.config, self.loaded, self.report = config, loaded, report
+        self.path = new_results_path(config)
+        self.rows: list[dict[str, object]] = []
+
+    def add(self, row: Mapping[str, object]) -> None:
+        self.rows.append({**base_row(self.config, self.loaded), "status": STATUS_OK, **row})
+        write_results(self.path, self.rows, header(self.config, self.loaded))
+        self.report(format_seed_line(self.rows[-1]))
+
+
+def selected_ids(loaded: LoadedTask, positions: list[int]) -> str:
+    return " ".join(str(i) for i in loaded.pool["index"].iloc[positions].tolist())
+
+
+def fit(config: RunConfig, spec: TaskSpec, train_df: pd.DataFrame, test_df: pd.DataFrame, seed: int) -> FitResult:
+    if config.modelclass == "setfit":
+        return fit_and_evaluate_setfit(config.model_name, spec, train_df, test_df, seed, config.setfit)
+    return fit_and_evaluate(config.model_name, spec, train_df, test_df, seed, config.settings)
+
+
+def train_per_seed(config: RunConfig, loaded: LoadedTask, positions: list[int], writer: ResultsWriter) -> None:
+    """One model per seed on the pool rows ``positions``, each row written as soon as it is done."""
     train_df = loaded.pool.iloc[positions]
-    selected = " ".join(str(i) for i in train_df["index"].tolist())
-    title = header(config, loaded, len(positions))
     for seed in config.seeds:
-        fit = fit_and_evaluate(config.model, loaded.spec, train_df, loaded.test, seed, config.settings)
-        row = {**base_row(config, loaded), "seed": seed, "n_train": len(positions), **fit.metrics,
-               "train_seconds": fit.train_seconds, "eval_seconds": fit.eval_seconds, "selected": selected,
-               "status": STATUS_OK, **(extra or {})}
-        rows.append(row)
-        write_results(csv_path, rows, title)
-        report(format_seed_line(row))
-    return csv_path, rows
+        result = fit(config, loaded.spec, train_df, loaded.test, seed)
+        writer.add({"seed": seed, "n_train": len(positions), **result.metrics, "train_seconds": result.train_seconds,
+                    "eval_seconds": result.eval_seconds, "selected": selected_ids(loaded, positions)})
+
+
+def warm_start_rows(config: RunConfig, loaded: LoadedTask, pool_size: int) -> list[int]:
+    """The first M picks of the LLM's list for this task/mode/run (M = k*i of the task name or --warmstart-size)."""
+    size = config.warmstart_size or loaded.name.n_train
+    list_path = paths.list_file(loaded.name.tag, config.mode, config.run)
+    number_map = load_number_map(loaded.name.tag, config.mode, config.run,
+                                 paths.pool_file(loaded.spec.data_name, config.run))
+    try:
+        return listed_rows(list_path, size, pool_size, number_map)
+    except AnswerError as error:
+        raise AnswerError(f"A warm start uses the first {size} LLM picks of {list_path}: {error}") from error
+
+
+def run_smalltext(config: RunConfig, loaded: LoadedTask, writer: ResultsWriter) -> list[int]:
+    """Label the pool with a small-text strategy; save the labelled list; return it (pool positions)."""
+    active = config.active
+    pool_size = min(active.pool_size or len(loaded.pool), len(loaded.pool))
+    pool = loaded.pool.iloc[:pool_size]
+    if config.warmstart:
+        initial = warm_start_rows(config, loaded, pool_size)
+    else:
+        initial = cold_start(pool["label"].tolist(), active.query_size, active.init, seed=config.run)
+
+    def evaluate(step: Iteration) -> None:
+        writer.report(f"iteration {step.iteration}: {len(step.labeled)} labelled, training {step.train_seconds:.1f} s, "
+                      f"query {step.query_seconds:.1f} s")
+        if not config.eval_every_iteration:
+            return
+        start = time.perf_counter()
+        predictions = predict_classes(step.classifier, config.model_name, loaded.spec, loaded.test, active)
+        eval_seconds = time.perf_counter() - start
+        metrics = compute_metrics(loaded.spec, loaded.test["label"].astype(int).tolist(), predictions)
+        writer.add({"seed": config.run, "iteration": step.iteration, "n_train": len(step.labeled), **metrics,
+                    "train_seconds": step.train_seconds, "query_seconds": step.query_seconds,
+                    "eval_seconds": eval_seconds, "selected": selected_ids(loaded, step.labeled),
+                    "epochs": active.epochs})
+
+    labeled = run_active_learning(config.model_name, loaded.spec, pool, initial, config.activelearning, active,
+                                  seed=config.run, on_iteration=evaluate)
+    start_kind = "smalltext_warmstart" if config.warmstart else "smalltext_coldstart"
+    list_path = paths.strategy_list_file(loaded.name.tag, start_kind, config.activelearning, config.run)
+    write_index_list(list_path, labeled)
+    writer.report(f"labelled list: {list_path} (train on its first k*i with --mode {start_kind} "
+                  f"--activelearning {config.activelearning})")
+    return labeled
 
 
 def run_experiment(config: RunConfig, report: Callable[[str], None] = print) -> Path:
-    """Run ``config`` with the default model class and return the results CSV."""
+    """Run ``config`` and return its results CSV."""
+    config.validate()
     loaded = load_task(config.task, config.run)
-    number_map = load_number_map(loaded.name.tag, config.mode, config.run,
-                                 paths.pool_file(loaded.spec.data_name, config.run))
-    positions = select_rows(loaded.name, config.mode, config.run, config.activelearning, len(loaded.pool),
-                            number_map)
-    report(header(config, loaded, len(positions)))
-    csv_path, rows = train_on_selection(config, loaded, positions, report=report)
-    for line in format_means(rows):
+    report(header(config, loaded))
+    writer = ResultsWriter(config, loaded, report)
+    if config.modelclass == "smalltext":
+        positions = run_smalltext(config, loaded, writer)  # then the default classifier on what it labelled
+    else:
+        number_map = load_number_map(loaded.name.tag, config.mode, config.run,
+                                     paths.pool_file(loaded.spec.data_name, config.run))
+        positions = select_rows(loaded.name, config.mode, config.run, config.activelearning, len(loaded.pool),
+                                number_map)
+    train_per_seed(config, loaded, positions, writer)
+    for line in format_means([r for r in writer.rows if is_final(r)]):
         report(line)
-    report(f"results: {csv_path}")
-    return csv_path
+    report(f"results: {writer.path}")
+    return writer.path
+

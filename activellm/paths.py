@@ -44,6 +44,11 @@ def list_file(tag: str, mode: str, run: int) -> Path:
     return answer_dir(tag, mode) / f"list_{run}.txt"
 
 
+def strategy_list_file(tag: str, mode: str, strategy: str, run: int) -> Path:
+    """The labelled indices of a small-text run: answers/<tag>/smalltext_<cold|warm>start/<Strategy>/list_<run>.txt."""
+    return answer_dir(tag, mode) / strategy / f"list_{run}.txt"
+
+
 def answer_file(tag: str, mode: str, run: int) -> Path:
     return answer_dir(tag, mode) / f"answer_{run}.txt"
 

@@ -20,9 +20,9 @@ from activellm.answers import AnswerError, ParsedAnswer, parse_answer, write_ind
 from activellm.experiment import LoadedTask, load_task
 from activellm.llm import Conversation, LLMSettings, converse
 from activellm.prompts import (CONTINUOUS_VARIANTS, Prompt, PromptError, PromptRequest, build_prompt, count_tokens,
-                               file_sha256, instance_texts, load_number_map, prompt_stem, read_sidecar, write_prompt)
+                               file_sha256, load_number_map, prompt_stem, read_sidecar, write_prompt)
 from activellm.results import atomic_write_text
-from activellm.tasks import DEFAULT_EXAMPLES, make_tag
+from activellm.tasks import DEFAULT_EXAMPLES, make_tag, merged_texts
 
 _ANSWER_NAME = re.compile(r"^answer_(?P<run>\d+)(?:_cont(?P<iteration>\d+))?\.txt$")
 
@@ -102,7 +102,7 @@ def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str
                             labeled_before=job.labeled_before)
     pool_path = paths.pool_file(spec.data_name, job.run)
     number_map = load_number_map(job.tag, job.mode, job.run, pool_path) if job.labeled_before else None
-    prompt = build_prompt(request, instance_texts(pool, spec), pool["index"].tolist(), number_map)
+    prompt = build_prompt(request, merged_texts(pool, spec), pool["index"].tolist(), number_map)
     tokens, encoding = count_tokens(prompt.text)
     metadata = {
         "task": job.loaded.name.full, "tag": job.tag, "mode": job.mode, "run": job.run, "examples": job.examples,

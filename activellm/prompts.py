@@ -39,7 +39,7 @@ import pandas as pd
 
 from activellm import paths
 from activellm.results import atomic_write_text
-from activellm.tasks import TaskSpec
+from activellm.tasks import merged_texts
 
 SEPARATOR = "\n ##### \n"
 DEFAULT_SHOWN = 200
@@ -138,14 +138,6 @@ def duplicate_key(text: str) -> str:
     """What two instances must share to count as near-duplicates: the text without "RT ", URLs and the
     white space around it."""
     return _URL.sub("", text.replace("RT ", "")).strip()
-
-
-def instance_texts(pool: pd.DataFrame, spec: TaskSpec) -> list[str]:
-    """The text shown for each pool row; the two parts of a pair are named as in the paper."""
-    if not spec.is_pair:
-        return pool["text"].astype(str).tolist()
-    first, second = spec.pair_names or ("Sentence 1", "Sentence 2")
-    return [f"{first}: {a} \n {second}: {b}" for a, b in zip(pool["text1"].astype(str), pool["text2"].astype(str))]
 
 
 @dataclass(frozen=True)

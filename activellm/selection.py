@@ -2,6 +2,8 @@
 
 * ``--mode baseline``: the first N rows of the pool (the paper's random baseline: the pool is shuffled);
 * ``--activelearning random_filtering``: N rows drawn from the pool with the run as seed;
+* ``--mode smalltext_coldstart|smalltext_warmstart --activelearning <Strategy>``: the first N of the rows a
+  small-text run labelled, ``answers/<tag>/<mode>/<Strategy>/list_<run>.txt``;
 * any other mode: the first N numbers of ``answers/<tag>/<mode>/list_<run>.txt``.
 
 N is k times the iteration of the task name (``sst2`` 32, ``sst2_25_cont_index_recap_4`` 100).
@@ -20,6 +22,7 @@ from activellm.tasks import TaskName
 
 BASELINE_MODE = "baseline"
 RANDOM_FILTERING = "random_filtering"
+SMALLTEXT_MODES = ("smalltext_coldstart", "smalltext_warmstart")
 
 
 class SelectionError(ValueError):
@@ -51,4 +54,8 @@ def select_rows(task: TaskName, mode: str, run: int, activelearning: str | None,
         return random_rows(n, pool_size, seed=run)
     if mode == BASELINE_MODE:
         return first_rows(n, pool_size)
+    if mode in SMALLTEXT_MODES:  # the labelled order of a small-text run: its learning curve, k*i at a time
+        if not activelearning:
+            raise SelectionError(f"--mode {mode} reads the list of a small-text strategy: name it with --activelearning.")
+        return listed_rows(paths.strategy_list_file(task.tag, mode, activelearning, run), n, pool_size)
     return listed_rows(paths.list_file(task.tag, mode, run), n, pool_size, number_map)

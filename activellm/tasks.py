@@ -239,6 +239,14 @@ def parse_task_name(name: str) -> TaskName:
     )
 
 
+def merged_texts(df: pd.DataFrame, spec: TaskSpec) -> list[str]:
+    """One text per row; the two parts of a pair are named as in the paper ("Premise: … \\n Hypothesis: …")."""
+    if not spec.is_pair:
+        return df["text"].astype(str).tolist()
+    first, second = spec.pair_names or _SENTENCES
+    return [f"{first}: {a} \n {second}: {b}" for a, b in zip(df["text1"].astype(str), df["text2"].astype(str))]
+
+
 # --- loading ---------------------------------------------------------------------------------------------
 
 

@@ -77,3 +77,14 @@ def reference() -> Path:
     if not REFERENCE.is_dir():
         pytest.skip("../shared/reference/activellm-paper is not present")
     return REFERENCE
+
+
+@pytest.fixture(scope="session")
+def tiny_sentence_transformer(tiny_model, tmp_path_factory) -> str:
+    """The tiny BERT with mean pooling, saved as a sentence-transformers model (a SetFit body)."""
+    from sentence_transformers import SentenceTransformer, models
+
+    folder = tmp_path_factory.mktemp("tiny-st")
+    body = models.Transformer(tiny_model, max_seq_length=64)
+    SentenceTransformer(modules=[body, models.Pooling(body.get_word_embedding_dimension())]).save(str(folder))
+    return str(folder)

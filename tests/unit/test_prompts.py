@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from activellm.prompts import (ADVICE, FORGET, OUTPUT, PROMPT_MODES, SEPARATOR, PromptError, PromptRequest,
-                               build_prompt, choose_shown, count_tokens, instance_lines, instance_texts)
-from activellm.tasks import TASKS
+                               build_prompt, choose_shown, count_tokens, instance_lines)
+from activellm.tasks import TASKS, merged_texts
 
 TEXTS = [f"sentence number {i}" for i in range(500)]
 IDS = list(range(1000, 1500))
@@ -67,7 +67,7 @@ def test_instance_lines_format():
     ("mnli_matched", "Premise", "Hypothesis")])
 def test_sentence_pairs_are_merged_with_the_papers_labels(task, first, second):
     pool = pd.DataFrame({"text1": ["a?"], "text2": ["b."]})
-    assert instance_texts(pool, TASKS[task]) == [f"{first}: a? \n {second}: b."]
+    assert merged_texts(pool, TASKS[task]) == [f"{first}: a? \n {second}: b."]
 
 
 def test_near_duplicates_are_skipped_and_numbers_stay_consecutive():
@@ -122,6 +122,6 @@ def test_instance_lines_rebuild_the_authors_prompt(reference):
     body, instances = _reference_instances(path)
     assert [int(n) for n, _, _ in instances] == list(range(len(instances)))
     pool = pd.DataFrame({"index": [int(i) for _, _, i in instances], "text": [t for _, t, _ in instances]})
-    texts = instance_texts(pool, TASKS["sst2"])
+    texts = merged_texts(pool, TASKS["sst2"])
     shown = choose_shown(texts, pool["index"].tolist(), 0, 0, len(pool))
     assert len(shown) == len(pool) and instance_lines(shown, texts) == body

@@ -1,0 +1,45 @@
+import pytest
+
+from activellm.active import STRATEGIES, ActiveLearningError, cold_start, make_strategy
+from activellm.experiment import ConfigError, RunConfig
+
+
+def test_every_strategy_of_the_issue_is_known():
+    assert set(STRATEGIES) == {"LeastConfidence", "PredictionEntropy", "BreakingTies", "BALD", "GreedyCoreset",
+                               "EmbeddingKMeans", "ContrastiveActiveLearning", "RandomSampling"}
+    assert type(make_strategy("BALD")).__name__ == "BALD"
+
+
+def test_unknown_strategy_lists_the_valid_ones_instead_of_falling_back():
+    with pytest.raises(ActiveLearningError) as error:
+        make_strategy("LeastConfident")
+    assert "LeastConfident" in str(error.value) and "PredictionEntropy" in str(error.value)
+    with pytest.raises(ConfigError, match="Valid strategies: LeastConfidence"):
+        RunConfig(task="t", mode="10", run=1, modelclass="smalltext", activelearning="Entropy").validate()
+    with pytest.raises(ConfigError, match="Valid: random_filtering"):
+        RunConfig(task="t", mode="10", run=1, activelearning="Entropy").validate()
+
+
+def test_option_combinations_that_cannot_work_are_errors():
+    with pytest.raises(ConfigError, match="--modelclass smalltext"):
+        RunConfig(task="t", mode="10", run=1, warmstart=True).validate()
+    with pytest.raises(ConfigError, match="smalltext_coldstart"):
+        RunConfig(task="t", mode="10", run=1, activelearning="BALD").validate()
+    RunConfig(task="t", mode="smalltext_coldstart", run=1, activelearning="BALD").validate()
+
+
+def test_cold_starts():
+    labels = [0] * 30 + [1] * 10
+    assert cold_start(labels, 5, "first", seed=1) == [0, 1, 2, 3, 4]
+    balanced = cold_start(labels, 6, "balanced", seed=1)
+    assert len(set(balanced)) == 6 and sum(labels[i] for i in balanced) == 3
+    assert balanced == cold_start(labels, 6, "balanced", seed=1)
+    with pytest.raises(ActiveLearningError, match="--init"):
+        cold_start(labels, 6, "random", seed=1)
+
+
+def test_paper_models_per_model_class():
+    assert RunConfig(task="t", mode="m", run=1).model_name == "bert-base-uncased"
+    assert RunConfig(task="t", mode="m", run=1, modelclass="setfit").model_name == \
+        "sentence-transformers/paraphrase-mpnet-base-v2"
+    assert RunConfig(task="t", mode="m", run=1, modelclass="setfit", model="minilm").model_name == "minilm"
