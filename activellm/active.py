@@ -144,10 +144,6 @@ def fast_classifier_class():
     return FastTransformerClassification
 
 
-# We pass model_selection=False to the classifier on purpose (small-text 1.4.1 needs it there); its notice is noise.
-warnings.filterwarnings("ignore", message="model_selection is deprecated", category=DeprecationWarning)
-
-
 class ClassifierFactory:
     """Makes a fresh fast small-text classifier for each active learning iteration."""
 
@@ -163,10 +159,12 @@ class ClassifierFactory:
         import torch
 
         inference_batch_size = self.settings.inference_batch_size or (256 if torch.cuda.is_available() else 32)
-        return self.classifier_class(
-            self.model_arguments, self.num_labels, num_epochs=self.settings.epochs, lr=self.settings.learning_rate,
-            mini_batch_size=self.settings.train_batch_size, model_selection=False,
-            inference_batch_size=inference_batch_size, verbosity=0)
+        with warnings.catch_warnings():  # model_selection=False is passed here on purpose; its deprecation is noise
+            warnings.filterwarnings("ignore", message="model_selection is deprecated", category=DeprecationWarning)
+            return self.classifier_class(
+                self.model_arguments, self.num_labels, num_epochs=self.settings.epochs, lr=self.settings.learning_rate,
+                mini_batch_size=self.settings.train_batch_size, model_selection=False,
+                inference_batch_size=inference_batch_size, verbosity=0)
 
 
 def cold_start(labels: Sequence[int], size: int, init: str, seed: int) -> list[int]:

@@ -29,6 +29,23 @@ def _preview(values: Sequence[object], limit: int = 10) -> str:
     return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
 
 
+def read_numbers(path: Path) -> list[int]:
+    """Every number of a list file, in order ([] when there is no file).
+
+    Raises:
+        AnswerError: a token is not a whole number.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return []
+    tokens = [t for t in _SEPARATORS.split(path.read_text(encoding="utf-8")) if t]
+    not_numbers = [t for t in tokens if not _INTEGER.fullmatch(t)]
+    if not_numbers:
+        raise AnswerError(f"{path}: entries that are not whole numbers: {_preview(not_numbers)}. "
+                          "A list file holds numbers separated by commas or white space.")
+    return [int(t) for t in tokens]
+
+
 def read_index_list(path: Path, n: int) -> list[int]:
     """The first ``n`` numbers of a list file.
 
@@ -42,12 +59,7 @@ def read_index_list(path: Path, n: int) -> list[int]:
             f"Missing index list {path}. Write the picked numbers there (comma-separated), or parse an LLM "
             "answer into it with: python prompt_generation.py --parse-answer <answer file>."
         )
-    tokens = [t for t in _SEPARATORS.split(path.read_text(encoding="utf-8")) if t]
-    not_numbers = [t for t in tokens if not _INTEGER.fullmatch(t)]
-    if not_numbers:
-        raise AnswerError(f"{path}: entries that are not whole numbers: {_preview(not_numbers)}. "
-                          "A list file holds numbers separated by commas or white space.")
-    used = [int(t) for t in tokens][:n]
+    used = read_numbers(path)[:n]
     if len(used) < n:
         raise AnswerError(f"{path} holds {len(used)} numbers but {n} are needed. Add picks to the list, "
                           "or ask for fewer examples (the k in the task name, e.g. sst2_16).")

@@ -10,6 +10,7 @@ Model classes:
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +24,12 @@ from activellm.answers import AnswerError, write_index_list
 from activellm.metrics import compute_metrics
 from activellm.pools import load_pool
 from activellm.prompts import load_number_map
-from activellm.results import STATUS_OK, format_means, format_seed_line, read_results, write_results
+from activellm.results import STATUS_OK, format_means, format_seed_line, is_final, read_results, write_results
 from activellm.selection import RANDOM_FILTERING, SMALLTEXT_MODES, listed_rows, select_rows
 from activellm.setfit_baseline import PAPER_SETFIT_MODEL, SetFitSettings, fit_and_evaluate_setfit
 from activellm.tasks import TaskName, TaskSpec, load_splits, parse_task_name
-from activellm.training import PAPER_MODEL, PAPER_SEEDS, FitResult, TrainingSettings, fit_and_evaluate
+from activellm.training import (PAPER_MODEL, PAPER_SEEDS, FitResult, TrainingSettings, describe_device,
+                                fit_and_evaluate)
 
 DEFAULT_MODELCLASS = "default"
 MODELCLASSES = (DEFAULT_MODELCLASS, "setfit", "smalltext")
@@ -69,7 +71,8 @@ class RunConfig:
         """Sub-folder of the results that separates model classes sharing a task and mode."""
         if self.modelclass == "smalltext":
             return f"smalltext/{self.activelearning}_{'warmstart' if self.warmstart else 'coldstart'}"
-        return "" if self.modelclass == DEFAULT_MODELCLASS else self.modelclass
+        parts = [] if self.modelclass == DEFAULT_MODELCLASS else [self.modelclass]
+        return "/".join(parts + ([self.activelearning] if self.activelearning else []))
 
     def results_dir(self) -> Path:
         return paths.run_log_dir(self.task, self.mode, self.variant)
@@ -134,18 +137,24 @@ def header(config: RunConfig, loaded: LoadedTask) -> str:
             f"seeds {' '.join(map(str, config.seeds))}")
 
 
-def new_results_path(config: RunConfig) -> Path:
+def partial_path(csv_path: Path) -> Path:
+    return csv_path.with_name(csv_path.name + ".partial")
+
+
+def claim_results_path(config: RunConfig) -> Path:
+    """A new ``run_<run>_<time>.csv`` name, claimed by creating its ``.partial`` file exclusively: runs started in
+    the same second, even in parallel processes, never share a file."""
     folder = config.results_dir()
+    folder.mkdir(parents=True, exist_ok=True)
     stem = f"run_{config.run}_{paths.timestamp()}"
-    path, suffix = folder / f"{stem}.csv", 1
-    while path.exists():  # two runs in the same second
-        path, suffix = folder / f"{stem}-{suffix}.csv", suffix + 1
-    return path
-
-
-def is_final(row: Mapping[str, object]) -> bool:
-    """A row of a trained model per seed, not one of an active learning iteration."""
-    return row.get("iteration") in (None, "")
+    for suffix in range(1000):
+        path = folder / (f"{stem}.csv" if suffix == 0 else f"{stem}-{suffix}.csv")
+        try:
+            with open(partial_path(path), "x"):
+                return path
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"Could not find a free results file name in {folder}.")
 
 
 def is_complete(csv_path: Path, config: RunConfig) -> bool:
@@ -175,13 +184,21 @@ class ResultsWriter:
 
     def __init__(self, config: RunConfig, loaded: LoadedTask, report: Callable[[str], None]):
         self.config, self.loaded, self.report = config, loaded, report
-        self.path = new_results_path(config)
+        self.path: Path | None = None  # claimed with the first row: a run that fails before has written nothing
         self.rows: list[dict[str, object]] = []
 
     def add(self, row: Mapping[str, object]) -> None:
+        self.path = self.path or claim_results_path(self.config)
         self.rows.append({**base_row(self.config, self.loaded), "status": STATUS_OK, **row})
-        write_results(self.path, self.rows, header(self.config, self.loaded))
+        write_results(partial_path(self.path), self.rows, header(self.config, self.loaded),
+                      self.path.with_suffix(".log"))
         self.report(format_seed_line(self.rows[-1]))
+
+    def finish(self) -> Path:
+        """The run is complete: its CSV takes the final name (sweeps skip what has one)."""
+        assert self.path is not None, "finish() after at least one row"
+        os.replace(partial_path(self.path), self.path)
+        return self.path
 
 
 def selected_ids(loaded: LoadedTask, positions: list[int]) -> str:
@@ -253,7 +270,7 @@ def run_experiment(config: RunConfig, report: Callable[[str], None] = print) -> 
     """Run ``config`` and return its results CSV."""
     config.validate()
     loaded = load_task(config.task, config.run)
-    report(header(config, loaded))
+    report(f"{header(config, loaded)}; device {describe_device()}")
     writer = ResultsWriter(config, loaded, report)
     if config.modelclass == "smalltext":
         positions = run_smalltext(config, loaded, writer)  # then the default classifier on what it labelled
@@ -263,8 +280,9 @@ def run_experiment(config: RunConfig, report: Callable[[str], None] = print) -> 
         positions = select_rows(loaded.name, config.mode, config.run, config.activelearning, len(loaded.pool),
                                 number_map)
     train_per_seed(config, loaded, positions, writer)
+    csv_path = writer.finish()
     for line in format_means([r for r in writer.rows if is_final(r)]):
         report(line)
-    report(f"results: {writer.path}")
-    return writer.path
+    report(f"results: {csv_path}")
+    return csv_path
 

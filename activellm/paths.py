@@ -53,11 +53,6 @@ def answer_file(tag: str, mode: str, run: int) -> Path:
     return answer_dir(tag, mode) / f"answer_{run}.txt"
 
 
-def sidecar_file(tag: str, mode: str, run: int) -> Path:
-    """The JSON written beside a prompt that maps each shown number to a pool row."""
-    return prompt_dir(tag, mode) / f"prompt_{run}.json"
-
-
 def logs_dir() -> Path:
     return project_root() / "logs" / "run"
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from activellm import paths
-from activellm.answers import AnswerError, ParsedAnswer, parse_answer, write_index_list
+from activellm.answers import AnswerError, ParsedAnswer, parse_answer, read_numbers, write_index_list
 from activellm.experiment import LoadedTask, load_task
 from activellm.llm import Conversation, LLMSettings, converse
 from activellm.prompts import (CONTINUOUS_VARIANTS, Prompt, PromptError, PromptRequest, build_prompt, count_tokens,
@@ -55,13 +55,6 @@ class PromptJob:
     @property
     def list_path(self) -> Path:
         return paths.list_file(self.tag, self.mode, self.run)
-
-
-def read_numbers(path: Path) -> list[int]:
-    """All numbers of a list file (continuous lists are cumulative), or [] when there is none."""
-    if not path.is_file():
-        return []
-    return [int(n) for n in re.findall(r"-?\d+", path.read_text(encoding="utf-8"))]
 
 
 def plan(task: str, mode: str, run: int, examples: int | None = None, continuous: str | None = None) -> PromptJob:

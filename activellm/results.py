@@ -1,8 +1,9 @@
 """The results CSV: its columns, atomic writes and the human-readable .log beside it.
 
-One row per seed, and per iteration where a run evaluates several (active learning curves). A file is
-rewritten whole after each seed, through a temporary file renamed into place, so a run that dies keeps the
-seeds it finished and never leaves a half-written CSV.
+One row per seed, and per iteration where a run evaluates several (active learning curves). Every write goes
+through a temporary file renamed into place, so no file is ever half-written. A run rewrites
+``run_<run>_<time>.csv.partial`` after each seed and renames it to ``.csv`` when all are done: a run that dies
+keeps the seeds it finished in the ``.partial`` file, and a ``.csv`` always holds a finished run.
 """
 
 from __future__ import annotations
@@ -58,10 +59,11 @@ def rows_to_csv(rows: Iterable[Mapping[str, object]]) -> str:
     return buffer.getvalue()
 
 
-def write_results(csv_path: Path, rows: Sequence[Mapping[str, object]], header: str) -> None:
-    """Write the CSV and, beside it, the .log with per-seed values and their means."""
+def write_results(csv_path: Path, rows: Sequence[Mapping[str, object]], header: str,
+                  log_path: Path | None = None) -> None:
+    """Write the CSV and the .log with per-seed values and their means (beside the CSV unless given)."""
     atomic_write_text(csv_path, rows_to_csv(rows))
-    atomic_write_text(csv_path.with_suffix(".log"), format_log(rows, header))
+    atomic_write_text(log_path or csv_path.with_suffix(".log"), format_log(rows, header))
 
 
 def read_results(csv_path: Path) -> list[dict[str, str]]:
@@ -91,7 +93,7 @@ def format_seed_line(row: Mapping[str, object]) -> str:
                        if _number(row.get(name)) is not None)
     where = f"seed {row['seed']}" + (f", iteration {row['iteration']}" if row.get("iteration") not in (None, "") else "")
     return (f"{where} (n_train {row['n_train']}): {metrics} "
-            f"(train {_number(row['train_seconds']) or 0:.1f} s, eval {_number(row['eval_seconds']) or 0:.1f} s)")
+            f"(train {_number(row.get('train_seconds')) or 0:.1f} s, eval {_number(row.get('eval_seconds')) or 0:.1f} s)")
 
 
 def format_means(rows: Sequence[Mapping[str, object]]) -> list[str]:
@@ -103,12 +105,16 @@ def format_means(rows: Sequence[Mapping[str, object]]) -> list[str]:
     return lines
 
 
+def is_final(row: Mapping[str, object]) -> bool:
+    """A row of a model trained per seed, not a point of an active learning curve."""
+    return row.get("iteration") in (None, "")
+
+
 def format_log(rows: Sequence[Mapping[str, object]], header: str) -> str:
+    """The header, every row, and the means over seeds of the trained models."""
     lines = [header, ""]
     lines += [format_seed_line(row) for row in rows]
-    by_iteration: dict[str, list[Mapping[str, object]]] = {}
-    for row in rows:
-        by_iteration.setdefault(_cell(row.get("n_train")), []).append(row)
-    for n_train, group in by_iteration.items():
-        lines += ["", f"mean over seeds, n_train {n_train}:", *format_means(group)]
+    final = [row for row in rows if is_final(row)]
+    if final:
+        lines += ["", f"mean over seeds (n_train {final[0].get('n_train')}):", *format_means(final)]
     return "\n".join(lines) + "\n"

@@ -1,0 +1,188 @@
+"""Reading all results back: the summary table over seeds and runs, and plots.
+
+Each finished run's CSV counts once: where a configuration was run again (``--redo``), its newest CSV wins.
+Rows of active learning iterations (``--eval-every-iteration``) are learning-curve points of the active
+learner's own classifier and stay out of the summary, which describes trained models per seed.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from pathlib import Path
+from typing import Iterable
+
+from activellm import paths
+from activellm.metrics import METRIC_NAMES, main_metric
+from activellm.results import STATUS_OK, atomic_write_text, is_final, read_results
+from activellm.tasks import TaskError, parse_task_name
+
+GROUP_KEYS = ("task", "mode", "modelclass", "activelearning", "warmstart", "model", "n_train")
+RUN_KEYS = ("task", "mode", "run", "modelclass", "activelearning", "warmstart", "model", "epochs")
+SUMMARY_FILE = "summary.csv"
+
+
+def result_files(root: Path | None = None) -> list[Path]:
+    """Every results CSV under logs/run/ (not the summary), oldest first by name."""
+    root = root or paths.logs_dir()
+    return sorted((p for p in root.rglob("run_*.csv")), key=lambda p: p.name)
+
+
+def latest_rows(files: Iterable[Path]) -> list[dict[str, str]]:
+    """The ok rows of trained models, the newest file winning for each run configuration."""
+    newest: dict[tuple, list[dict[str, str]]] = {}
+    for path in files:
+        rows = [r for r in read_results(path) if r.get("status") == STATUS_OK and is_final(r)]
+        if rows:
+            newest[tuple(rows[0].get(k, "") for k in RUN_KEYS)] = rows  # files come oldest first
+    return [row for rows in newest.values() for row in rows]
+
+
+def _number(value: str | None) -> float | None:
+    return float(value) if value not in (None, "") else None
+
+
+def summarize(rows: Iterable[dict[str, str]]) -> list[dict[str, object]]:
+    """One row per GROUP_KEYS with count, mean and standard deviation of each metric over seeds and runs."""
+    groups: dict[tuple, list[dict[str, str]]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(row.get(k, "") for k in GROUP_KEYS)].append(row)
+    summary = []
+    for key, members in sorted(groups.items(), key=lambda item: _sort_key(item[0])):
+        entry: dict[str, object] = dict(zip(GROUP_KEYS, key))
+        entry["count"] = len(members)
+        entry["runs"] = len({m.get("run") for m in members})
+        for name in METRIC_NAMES:
+            values = [v for v in (_number(m.get(name)) for m in members) if v is not None]
+            entry[f"{name}_mean"] = statistics.fmean(values) if values else None
+            entry[f"{name}_std"] = (statistics.stdev(values) if len(values) > 1 else 0.0) if values else None
+        summary.append(entry)
+    return summary
+
+
+def _sort_key(key: tuple) -> tuple:
+    values = dict(zip(GROUP_KEYS, key))
+    n_train = int(values["n_train"]) if str(values["n_train"]).isdigit() else 0
+    return (values["task"].rsplit("_", 1)[0] if "_cont" in values["task"] else values["task"], values["mode"],
+            values["modelclass"], values["activelearning"], values["warmstart"], values["model"], n_train)
+
+
+def summary_columns(summary: list[dict[str, object]]) -> list[str]:
+    """GROUP_KEYS, count, runs, and mean/std of the metrics that some group has."""
+    present = [n for n in METRIC_NAMES if any(e.get(f"{n}_mean") is not None for e in summary)]
+    return [*GROUP_KEYS, "count", "runs", *[f"{n}_{s}" for n in present for s in ("mean", "std")]]
+
+
+def write_summary(summary: list[dict[str, object]], path: Path | None = None) -> Path:
+    import csv
+    import io
+
+    path = path or paths.logs_dir() / SUMMARY_FILE
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=summary_columns(summary), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for entry in summary:
+        writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else ("" if v is None else v)) for k, v in entry.items()})
+    atomic_write_text(path, buffer.getvalue())
+    return path
+
+
+def markdown_table(summary: list[dict[str, object]]) -> str:
+    """The summary as a Markdown table, metrics as mean ± std."""
+    present = [n for n in METRIC_NAMES if any(e.get(f"{n}_mean") is not None for e in summary)]
+    header = [*GROUP_KEYS, "n", *present]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for entry in summary:
+        cells = [str(entry[k]) for k in GROUP_KEYS] + [str(entry["count"])]
+        for name in present:
+            mean, spread = entry.get(f"{name}_mean"), entry.get(f"{name}_std")
+            cells.append("" if mean is None else f"{mean:.4f} ± {spread:.4f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+# --- plots --------------------------------------------------------------------------------------------------------
+
+
+def _main_metric(task: str) -> str:
+    try:
+        return main_metric(parse_task_name(task).spec)
+    except TaskError:  # a local task whose data is gone: accuracy is the usual choice
+        return "accuracy"
+
+
+def _line_label(entry: dict[str, object]) -> str:
+    label = str(entry["mode"])
+    if entry["modelclass"] not in ("default", ""):
+        label += f" {entry['modelclass']}"
+    if entry["activelearning"]:
+        label += f" {entry['activelearning']}"
+    if entry["warmstart"] == "True":
+        label += " warm"
+    return f"{label} ({entry['model']})"
+
+
+def plot_summary(summary: list[dict[str, object]], folder: Path | None = None) -> list[Path]:
+    """Learning curves for continuous tasks (one PNG per task family) and a bar chart for few-shot cells."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder = folder or paths.logs_dir() / "plots"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    curves: dict[str, list[dict[str, object]]] = defaultdict(list)
+    bars: list[dict[str, object]] = []
+    for entry in summary:
+        name = str(entry["task"])
+        try:
+            parsed = parse_task_name(name)
+            family = parsed.tag if parsed.continuous else None
+        except TaskError:
+            family = None
+        if family:
+            curves[family].append(entry)
+        else:
+            bars.append(entry)
+    for family, entries in curves.items():
+        metric = _main_metric(str(entries[0]["task"]))
+        figure, axis = plt.subplots(figsize=(7, 4.5))
+        lines: dict[str, list[dict[str, object]]] = defaultdict(list)
+        for entry in entries:
+            lines[_line_label(entry)].append(entry)
+        for label, points in sorted(lines.items()):
+            points = sorted(points, key=lambda e: int(e["n_train"]))
+            x = [int(p["n_train"]) for p in points]
+            y = [p[f"{metric}_mean"] for p in points]
+            spread = [p[f"{metric}_std"] or 0.0 for p in points]
+            axis.plot(x, y, marker="o", label=label)
+            axis.fill_between(x, [a - b for a, b in zip(y, spread)], [a + b for a, b in zip(y, spread)], alpha=0.15)
+        axis.set(xlabel="labelled instances", ylabel=metric, title=f"{family}: learning curves")
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=8)
+        written.append(_save(figure, folder / f"curve_{family}.png"))
+    if bars:
+        figure, axis = plt.subplots(figsize=(max(6.0, 0.6 * len(bars) + 2), 4.5))
+        labels = [f"{e['task']}\n{_line_label(e)}\nn={e['n_train']}" for e in bars]
+        metrics = [_main_metric(str(e["task"])) for e in bars]
+        heights = [e.get(f"{m}_mean") or 0.0 for e, m in zip(bars, metrics)]
+        errors = [e.get(f"{m}_std") or 0.0 for e, m in zip(bars, metrics)]
+        axis.bar(range(len(bars)), heights, yerr=errors, capsize=4, color="tab:blue", alpha=0.8)
+        axis.set_xticks(range(len(bars)), labels, fontsize=7)
+        axis.set_ylabel(" / ".join(sorted(set(metrics))) + " (mean ± std over seeds and runs)")
+        axis.set_ylim(0, max(1.0, max((h + e for h, e in zip(heights, errors)), default=1.0)))
+        axis.set_title("few-shot results")
+        axis.grid(axis="y", alpha=0.3)
+        written.append(_save(figure, folder / "fewshot.png"))
+    return written
+
+
+def _save(figure, path: Path) -> Path:
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+    return path
+

@@ -1,0 +1,205 @@
+"""automatic_run.py's work: expand a grid into cells, run each in its own model_training.py process, resume.
+
+A cell is one model_training.py command line. It is skipped when a complete results CSV for the same
+configuration exists (``--redo`` runs it again), recorded in the sweep status file when it fails (the sweep goes
+on), and interrupted cleanly by Ctrl-C: finished cells stay finished, and a cell in flight leaves no results CSV
+(model_training.py writes a ``.partial`` file and renames it only when every seed is done).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from activellm import paths
+from activellm.experiment import ConfigError, RunConfig, find_complete_results
+from activellm.results import atomic_write_text
+
+SCRIPT = Path(__file__).resolve().parent.parent / "model_training.py"
+TAIL_LINES = 20
+
+
+@dataclass(frozen=True)
+class Grid:
+    tasks: Sequence[str]
+    modes: Sequence[str]
+    runs: Sequence[int]
+    modelclasses: Sequence[str]
+    activelearning: Sequence[str]
+    warmstart: Sequence[bool]
+    models: Sequence[str]
+    seeds: Sequence[int]
+    epochs: Sequence[int]
+    extra_args: Sequence[str] = ()
+
+
+@dataclass
+class Cell:
+    argv: list[str]
+    config: RunConfig | None
+    problem: str | None = None  # why the combination cannot run
+
+    @property
+    def name(self) -> str:
+        """A file-name-safe name: the option values, shortened, and a hash of the whole command line."""
+        values = [a for a in self.argv if not a.startswith("--")] + ["warmstart"] * ("--warmstart" in self.argv)
+        readable = "_".join(v.replace("/", "-").replace(" ", "-") for v in values)[:120]
+        return f"{readable}-{hashlib.sha1(' '.join(self.argv).encode()).hexdigest()[:8]}"
+
+    def command(self) -> list[str]:
+        return [sys.executable, str(SCRIPT), *self.argv]
+
+
+def expand(grid: Grid, parse: Callable[[list[str]], RunConfig]) -> list[Cell]:
+    """Every combination of the grid as a cell; ``parse`` turns a command line into its RunConfig (the one
+    model_training.py uses), so that skipping and running never disagree."""
+    cells = []
+    for task, mode, run, modelclass, activelearning, warm, model, epochs in itertools.product(
+            grid.tasks, grid.modes, grid.runs, grid.modelclasses, grid.activelearning, grid.warmstart, grid.models,
+            grid.epochs):
+        argv = ["--task", task, "--mode", mode, "--run", str(run), "--modelclass", modelclass]
+        if activelearning not in (None, "None", ""):
+            argv += ["--activelearning", activelearning]
+        if warm:
+            argv.append("--warmstart")
+        argv += ["--model", model, "--seeds", " ".join(map(str, grid.seeds)), "--epochs", str(epochs),
+                 *grid.extra_args]
+        config = parse(argv)
+        try:
+            config.validate()
+            cells.append(Cell(argv, config))
+        except ConfigError as error:
+            cells.append(Cell(argv, None, str(error)))
+    return cells
+
+
+@dataclass
+class Outcome:
+    cell: Cell
+    state: str  # "done", "skipped", "failed", "invalid", "interrupted"
+    seconds: float = 0.0
+    returncode: int | None = None
+    log: str = ""
+    tail: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"cell": self.cell.name, "state": self.state, "command": self.cell.command(), "returncode": self.returncode,
+                "seconds": round(self.seconds, 1), "log": self.log, "output_tail": self.tail,
+                "problem": self.cell.problem}
+
+
+def worker_environments(jobs: int) -> list[dict[str, str]]:
+    """One environment per parallel job: a GPU each where there are GPUs, else a share of the CPU cores."""
+    base = dict(os.environ)
+    gpus = _visible_gpus()
+    if gpus:
+        return [{**base, "CUDA_VISIBLE_DEVICES": gpu} for gpu in gpus[:jobs]]
+    threads = str(max(1, (os.cpu_count() or 1) // jobs))
+    return [{**base, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads} for _ in range(jobs)]
+
+
+def _visible_gpus() -> list[str]:
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        return [g for g in visible.split(",") if g.strip() and g.strip() != "-1"]
+    try:
+        listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return [str(i) for i, line in enumerate(listed.stdout.splitlines()) if line.startswith("GPU")]
+
+
+def _tail(path: Path) -> list[str]:
+    """The last lines of a cell's output, for the status file."""
+    try:
+        return list(deque(path.read_text(encoding="utf-8", errors="replace").splitlines(), TAIL_LINES))
+    except OSError:
+        return []
+
+
+class Sweep:
+    """Runs cells with up to ``jobs`` processes at once and keeps the status file current."""
+
+    def __init__(self, cells: list[Cell], jobs: int = 1, redo: bool = False,
+                 status_path: Path | None = None, log_dir: Path | None = None):
+        self.cells, self.redo = cells, redo
+        self.environments = worker_environments(max(1, jobs))
+        self.status_path = status_path or paths.project_root() / "logs" / "sweep" / "status.json"
+        self.log_dir = log_dir or paths.project_root() / "logs" / "sweep"
+        self.outcomes: list[Outcome] = []
+
+    def _save_status(self) -> None:
+        counts = {state: sum(o.state == state for o in self.outcomes)
+                  for state in ("done", "skipped", "failed", "invalid", "interrupted")}
+        atomic_write_text(self.status_path, json.dumps({"cells": len(self.cells), **counts,
+                                                        "outcomes": [o.as_json() for o in self.outcomes]}, indent=1))
+
+    def _record(self, outcome: Outcome, progress) -> None:
+        self.outcomes.append(outcome)
+        self._save_status()
+        progress.update()
+        if outcome.state == "failed":
+            progress.write(f"FAILED ({outcome.returncode}): {outcome.cell.name}; see {outcome.log}")
+
+    def run(self) -> list[Outcome]:
+        from tqdm.auto import tqdm
+
+        pending = deque(self.cells)
+        free = deque(range(len(self.environments)))
+        running: dict[int, tuple[subprocess.Popen, Cell, Path, float]] = {}
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        with tqdm(total=len(self.cells), desc="sweep", unit="cell") as progress:
+            try:
+                while pending or running:
+                    while pending and free:
+                        cell = pending.popleft()
+                        if cell.config is None:
+                            self._record(Outcome(cell, "invalid"), progress)
+                            continue
+                        if not self.redo and find_complete_results(cell.config) is not None:
+                            self._record(Outcome(cell, "skipped"), progress)
+                            continue
+                        slot = free.popleft()
+                        log = self.log_dir / f"{cell.name}.log"
+                        with open(log, "w", encoding="utf-8") as stream:
+                            process = subprocess.Popen(cell.command(), stdout=stream, stderr=subprocess.STDOUT,
+                                                       env=self.environments[slot], start_new_session=True)
+                        running[slot] = (process, cell, log, time.perf_counter())
+                        progress.set_postfix_str(cell.name[:60])
+                    for slot, (process, cell, log, started) in list(running.items()):
+                        if process.poll() is None:
+                            continue
+                        del running[slot]
+                        free.append(slot)
+                        state = "done" if process.returncode == 0 else "failed"
+                        self._record(Outcome(cell, state, time.perf_counter() - started, process.returncode,
+                                             str(log), _tail(log)), progress)
+                    time.sleep(0.2)
+            except KeyboardInterrupt:
+                for process, cell, log, started in running.values():
+                    _stop(process)
+                    self.outcomes.append(Outcome(cell, "interrupted", time.perf_counter() - started,
+                                                 process.returncode, str(log), _tail(log)))
+                self._save_status()
+                raise
+        return self.outcomes
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Interrupt a cell's process group like Ctrl-C would, then make sure it is gone."""
+    try:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        process.kill()
+        process.wait()

@@ -1,0 +1,92 @@
+"""automatic_run.py for real: two-cell sweeps on the tiny model, skipping, --redo, failures, --jobs."""
+
+import json
+
+import automatic_run
+import model_training
+from activellm.experiment import find_complete_results
+from activellm.results import read_results
+
+
+def _sweep(tiny_model, *extra, modes=("baseline",)):
+    return automatic_run.main(["--tasks", "tiny_4", "--modes", *modes, "--models", tiny_model, "--seeds", "3",
+                               "--epochs", "1", *extra])
+
+
+def _status(project_root):
+    return json.loads((project_root / "logs" / "sweep" / "status.json").read_text())
+
+
+def _accuracies(project_root):
+    found = {}
+    for path in sorted((project_root / "logs" / "run").rglob("run_*.csv")):
+        for row in read_results(path):
+            found[(row["activelearning"], row["seed"])] = (row["accuracy"], row["f1"])
+    return found
+
+
+def test_two_cell_sweep_then_skip_then_redo(tiny_task, tiny_model, project_root, capsys):
+    assert _sweep(tiny_model) == 0
+    status = _status(project_root)
+    assert status["cells"] == 2 and status["done"] == 2 and status["failed"] == 0
+    out = capsys.readouterr().out
+    assert "sweep: 2 ran, 0 skipped, 0 failed" in out and "| tiny_4 | baseline | default |" in out
+    assert (project_root / "logs" / "run" / "summary.csv").is_file()
+    assert len(list((project_root / "logs" / "sweep").glob("*.log"))) == 2  # each cell's own output
+    assert _sweep(tiny_model) == 0
+    assert "sweep: 0 ran, 2 skipped" in capsys.readouterr().out
+    assert _sweep(tiny_model, "--redo") == 0
+    assert "sweep: 2 ran, 0 skipped" in capsys.readouterr().out
+    assert len(list((project_root / "logs" / "run").rglob("run_*.csv"))) == 4
+
+
+def test_a_failing_cell_is_recorded_while_the_others_finish(tiny_task, tiny_model, project_root, capsys):
+    assert _sweep(tiny_model, "--activelearning", "None", modes=("no_such_list", "baseline")) == 1
+    status = _status(project_root)
+    assert (status["done"], status["failed"]) == (1, 1)
+    (failed,) = [o for o in status["outcomes"] if o["state"] == "failed"]
+    assert failed["returncode"] == 2 and "--mode" in failed["command"] and "no_such_list" in failed["command"]
+    assert any("Missing index list" in line for line in failed["output_tail"])
+    captured = capsys.readouterr()
+    assert "1 failed" in captured.out and "no_such_list" in captured.err
+
+
+def test_jobs_2_gives_the_results_of_jobs_1(tiny_task, tiny_model, project_root, capsys):
+    assert _sweep(tiny_model, "--jobs", "2") == 0
+    parallel = _accuracies(project_root)
+    assert _sweep(tiny_model, "--redo", "--jobs", "1") == 0
+    sequential = _accuracies(project_root)  # the newer files (sorted last) overwrite the keys
+    assert len(parallel) == 2 and parallel == sequential
+
+
+def test_summary_alone(tiny_task, tiny_model, project_root, capsys):
+    assert automatic_run.main(["--summary"]) == 0
+    assert "No finished runs" in capsys.readouterr().out
+    _sweep(tiny_model, "--activelearning", "None")
+    assert automatic_run.main(["--summary", "--plot"]) == 0
+    out = capsys.readouterr().out
+    assert "| tiny_4 |" in out and "fewshot.png" in out
+
+
+def test_an_interrupted_run_leaves_no_results_csv(tiny_task, tiny_model, project_root, monkeypatch):
+    from activellm import experiment
+
+    calls = []
+    original = experiment.fit
+
+    def fail_on_second_seed(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(experiment, "fit", fail_on_second_seed)
+    argv = ["--task", "tiny_4", "--model", tiny_model, "--seeds", "1 2", "--epochs", "1"]
+    try:
+        model_training.main(argv)
+    except KeyboardInterrupt:
+        pass
+    assert not list((project_root / "logs" / "run").rglob("*.csv"))
+    (partial,) = (project_root / "logs" / "run").rglob("*.csv.partial")
+    assert [r["seed"] for r in read_results(partial)] == ["1"]  # the finished seed is kept
+    assert find_complete_results(automatic_run.parse_cell(argv)) is None

@@ -1,0 +1,54 @@
+import pytest
+
+from activellm.results import write_results
+from activellm.summary import latest_rows, markdown_table, plot_summary, result_files, summarize, write_summary
+
+
+def _rows(task, mode, run, accuracies, n_train=32, activelearning=""):
+    return [{"task": task, "tag": task, "mode": mode, "modelclass": "default", "activelearning": activelearning,
+             "warmstart": False, "run": run, "seed": seed, "n_train": n_train, "model": "minilm", "epochs": 25,
+             "accuracy": accuracy, "f1": accuracy / 2, "status": "ok"} for seed, accuracy in zip((1, 2), accuracies)]
+
+
+@pytest.fixture
+def logs(project_root):
+    folder = project_root / "logs" / "run"
+    write_results(folder / "a" / "run_1_2026-01-01_00-00-00.csv", _rows("rotten_tomatoes", "baseline", 1, [0.5, 0.7]), "h")
+    write_results(folder / "b" / "run_2_2026-01-01_00-00-00.csv", _rows("rotten_tomatoes", "baseline", 2, [0.9, 0.9]), "h")
+    # a redo of run 2: the newer file wins
+    write_results(folder / "b" / "run_2_2026-01-02_00-00-00.csv", _rows("rotten_tomatoes", "baseline", 2, [0.8, 0.6]), "h")
+    for i, acc in ((1, 0.55), (2, 0.65)):
+        write_results(folder / f"c{i}" / "run_1_2026-01-01_00-00-00.csv",
+                      _rows(f"rotten_tomatoes_25_cont_index_recap_{i}", "10", 1, [acc, acc], n_train=25 * i), "h")
+    return folder
+
+
+def test_summary_aggregates_seeds_and_runs_newest_file_winning(logs):
+    summary = summarize(latest_rows(result_files()))
+    baseline = next(e for e in summary if e["task"] == "rotten_tomatoes")
+    assert baseline["count"] == 4 and baseline["runs"] == 2
+    assert baseline["accuracy_mean"] == pytest.approx((0.5 + 0.7 + 0.8 + 0.6) / 4)
+    assert baseline["accuracy_std"] == pytest.approx(0.1290994, abs=1e-6)
+    assert baseline["mcc_mean"] is None
+    assert [e["n_train"] for e in summary if "cont" in e["task"]] == ["25", "50"]
+    table = markdown_table(summary)
+    assert "| rotten_tomatoes | baseline | default |  | False | minilm | 32 | 4 | 0.6500 ± 0.1291 |" in table
+    path = write_summary(summary)
+    assert path == logs / "summary.csv" and "accuracy_mean" in path.read_text() and "mcc_mean" not in path.read_text()
+
+
+def test_summary_skips_iteration_rows_and_failed_rows(project_root):
+    folder = project_root / "logs" / "run" / "x"
+    rows = _rows("rotten_tomatoes", "baseline", 1, [0.5, 0.7])
+    rows[1]["status"] = "failed"
+    rows.append({**rows[0], "iteration": 3, "accuracy": 0.99})
+    write_results(folder / "run_1_2026-01-01_00-00-00.csv", rows, "h")
+    (entry,) = summarize(latest_rows(result_files()))
+    assert entry["count"] == 1 and entry["accuracy_mean"] == 0.5
+
+
+def test_plots_are_png_files(logs):
+    written = plot_summary(summarize(latest_rows(result_files())))
+    assert sorted(p.name for p in written) == ["curve_rotten_tomatoes_25_cont_index_recap.png", "fewshot.png"]
+    for png in written:
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
