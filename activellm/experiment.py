@@ -151,9 +151,12 @@ def claim_results_path(config: RunConfig) -> Path:
         path = folder / (f"{stem}.csv" if suffix == 0 else f"{stem}-{suffix}.csv")
         try:
             with open(partial_path(path), "x"):
-                return path
-        except FileExistsError:
+                pass
+        except FileExistsError:  # a run in flight has it
             continue
+        if not path.exists():  # else a finished run had it: its .partial was renamed before we made ours
+            return path
+        partial_path(path).unlink()
     raise RuntimeError(f"Could not find a free results file name in {folder}.")
 
 

@@ -34,3 +34,19 @@ def test_a_failed_write_keeps_the_previous_file_and_no_temporary(tmp_path, monke
         write_results(path, [_row(42, 0.75), _row(109, 0.8)], "h")
     assert path.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["run_1_x.csv", "run_1_x.log"]
+
+
+def test_results_names_are_claimed_once_even_in_the_same_second(project_root, monkeypatch):
+    from activellm import paths
+    from activellm.experiment import RunConfig, claim_results_path, partial_path
+
+    monkeypatch.setattr(paths, "timestamp", lambda: "2026-01-01_00-00-00")
+    config = RunConfig(task="t", mode="m", run=1)
+    first = claim_results_path(config)
+    second = claim_results_path(config)  # first still in flight
+    partial_path(first).rename(first)  # first finished
+    partial_path(second).rename(second)
+    third = claim_results_path(config)
+    assert len({first, second, third}) == 3
+    assert [p.name for p in (first, second, third)] == [
+        "run_1_2026-01-01_00-00-00.csv", "run_1_2026-01-01_00-00-00-1.csv", "run_1_2026-01-01_00-00-00-2.csv"]
