@@ -210,10 +210,10 @@ def parse_answer(text: str, expected: int, shown: Container[int] | None = None,
     for number in collected:
         if number in seen:
             result.duplicates.append(number)
-        elif shown is not None and number not in shown:
-            result.not_shown.append(number)
         elif number in earlier:
             result.already_labeled.append(number)
+        elif shown is not None and number not in shown:
+            result.not_shown.append(number)
         else:
             result.picks.append(number)
         seen.add(number)

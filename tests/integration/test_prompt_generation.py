@@ -189,3 +189,24 @@ def test_continuous_idxrecap_iterations(tiny_task, tiny_model, project_root, api
     (row,) = read_results(next((project_root / "logs").rglob("*.csv")))
     by_number = {s["number"]: s["index"] for s in _sidecar(tag, stem="prompt_1_cont2")["shown"]}
     assert row["selected"] == " ".join(str(by_number[n]) for n in numbers) and row["n_train"] == "4"
+
+
+def test_continuous_answers_pasted_by_hand_extend_the_list(dup_task, project_root, capsys):
+    """norecap: iteration 2 continues after the highest number shown; its picks are appended to the list."""
+    common = ["--task", "dups", "--examples", "2", "--continuous", "norecap", "--mode", "8", "--prompt-examples", "5"]
+    tag = "dups_2_cont_no_recap"
+    assert prompt_generation.main(common) == 0
+    first = paths.answer_file(tag, "8", 1)
+    first.parent.mkdir(parents=True)
+    first.write_text("I choose 4, 1")
+    assert prompt_generation.main(["--parse-answer", str(first)]) == 0
+    assert prompt_generation.main(common) == 0  # iteration 2: after number 4 (pool row 6, two rows were skipped)
+    second_sidecar = _sidecar(tag, stem="prompt_1_cont2")
+    assert second_sidecar["iteration"] == 2 and second_sidecar["labeled_before"] == [4, 1]
+    assert [(s["number"], s["position"]) for s in second_sidecar["shown"]][:2] == [(5, 7), (6, 8)]
+    second = first.with_name("answer_1_cont2.txt")
+    second.write_text("Picks: 5, 4, 9")  # 4 was labelled before: dropped and reported
+    capsys.readouterr()
+    assert prompt_generation.main(["--parse-answer", str(second)]) == 0
+    assert "earlier iterations: 4" in capsys.readouterr().err
+    assert paths.list_file(tag, "8", 1).read_text() == "4, 1, 5, 9\n"
