@@ -84,3 +84,35 @@ def test_packaged_rotten_tomatoes_split_is_fixed(project_root):
     _, train_again, test_again = load_splits(TASKS["rotten_tomatoes"])
     assert train_again.equals(train) and test_again.equals(test)
     assert (project_root / "data" / "rotten_tomatoes" / "df_test.csv").is_file()
+
+
+def test_hub_loader_normalises_columns_and_caches(project_root, monkeypatch):
+    import datasets
+
+    calls = []
+
+    def fake_load_dataset(path, config=None):
+        calls.append((path, config))
+        split = {"question": ["why?", "how?"], "sentence": ["because.", "so."], "label": [0, 1], "idx": [0, 1]}
+        return datasets.DatasetDict({"train": datasets.Dataset.from_dict(split),
+                                     "validation": datasets.Dataset.from_dict(split)})
+
+    monkeypatch.setattr(datasets, "load_dataset", fake_load_dataset)
+    spec, train, test = load_splits(TASKS["qnli"])
+    assert calls == [("nyu-mll/glue", "qnli")]
+    assert list(train.columns) == ["text1", "text2", "label"] and train["text1"].tolist() == ["why?", "how?"]
+    assert (project_root / "data" / "qnli" / "df_test_validation.csv").is_file()
+    load_splits(TASKS["qnli"])  # from the cache: the hub is not asked again
+    assert len(calls) == 1
+
+
+def test_hub_failure_says_what_to_do_offline(project_root, monkeypatch):
+    import datasets
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("no network")
+
+    monkeypatch.setattr(datasets, "load_dataset", unreachable)
+    with pytest.raises(TaskError) as error:
+        load_splits(TASKS["sst2"])
+    assert "no network" in str(error.value) and "rotten_tomatoes" in str(error.value)
