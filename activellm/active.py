@@ -64,8 +64,9 @@ def encode_pool(model: str, spec: TaskSpec, df, max_length: int = 512):
     tokenizer = load_tokenizer(model)
     texts = texts_of(df, spec)
     limit = min(max_length, tokenizer.model_max_length)
-    lengths = [len(ids) for ids in tokenizer(*texts, truncation=True, max_length=limit)["input_ids"]]
-    encoded = tokenizer(*texts, truncation=True, max_length=max(lengths), padding="max_length", return_tensors="pt")
+    unpadded = tokenizer(*texts, truncation=True, max_length=limit)
+    longest = max(len(ids) for ids in unpadded["input_ids"])
+    encoded = tokenizer.pad(unpadded, padding="max_length", max_length=longest, return_tensors="pt")
     labels = df["label"].astype(int).tolist()
     data = [(encoded["input_ids"][i:i + 1], encoded["attention_mask"][i:i + 1], labels[i]) for i in range(len(df))]
     return TransformersDataset(data, target_labels=np.arange(spec.num_labels))
@@ -227,9 +228,3 @@ def run_active_learning(model: str, spec: TaskSpec, pool_df, initial: list[int],
             progress.update()
             on_iteration(Iteration(step, list(labeled), train_seconds, query_seconds, learner.classifier))
     return labeled
-
-
-def predict_classes(classifier, model: str, spec: TaskSpec, df, settings: ActiveSettings) -> np.ndarray:
-    """The active learner's current classifier applied to ``df`` (e.g. the test set)."""
-    dataset = encode_pool(model, spec, df, settings.max_length)
-    return classifier.predict_proba(dataset).argmax(axis=1)

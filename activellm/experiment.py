@@ -19,7 +19,8 @@ from typing import Callable, Mapping
 import pandas as pd
 
 from activellm import paths
-from activellm.active import STRATEGIES, ActiveSettings, Iteration, cold_start, predict_classes, run_active_learning
+from activellm.active import (STRATEGIES, ActiveSettings, Iteration, cold_start, encode_pool,
+                              run_active_learning)
 from activellm.answers import AnswerError, write_index_list
 from activellm.metrics import compute_metrics
 from activellm.pools import load_pool
@@ -217,10 +218,11 @@ def fit(config: RunConfig, spec: TaskSpec, train_df: pd.DataFrame, test_df: pd.D
 def train_per_seed(config: RunConfig, loaded: LoadedTask, positions: list[int], writer: ResultsWriter) -> None:
     """One model per seed on the pool rows ``positions``, each row written as soon as it is done."""
     train_df = loaded.pool.iloc[positions]
+    selected = selected_ids(loaded, positions)
     for seed in config.seeds:
         result = fit(config, loaded.spec, train_df, loaded.test, seed)
         writer.add({"seed": seed, "n_train": len(positions), **result.metrics, "train_seconds": result.train_seconds,
-                    "eval_seconds": result.eval_seconds, "selected": selected_ids(loaded, positions)})
+                    "eval_seconds": result.eval_seconds, "selected": selected})
 
 
 def warm_start_rows(config: RunConfig, loaded: LoadedTask, pool_size: int) -> list[int]:
@@ -244,16 +246,19 @@ def run_smalltext(config: RunConfig, loaded: LoadedTask, writer: ResultsWriter) 
         initial = warm_start_rows(config, loaded, pool_size)
     else:
         initial = cold_start(pool["label"].tolist(), active.query_size, active.init, seed=config.run)
+    test_set = encode_pool(config.model_name, loaded.spec, loaded.test, active.max_length) \
+        if config.eval_every_iteration else None
+    test_labels = loaded.test["label"].astype(int).tolist()
 
     def evaluate(step: Iteration) -> None:
         writer.report(f"iteration {step.iteration}: {len(step.labeled)} labelled, training {step.train_seconds:.1f} s, "
                       f"query {step.query_seconds:.1f} s")
-        if not config.eval_every_iteration:
+        if test_set is None:
             return
         start = time.perf_counter()
-        predictions = predict_classes(step.classifier, config.model_name, loaded.spec, loaded.test, active)
+        predictions = step.classifier.predict_proba(test_set).argmax(axis=1)
         eval_seconds = time.perf_counter() - start
-        metrics = compute_metrics(loaded.spec, loaded.test["label"].astype(int).tolist(), predictions)
+        metrics = compute_metrics(loaded.spec, test_labels, predictions)
         writer.add({"seed": config.run, "iteration": step.iteration, "n_train": len(step.labeled), **metrics,
                     "train_seconds": step.train_seconds, "query_seconds": step.query_seconds,
                     "eval_seconds": eval_seconds, "selected": selected_ids(loaded, step.labeled),
