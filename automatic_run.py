@@ -84,21 +84,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.summary:
         report_summary(args.plot)
         return 0
-    from activellm.experiment import find_complete_results
-    from activellm.sweep import Grid, Sweep, expand
+    from activellm.sweep import Grid, Sweep, cell_state, expand
 
     grid = Grid(args.tasks, args.modes, args.runs, args.modelclasses, args.activelearning, args.warmstart,
                 args.models, args.seeds, args.epochs, args.extra)
     cells = expand(grid, parse_cell)
     if args.dry_run:
         for cell in cells:
-            if cell.problem:
-                state = f"invalid: {cell.problem}"
-            elif not args.redo and find_complete_results(cell.config):
-                state = "skip (finished)"
-            else:
-                state = "run"
-            print(f"{state:<16} python model_training.py {' '.join(_quote(a) for a in cell.argv)}")
+            state = cell_state(cell, args.redo)
+            label = {"invalid": f"invalid: {cell.problem}", "skipped": "skip (finished)"}.get(state, state)
+            print(f"{label:<16} python model_training.py {' '.join(_quote(a) for a in cell.argv)}")
         return 0
     sweep = Sweep(cells, jobs=args.jobs, redo=args.redo)
     try:

@@ -20,7 +20,8 @@ from activellm.answers import AnswerError, ParsedAnswer, parse_answer, read_numb
 from activellm.experiment import LoadedTask, load_task
 from activellm.llm import Conversation, LLMSettings, converse
 from activellm.prompts import (CONTINUOUS_VARIANTS, Prompt, PromptError, PromptRequest, build_prompt, count_tokens,
-                               file_sha256, load_number_map, prompt_stem, read_sidecar, write_prompt)
+                               file_sha256, iteration_suffix, load_number_map, prompt_stem, read_sidecar,
+                               write_prompt)
 from activellm.results import atomic_write_text
 from activellm.tasks import DEFAULT_EXAMPLES, make_tag, merged_texts
 
@@ -41,16 +42,8 @@ class PromptJob:
     labeled_before: list[int]
 
     @property
-    def stem_suffix(self) -> str:
-        return "" if self.iteration in (None, 1) else f"_cont{self.iteration}"
-
-    @property
-    def prompt_stem(self) -> str:
-        return prompt_stem(self.run, None if self.iteration in (None, 1) else self.iteration)
-
-    @property
     def answer_path(self) -> Path:
-        return paths.answer_dir(self.tag, self.mode) / f"answer_{self.run}{self.stem_suffix}.txt"
+        return paths.answer_dir(self.tag, self.mode) / f"answer_{self.run}{iteration_suffix(self.iteration)}.txt"
 
     @property
     def list_path(self) -> Path:
@@ -103,7 +96,8 @@ def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str
         "pool_file": str(pool_path.relative_to(paths.project_root())), "pool_sha256": file_sha256(pool_path),
         "token_count": tokens, "token_encoding": encoding,
     }
-    text_path, sidecar_path = write_prompt(prompt, paths.prompt_dir(job.tag, job.mode), job.prompt_stem, metadata)
+    text_path, sidecar_path = write_prompt(prompt, paths.prompt_dir(job.tag, job.mode),
+                                           prompt_stem(job.run, job.iteration), metadata)
     return GeneratedPrompt(prompt, text_path, sidecar_path, tokens)
 
 
@@ -113,7 +107,8 @@ def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str
 def fill_randomly(parsed: ParsedAnswer, candidates: list[int], seed: int) -> list[int]:
     """Numbers drawn (seeded) from ``candidates`` not yet picked, to complete a short answer."""
     missing = parsed.expected - len(parsed.picks)
-    free = [n for n in candidates if n not in set(parsed.picks)]
+    picked = set(parsed.picks)
+    free = [n for n in candidates if n not in picked]
     if missing <= 0:
         return []
     if len(free) < missing:
@@ -157,7 +152,7 @@ def ask(job: PromptJob, generated: GeneratedPrompt, settings: LLMSettings, force
             raise AnswerError(
                 f"{job.answer_path}: {'; '.join(parsed.notes())}. Ask again with --force, complete the answer "
                 f"by hand and run --parse-answer, or pass --fill random to fill from unpicked shown instances.")
-        filled = fill_randomly(parsed, [n for n in sorted(shown) if n not in set(job.labeled_before)], job.run)
+        filled = fill_randomly(parsed, sorted(shown - set(job.labeled_before)), job.run)
         metadata["filled_randomly"] = filled
         picks = picks + filled
     metadata.update({"parse_notes": parsed.notes(), "picks": picks, "reused_answer": reused})
@@ -188,7 +183,7 @@ def parse_answer_file(answer_path: Path, examples: int | None = None, shown_coun
                           "for iteration i of a continuous selection); rename it so the list gets its run number.")
     run, iteration = int(match["run"]), int(match["iteration"] or 1)
     sidecar_path = (paths.project_root() / "prompts" / answer_path.parent.parent.name / answer_path.parent.name
-                    / f"{prompt_stem(run, None if iteration == 1 else iteration)}.json")
+                    / f"{prompt_stem(run, iteration)}.json")
     sidecar = read_sidecar(sidecar_path) if sidecar_path.is_file() else {}
     k = examples or sidecar.get("examples") or DEFAULT_EXAMPLES
     list_path = answer_path.parent / f"list_{run}.txt"

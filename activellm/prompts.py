@@ -276,9 +276,14 @@ def count_tokens(text: str) -> tuple[int, str]:
 # --- files ---------------------------------------------------------------------------------------------------
 
 
+def iteration_suffix(iteration: int | None) -> str:
+    """``_cont<i>`` for iteration i > 1 of a continuous selection; nothing for a single one or iteration 1."""
+    return "" if iteration in (None, 1) else f"_cont{iteration}"
+
+
 def prompt_stem(run: int, iteration: int | None) -> str:
-    """``prompt_<run>``, or ``prompt_<run>_cont<i>`` for iteration i of a continuous selection."""
-    return f"prompt_{run}" if iteration is None else f"prompt_{run}_cont{iteration}"
+    """``prompt_<run>``, or ``prompt_<run>_cont<i>`` for iteration i > 1 of a continuous selection."""
+    return f"prompt_{run}{iteration_suffix(iteration)}"
 
 
 def file_sha256(path: Path) -> str:

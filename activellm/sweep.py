@@ -127,6 +127,15 @@ def _tail(path: Path) -> list[str]:
         return []
 
 
+def cell_state(cell: Cell, redo: bool) -> str:
+    """What a sweep does with a cell: "invalid", "skipped" (its complete results exist) or "run"."""
+    if cell.config is None:
+        return "invalid"
+    if not redo and find_complete_results(cell.config) is not None:
+        return "skipped"
+    return "run"
+
+
 class Sweep:
     """Runs cells with up to ``jobs`` processes at once and keeps the status file current."""
 
@@ -163,11 +172,9 @@ class Sweep:
                 while pending or running:
                     while pending and free:
                         cell = pending.popleft()
-                        if cell.config is None:
-                            self._record(Outcome(cell, "invalid"), progress)
-                            continue
-                        if not self.redo and find_complete_results(cell.config) is not None:
-                            self._record(Outcome(cell, "skipped"), progress)
+                        state = cell_state(cell, self.redo)
+                        if state != "run":
+                            self._record(Outcome(cell, state), progress)
                             continue
                         slot = free.popleft()
                         log = self.log_dir / f"{cell.name}.log"
