@@ -2,11 +2,12 @@
 """Build the paper's selection prompt for a run's pool, ask an LLM, and parse its answer into an index list.
 
     python prompt_generation.py --task rotten_tomatoes --mode 10 --run 1                 # write the prompt
-    python prompt_generation.py --task rotten_tomatoes --mode 10 --run 1 --ask --llm-model gpt-4o
     python prompt_generation.py --parse-answer answers/rotten_tomatoes/10/answer_1.txt   # a reply pasted by hand
+    python prompt_generation.py --task rotten_tomatoes --mode 10 --run 1 --ask --llm-model gpt-4o
+                                                            # answers/rotten_tomatoes/gpt-4o_10/ (one folder per LLM)
     python prompt_generation.py --task sst2 --examples 25 --continuous idxrecap --ask    # next iteration
 
-Then: python model_training.py --task <task> --mode <mode> --run <run>
+Then: python model_training.py --task <task> --mode <answers folder> --run <run> (the command is printed)
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 
 from activellm.answers import format_index_list
 from activellm.llm import DEFAULT_LLM, LLMSettings
-from activellm.prompt_workflow import ask, generate, parse_answer_file, plan
+from activellm.prompt_workflow import answers_folder_name, ask, generate, parse_answer_file, plan
 from activellm.prompts import CONTINUOUS_VARIANTS, PROMPT_MODES
 
 
@@ -35,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--prompt-examples", type=int,
                         help="instances shown (default: 50/100/200/400 for modes 8-11, else 200)")
     parser.add_argument("--guidelines", help="file with annotation guidelines (mode 7)")
+    parser.add_argument("--answers-name", metavar="FOLDER",
+                        help="folder under prompts/<task>/ and answers/<task>/, the --mode that model_training.py "
+                             "trains on (default: the prompt mode, or <llm-model>_<mode> such as gpt-4o_10 with --ask)")
     llm = parser.add_argument_group("asking an OpenAI-compatible LLM")
     llm.add_argument("--ask", action="store_true", help="send the prompt and save answer, metadata and list")
     llm.add_argument("--llm-model", default=DEFAULT_LLM, help=f"model name at the endpoint (default {DEFAULT_LLM})")
@@ -74,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
             with open(args.guidelines, encoding="utf-8") as handle:
                 guidelines = handle.read()
         continuous = None if args.continuous == "false" else args.continuous
-        job = plan(args.task, args.mode, args.run, args.examples, continuous)
+        folder = args.answers_name or (answers_folder_name(args.llm_model, args.mode) if args.ask else args.mode)
+        job = plan(args.task, args.mode, args.run, args.examples, continuous, folder)
         generated = generate(job, args.prompt_examples, guidelines)
         where = f", iteration {job.iteration}" if job.iteration else ""
         print(f"prompt: {os.path.relpath(generated.text_path)} ({len(generated.prompt.shown)} instances shown{where}, "
@@ -88,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"answer: {os.path.relpath(job.answer_path)}")
             print(format_index_list(picks))
             print(f"list: {os.path.relpath(list_path)}")
+            print(f"train: {job.training_command()}")
     except (ValueError, RuntimeError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

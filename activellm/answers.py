@@ -8,13 +8,15 @@ skipped while building the prompt make the two differ.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Container, Mapping, Sequence
 
-from activellm.results import atomic_write_text
+from activellm import paths
+from activellm.files import atomic_write_text
 
 _SEPARATORS = re.compile(r"[,;\s]+")
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -92,6 +94,25 @@ def numbers_to_positions(numbers: Sequence[int], path: Path, pool_size: int,
     return list(numbers)
 
 
+def answer_metadata(tag: str, folder: str, run: int) -> list[dict]:
+    """The metadata of every saved LLM answer of a run in ``answers/<tag>/<folder>/``, iteration 1 first."""
+    found = []
+    for path in paths.answer_dir(tag, folder).glob(f"answer_{run}*.json"):
+        match = re.fullmatch(rf"answer_{run}(?:_cont(\d+))?\.json", path.name)
+        if match:
+            found.append((int(match.group(1) or 1), json.loads(path.read_text(encoding="utf-8"))))
+    return [metadata for _, metadata in sorted(found, key=lambda item: item[0])]
+
+
+def llm_models(tag: str, folder: str, run: int) -> str:
+    """Which LLM(s) made a run's list, from its answers' metadata; empty for lists without metadata."""
+    names: list[str] = []
+    for metadata in answer_metadata(tag, folder, run):
+        if metadata.get("model") and metadata["model"] not in names:
+            names.append(metadata["model"])
+    return " ".join(names)
+
+
 def format_index_list(numbers: Sequence[int]) -> str:
     return ", ".join(str(v) for v in numbers)
 
@@ -136,10 +157,14 @@ class ParsedAnswer:
     duplicates: list[int] = field(default_factory=list)
     not_shown: list[int] = field(default_factory=list)
     already_labeled: list[int] = field(default_factory=list)
+    ids_as_numbers: list[int] = field(default_factory=list)  # "ID: n" read as shown numbers (no sidecar)
 
     def notes(self) -> list[str]:
         """Human-readable remarks: every drop, and a count that differs from the one asked for."""
         notes = []
+        if self.ids_as_numbers:
+            notes.append(f"no prompt sidecar maps dataset ids here, so 'ID: n' was read as the shown number n: "
+                         f"{_preview(self.ids_as_numbers)}")
         if self.duplicates:
             notes.append(f"dropped repeated numbers: {_preview(self.duplicates)}")
         if self.not_shown:
@@ -165,7 +190,16 @@ def _mask(text: str, start: int, end: int) -> str:
 
 def pick_runs(text: str, id_to_number: Mapping[int, int] | None = None) -> list[list[int]]:
     """Groups of picks in the order they appear: each comma list is one group, and consecutive picks of
-    another form (lines of "Instance N", one number per line, ...) form one group."""
+    another form (lines of "Instance N", one number per line, ...) form one group.
+
+    ``ID: n`` is mapped through ``id_to_number`` (a prompt's sidecar); without one (None), n is read as a
+    shown number, as in a reply pasted by hand for a prompt generated elsewhere.
+    """
+    return _read_picks(text, id_to_number)[0]
+
+
+def _read_picks(text: str, id_to_number: Mapping[int, int] | None) -> tuple[list[list[int]], list[int]]:
+    """pick_runs, and the ``ID: n`` values read as numbers for want of a sidecar."""
     text = _MARKUP.sub(lambda m: " " * len(m.group()), strip_user_turns(text))
     events: list[tuple[int, str, int]] = []  # (position, form, number)
     for form, pattern in _PICK_FORMS:
@@ -178,9 +212,11 @@ def pick_runs(text: str, id_to_number: Mapping[int, int] | None = None) -> list[
                 events.append((match.start(), form, int(number)))
         for match in pattern.finditer(text):
             text = _mask(text, match.start(), match.end())
-    if id_to_number:
-        events += [(m.start(), "id", id_to_number[int(m.group(1))]) for m in _ID_FORM.finditer(text)
-                   if int(m.group(1)) in id_to_number]
+    ids = [(m.start(), int(m.group(1))) for m in _ID_FORM.finditer(text)]
+    if id_to_number is None:
+        events += [(start, "id", value) for start, value in ids]
+    else:
+        events += [(start, "id", id_to_number[value]) for start, value in ids if value in id_to_number]
     runs: list[list[int]] = []
     last_form = None
     for _, form, number in sorted(events):
@@ -188,7 +224,7 @@ def pick_runs(text: str, id_to_number: Mapping[int, int] | None = None) -> list[
             runs.append([])
             last_form = form
         runs[-1].append(number)
-    return runs
+    return runs, ([value for _, value in ids] if id_to_number is None else [])
 
 
 def parse_answer(text: str, expected: int, shown: Container[int] | None = None,
@@ -201,10 +237,11 @@ def parse_answer(text: str, expected: int, shown: Container[int] | None = None,
     before are dropped and reported.
     """
     collected: list[int] = []
-    for run in pick_runs(text, id_to_number):
+    runs, ids_as_numbers = _read_picks(text, id_to_number)
+    for run in runs:
         restates = len(run) >= expected or (collected and set(run) >= set(collected))
         collected = list(run) if restates else collected + run
-    result = ParsedAnswer(picks=[], expected=expected)
+    result = ParsedAnswer(picks=[], expected=expected, ids_as_numbers=ids_as_numbers)
     seen: set[int] = set()
     earlier = set(labeled_before)
     for number in collected:

@@ -10,6 +10,7 @@ Model classes:
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -21,12 +22,15 @@ import pandas as pd
 from activellm import paths
 from activellm.active import (STRATEGIES, ActiveSettings, Iteration, cold_start, encode_pool,
                               run_active_learning)
-from activellm.answers import AnswerError, write_index_list
+from activellm.answers import AnswerError, llm_models, write_index_list
+from activellm.environment import environment_record
+from activellm.files import atomic_write_text
 from activellm.metrics import compute_metrics
 from activellm.pools import load_pool
-from activellm.prompts import load_number_map
-from activellm.results import STATUS_OK, format_means, format_seed_line, is_final, read_results, write_results
-from activellm.selection import RANDOM_FILTERING, SMALLTEXT_MODES, listed_rows, select_rows
+from activellm.prompts import load_number_map, sidecar_paths
+from activellm.results import (SETTING_COLUMNS, STATUS_OK, format_cell, format_means, format_seed_line, is_final,
+                               read_results, write_results)
+from activellm.selection import BASELINE_MODE, RANDOM_FILTERING, SMALLTEXT_MODES, listed_rows, select_rows
 from activellm.setfit_baseline import PAPER_SETFIT_MODEL, SetFitSettings, fit_and_evaluate_setfit
 from activellm.tasks import TaskName, TaskSpec, load_splits, parse_task_name
 from activellm.training import (PAPER_MODEL, PAPER_SEEDS, FitResult, TrainingSettings, describe_device,
@@ -78,13 +82,37 @@ class RunConfig:
     def results_dir(self) -> Path:
         return paths.run_log_dir(self.task, self.mode, self.variant)
 
+    def setting_values(self) -> dict[str, object]:
+        """Every setting besides the run columns that can change this run's result (None: not applicable)."""
+        values: dict[str, object] = dict.fromkeys(SETTING_COLUMNS)
+        if self.modelclass != "setfit":  # smalltext also fine-tunes the default classifier on what it labelled
+            training = self.settings
+            values.update(learning_rate=training.learning_rate, train_batch_size=training.train_batch_size,
+                          eval_batch_size=training.eval_batch_size, warmup_steps=training.warmup_steps,
+                          weight_decay=training.weight_decay, max_length=training.max_length,
+                          precision=training.precision)
+        if self.modelclass == "smalltext":
+            active = self.active
+            values.update(query_size=active.query_size, budget=active.budget, pool_size=active.pool_size,
+                          init=None if self.warmstart else active.init,
+                          warmstart_size=(self.warmstart_size or "k*i") if self.warmstart else None,
+                          al_epochs=active.epochs, al_learning_rate=active.learning_rate,
+                          al_train_batch_size=active.train_batch_size,
+                          eval_every_iteration=self.eval_every_iteration)
+        if self.modelclass == "setfit":
+            setfit = self.setfit
+            values.update(setfit_epochs=setfit.epochs, setfit_iterations=setfit.iterations,
+                          setfit_batch_size=setfit.batch_size)
+        return values
+
     def identity(self) -> dict[str, str]:
-        """The CSV columns by which a finished run of this configuration is recognised."""
-        return {
-            "task": self.task, "mode": self.mode, "run": str(self.run), "modelclass": self.modelclass,
-            "activelearning": self.activelearning or "", "warmstart": str(self.warmstart),
-            "model": self.model_name, "epochs": str(self.epochs),
+        """The CSV columns, as written, by which a finished run of this configuration is recognised."""
+        run_values = {
+            "task": self.task, "mode": self.mode, "run": self.run, "modelclass": self.modelclass,
+            "activelearning": self.activelearning or "", "warmstart": self.warmstart,
+            "model": self.model_name, "epochs": self.epochs,
         }
+        return {column: format_cell(value) for column, value in {**run_values, **self.setting_values()}.items()}
 
     def validate(self) -> None:
         """Reject combinations the original silently mishandled (unknown strategies, a stray warm start)."""
@@ -124,18 +152,53 @@ def load_task(task: str, run: int) -> LoadedTask:
 
 
 def base_row(config: RunConfig, loaded: LoadedTask) -> dict[str, object]:
+    """The columns every row of the run shares: what ran, all its settings, and which LLM made its list."""
     return {
         "task": config.task, "tag": loaded.name.tag, "mode": config.mode, "modelclass": config.modelclass,
         "activelearning": config.activelearning or "", "warmstart": config.warmstart, "run": config.run,
-        "model": config.model_name, "epochs": config.epochs,
+        "model": config.model_name, "epochs": config.epochs, **config.setting_values(),
+        "llm_model": selection_llm(config, loaded),
     }
 
 
+def selection_llm(config: RunConfig, loaded: LoadedTask) -> str:
+    """The LLM(s) whose answers made the list this run reads (empty for baselines and lists without metadata)."""
+    return llm_models(loaded.name.tag, config.mode, config.run) if reads_llm_list(config) else ""
+
+
+def reads_llm_list(config: RunConfig) -> bool:
+    """Whether the run reads ``answers/<tag>/<mode>/list_<run>.txt`` (an LLM's or a hand-made list)."""
+    if config.modelclass == "smalltext":
+        return config.warmstart
+    return config.mode not in (BASELINE_MODE, *SMALLTEXT_MODES) and config.activelearning != RANDOM_FILTERING
+
+
 def header(config: RunConfig, loaded: LoadedTask) -> str:
+    settings = ", ".join(f"{k} {format_cell(v)}" for k, v in config.setting_values().items() if v is not None)
+    llm = selection_llm(config, loaded)
     return (f"task {config.task} (tag {loaded.name.tag}), mode {config.mode}, run {config.run}, "
             f"modelclass {config.modelclass}, activelearning {config.activelearning or '-'}, "
             f"warmstart {config.warmstart}, model {config.model_name}, epochs {config.epochs}, "
-            f"seeds {' '.join(map(str, config.seeds))}")
+            f"seeds {' '.join(map(str, config.seeds))}\nsettings: {settings}"
+            + (f"\nselection by LLM: {llm}" if llm else ""))
+
+
+def run_inputs(config: RunConfig, loaded: LoadedTask) -> dict[str, Path | None]:
+    """The files a run reads besides the model: its pool, and the list (and prompt sidecars) it trains on."""
+    tag = loaded.name.tag
+    inputs: dict[str, Path | None] = {"pool": paths.pool_file(loaded.spec.data_name, config.run)}
+    if reads_llm_list(config):
+        inputs["list"] = paths.list_file(tag, config.mode, config.run)
+        for i, sidecar in enumerate(sidecar_paths(tag, config.mode, config.run)):
+            inputs[f"sidecar_{i + 1}"] = sidecar
+    elif config.mode in SMALLTEXT_MODES and config.activelearning:
+        inputs["list"] = paths.strategy_list_file(tag, config.mode, config.activelearning, config.run)
+    return inputs
+
+
+def environment_path(csv_path: Path) -> Path:
+    """``run_<run>_<time>.json`` beside the CSV: the run's configuration and environment."""
+    return csv_path.with_suffix(".json")
 
 
 def partial_path(csv_path: Path) -> Path:
@@ -190,9 +253,15 @@ class ResultsWriter:
         self.config, self.loaded, self.report = config, loaded, report
         self.path: Path | None = None  # claimed with the first row: a run that fails before has written nothing
         self.rows: list[dict[str, object]] = []
+        self.inputs = run_inputs(config, loaded)
+        self.environment = environment_record(paths.project_root(), self.inputs)  # before any list is rewritten
 
     def add(self, row: Mapping[str, object]) -> None:
-        self.path = self.path or claim_results_path(self.config)
+        if self.path is None:
+            self.path = claim_results_path(self.config)
+            record = {"configuration": self.config.identity(), "seeds": list(self.config.seeds),
+                      "llm_model": selection_llm(self.config, self.loaded), **self.environment}
+            atomic_write_text(environment_path(self.path), json.dumps(record, indent=1) + "\n")
         self.rows.append({**base_row(self.config, self.loaded), "status": STATUS_OK, **row})
         write_results(partial_path(self.path), self.rows, header(self.config, self.loaded),
                       self.path.with_suffix(".log"))

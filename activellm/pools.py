@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from activellm import paths
-from activellm.results import atomic_write_text
+from activellm.files import atomic_write_text
 from activellm.tasks import TaskSpec, read_task_csv
 
 

@@ -2,9 +2,13 @@
 
 Files (``<tag>`` as in activellm.tasks.make_tag; continuous iteration i > 1 adds ``_cont<i>`` to the stems):
 
-    prompts/<tag>/<mode>/prompt_<run>.txt + .json      the prompt and its sidecar (shown number → pool row)
-    answers/<tag>/<mode>/answer_<run>.txt + .json      the raw reply (all turns) and its metadata
-    answers/<tag>/<mode>/list_<run>.txt                the picks; cumulative over continuous iterations
+    prompts/<tag>/<folder>/prompt_<run>.txt + .json    the prompt and its sidecar (shown number → pool row)
+    answers/<tag>/<folder>/answer_<run>.txt + .json    the raw reply (all turns) and its metadata
+    answers/<tag>/<folder>/list_<run>.txt              the picks; cumulative over continuous iterations
+
+``<folder>`` is the selection's name, the ``--mode`` that model_training.py trains on: the prompt mode for a
+prompt answered by hand, ``<llm>_<mode>`` (e.g. ``gpt-4o_10``) for an LLM asked here, or ``--answers-name``.
+One folder holds one LLM's answers: a continuous selection's later prompts depend on that LLM's earlier picks.
 """
 
 from __future__ import annotations
@@ -18,14 +22,21 @@ from pathlib import Path
 from activellm import paths
 from activellm.answers import AnswerError, ParsedAnswer, parse_answer, read_numbers, write_index_list
 from activellm.experiment import LoadedTask, load_task
+from activellm.files import atomic_write_text, file_sha256
 from activellm.llm import Conversation, LLMSettings, converse
 from activellm.prompts import (CONTINUOUS_VARIANTS, Prompt, PromptError, PromptRequest, build_prompt, count_tokens,
-                               file_sha256, iteration_suffix, load_number_map, prompt_stem, read_sidecar,
-                               write_prompt)
-from activellm.results import atomic_write_text
+                               iteration_suffix, load_number_map, prompt_stem, read_sidecar, write_prompt)
 from activellm.tasks import DEFAULT_EXAMPLES, make_tag, merged_texts
 
 _ANSWER_NAME = re.compile(r"^answer_(?P<run>\d+)(?:_cont(?P<iteration>\d+))?\.txt$")
+
+
+def answers_folder_name(llm_model: str, mode: str) -> str:
+    """The default answers folder of an LLM and prompt mode, e.g. ``gpt-4o_10``, ``meta-llama_Llama-3-8B_10``."""
+    return f"{_UNSAFE.sub('_', llm_model).strip('_') or 'llm'}_{mode}"
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9.+-]+")
 
 
 @dataclass
@@ -34,7 +45,8 @@ class PromptJob:
 
     loaded: LoadedTask
     tag: str
-    mode: str
+    mode: str  # the prompt mode (1-12)
+    folder: str  # prompts/<tag>/<folder>/ and answers/<tag>/<folder>/
     run: int
     examples: int
     continuous: str | None
@@ -43,15 +55,22 @@ class PromptJob:
 
     @property
     def answer_path(self) -> Path:
-        return paths.answer_dir(self.tag, self.mode) / f"answer_{self.run}{iteration_suffix(self.iteration)}.txt"
+        return paths.answer_dir(self.tag, self.folder) / f"answer_{self.run}{iteration_suffix(self.iteration)}.txt"
 
     @property
     def list_path(self) -> Path:
-        return paths.list_file(self.tag, self.mode, self.run)
+        return paths.list_file(self.tag, self.folder, self.run)
+
+    def training_command(self) -> str:
+        """The model_training.py command that trains on this job's list (after its iteration, if continuous)."""
+        task = f"{self.tag}_{self.iteration}" if self.iteration else self.tag
+        return f"python model_training.py --task {task} --mode {self.folder} --run {self.run}"
 
 
-def plan(task: str, mode: str, run: int, examples: int | None = None, continuous: str | None = None) -> PromptJob:
-    """Resolve a task name (with or without suffixes) and the options into a PromptJob."""
+def plan(task: str, mode: str, run: int, examples: int | None = None, continuous: str | None = None,
+         folder: str | None = None) -> PromptJob:
+    """Resolve a task name (with or without suffixes) and the options into a PromptJob; ``folder`` defaults to
+    the prompt mode."""
     loaded = load_task(task, run)
     name = loaded.name
     k = examples or name.examples
@@ -59,17 +78,18 @@ def plan(task: str, mode: str, run: int, examples: int | None = None, continuous
     if variant is not None and variant not in CONTINUOUS_VARIANTS:
         raise PromptError(f"Unknown continuous variant {variant!r}; use false, {', '.join(CONTINUOUS_VARIANTS)}.")
     tag = make_tag(loaded.spec.data_name, k, CONTINUOUS_VARIANTS[variant] if variant else None)
+    folder = folder or mode
     if variant is None:
-        return PromptJob(loaded, tag, mode, run, k, None, None, [])
-    earlier = read_numbers(paths.list_file(tag, mode, run))
+        return PromptJob(loaded, tag, mode, folder, run, k, None, None, [])
+    earlier = read_numbers(paths.list_file(tag, folder, run))
     # the iteration of a name like sst2_25_cont_index_recap_3, else the one after the complete iterations
     iteration = name.iteration if name.continuous else len(earlier) // k + 1
     needed = k * (iteration - 1)
     if len(earlier) < needed:
         raise PromptError(f"Iteration {iteration} needs the {needed} picks of the earlier iterations, but "
-                          f"{paths.list_file(tag, mode, run)} holds {len(earlier)}. Answer the earlier "
+                          f"{paths.list_file(tag, folder, run)} holds {len(earlier)}. Answer the earlier "
                           "iterations first.")
-    return PromptJob(loaded, tag, mode, run, k, variant, iteration, earlier[:needed])
+    return PromptJob(loaded, tag, mode, folder, run, k, variant, iteration, earlier[:needed])
 
 
 @dataclass
@@ -87,16 +107,17 @@ def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str
                             prompt_examples=prompt_examples, guidelines=guidelines,
                             labeled_before=job.labeled_before)
     pool_path = paths.pool_file(spec.data_name, job.run)
-    number_map = load_number_map(job.tag, job.mode, job.run, pool_path) if job.labeled_before else None
+    number_map = load_number_map(job.tag, job.folder, job.run, pool_path) if job.labeled_before else None
     prompt = build_prompt(request, merged_texts(pool, spec), pool["index"].tolist(), number_map)
     tokens, encoding = count_tokens(prompt.text)
     metadata = {
-        "task": job.loaded.name.full, "tag": job.tag, "mode": job.mode, "run": job.run, "examples": job.examples,
+        "task": job.loaded.name.full, "tag": job.tag, "mode": job.mode, "folder": job.folder, "run": job.run,
+        "examples": job.examples,
         "continuous": job.continuous, "iteration": job.iteration, "prompt_examples": request.shown_count,
         "pool_file": str(pool_path.relative_to(paths.project_root())), "pool_sha256": file_sha256(pool_path),
         "token_count": tokens, "token_encoding": encoding,
     }
-    text_path, sidecar_path = write_prompt(prompt, paths.prompt_dir(job.tag, job.mode),
+    text_path, sidecar_path = write_prompt(prompt, paths.prompt_dir(job.tag, job.folder),
                                            prompt_stem(job.run, job.iteration), metadata)
     return GeneratedPrompt(prompt, text_path, sidecar_path, tokens)
 
@@ -136,6 +157,11 @@ def ask(job: PromptJob, generated: GeneratedPrompt, settings: LLMSettings, force
         return parse_answer(text, job.examples, shown, ids, job.labeled_before)
 
     metadata_path = job.answer_path.with_suffix(".json")
+    saved_model = json.loads(metadata_path.read_text()).get("model") if metadata_path.is_file() else None
+    if saved_model not in (None, settings.model):
+        raise AnswerError(f"{job.answer_path} is {saved_model}'s answer; {settings.model} never reuses or replaces "
+                          f"it. Leave out --answers-name (each LLM gets its own folder, "
+                          f"{answers_folder_name(settings.model, job.mode)} here) or name another folder.")
     if job.answer_path.is_file() and not force:
         parsed = parse(job.answer_path.read_text(encoding="utf-8"))
         metadata = json.loads(metadata_path.read_text()) if metadata_path.is_file() else {}

@@ -28,7 +28,6 @@ to exactly the rows the LLM saw, even where near-duplicates were skipped.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -38,7 +37,8 @@ from typing import Iterable, Mapping, Sequence
 import pandas as pd
 
 from activellm import paths
-from activellm.results import atomic_write_text
+from activellm.answers import answer_metadata
+from activellm.files import atomic_write_text, file_sha256
 from activellm.tasks import merged_texts
 
 SEPARATOR = "\n ##### \n"
@@ -286,10 +286,6 @@ def prompt_stem(run: int, iteration: int | None) -> str:
     return f"prompt_{run}{iteration_suffix(iteration)}"
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def write_prompt(prompt: Prompt, folder: Path, stem: str, metadata: dict) -> tuple[Path, Path]:
     """Write ``<stem>.txt`` and its sidecar ``<stem>.json``; returns both paths."""
     text_path, sidecar_path = folder / f"{stem}.txt", folder / f"{stem}.json"
@@ -308,11 +304,14 @@ def read_sidecar(path: Path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def sidecar_paths(tag: str, mode: str, run: int) -> list[Path]:
-    """All sidecars of a run's prompts: the single one and those of continuous iterations."""
-    folder = paths.prompt_dir(tag, mode)
-    found = [folder / f"prompt_{run}.json"] + sorted(folder.glob(f"prompt_{run}_cont*.json"))
-    return [p for p in found if p.is_file()]
+def sidecar_paths(tag: str, folder: str, run: int) -> list[Path]:
+    """All sidecars of a run's prompts: those its saved answers name (their metadata's ``prompt_file``), then
+    the single one and those of continuous iterations under ``prompts/<tag>/<folder>/``."""
+    named = [paths.project_root() / Path(m["prompt_file"]).with_suffix(".json")
+             for m in answer_metadata(tag, folder, run) if m.get("prompt_file")]
+    prompts = paths.prompt_dir(tag, folder)
+    found = named + [prompts / f"prompt_{run}.json"] + sorted(prompts.glob(f"prompt_{run}_cont*.json"))
+    return [p for p in dict.fromkeys(found) if p.is_file()]
 
 
 def load_number_map(tag: str, mode: str, run: int, pool_file: Path | None = None) -> dict[int, int] | None:

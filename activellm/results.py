@@ -10,43 +10,41 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import statistics
-import tempfile
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from activellm.files import atomic_write_text
 from activellm.metrics import METRIC_NAMES
 
+# What ran, as the run's identity: a finished CSV counts for a cell only when all of these match.
+RUN_COLUMNS = ("task", "mode", "run", "modelclass", "activelearning", "warmstart", "model", "epochs")
+# Every other setting that can change a result; empty where it does not apply to the model class.
+SETTING_COLUMNS = (
+    "learning_rate", "train_batch_size", "eval_batch_size", "warmup_steps", "weight_decay", "max_length",
+    "precision",  # training (default and smalltext model classes)
+    "query_size", "budget", "pool_size", "init", "warmstart_size", "al_epochs", "al_learning_rate",
+    "al_train_batch_size", "eval_every_iteration",  # small-text
+    "setfit_epochs", "setfit_iterations", "setfit_batch_size",  # SetFit
+    "embedding_model",  # label-free selectors
+)
+IDENTITY_COLUMNS = (*RUN_COLUMNS, *SETTING_COLUMNS)
 RESULT_COLUMNS = (
     "task", "tag", "mode", "modelclass", "activelearning", "warmstart", "run", "seed", "iteration", "n_train",
-    "model", "epochs", *METRIC_NAMES, "precision_per_class", "recall_per_class",
+    "model", "epochs", *SETTING_COLUMNS, "llm_model", *METRIC_NAMES, "precision_per_class", "recall_per_class",
     "train_seconds", "eval_seconds", "query_seconds", "selected", "status",
 )
 STATUS_OK = "ok"
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _cell(value: object) -> str:
+def format_cell(value: object) -> str:
+    """A value as the CSV holds it: floats with 6 significant digits, lists space-separated, None empty."""
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:.6g}"
     if isinstance(value, (list, tuple)):
-        return " ".join(_cell(v) for v in value)
+        return " ".join(format_cell(v) for v in value)
     return str(value)
 
 
@@ -55,7 +53,7 @@ def rows_to_csv(rows: Iterable[Mapping[str, object]]) -> str:
     writer = csv.DictWriter(buffer, fieldnames=RESULT_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({column: _cell(row.get(column)) for column in RESULT_COLUMNS})
+        writer.writerow({column: format_cell(row.get(column)) for column in RESULT_COLUMNS})
     return buffer.getvalue()
 
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from activellm import paths
 from activellm.metrics import METRIC_NAMES, main_metric
-from activellm.results import STATUS_OK, atomic_write_text, is_final, read_results
+from activellm.files import atomic_write_text
+from activellm.results import IDENTITY_COLUMNS, SETTING_COLUMNS, STATUS_OK, is_final, read_results
 from activellm.tasks import TaskError, parse_task_name
 
-GROUP_KEYS = ("task", "mode", "modelclass", "activelearning", "warmstart", "model", "n_train")
-RUN_KEYS = ("task", "mode", "run", "modelclass", "activelearning", "warmstart", "model", "epochs")
+# The full configuration: rows are averaged only when all of these agree (two learning rates never mix).
+CORE_KEYS = ("task", "mode", "modelclass", "activelearning", "warmstart", "model", "n_train")
+GROUP_KEYS = (*CORE_KEYS, "epochs", *SETTING_COLUMNS, "llm_model")
+RUN_KEYS = IDENTITY_COLUMNS  # a re-run of the same configuration replaces the older CSV
 SUMMARY_FILE = "summary.csv"
 
 
@@ -73,6 +76,11 @@ def summary_columns(summary: list[dict[str, object]]) -> list[str]:
     return [*GROUP_KEYS, "count", "runs", *[f"{n}_{s}" for n in present for s in ("mean", "std")]]
 
 
+def varying_keys(summary: list[dict[str, object]]) -> list[str]:
+    """The configuration keys beyond CORE_KEYS whose values differ between rows: the printed table shows them."""
+    return [k for k in GROUP_KEYS if k not in CORE_KEYS and len({str(e.get(k, "")) for e in summary}) > 1]
+
+
 def write_summary(summary: list[dict[str, object]], path: Path | None = None) -> Path:
     import csv
     import io
@@ -90,10 +98,11 @@ def write_summary(summary: list[dict[str, object]], path: Path | None = None) ->
 def markdown_table(summary: list[dict[str, object]]) -> str:
     """The summary as a Markdown table, metrics as mean ± std."""
     present = [n for n in METRIC_NAMES if any(e.get(f"{n}_mean") is not None for e in summary)]
-    header = [*GROUP_KEYS, "n", *present]
+    keys = [*CORE_KEYS, *varying_keys(summary)]
+    header = [*keys, "n", *present]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for entry in summary:
-        cells = [str(entry[k]) for k in GROUP_KEYS] + [str(entry["count"])]
+        cells = [str(entry[k]) for k in keys] + [str(entry["count"])]
         for name in present:
             mean, spread = entry.get(f"{name}_mean"), entry.get(f"{name}_std")
             cells.append("" if mean is None else f"{mean:.4f} ± {spread:.4f}")
@@ -111,7 +120,8 @@ def _main_metric(task: str) -> str:
         return "accuracy"
 
 
-def _line_label(entry: dict[str, object]) -> str:
+def _line_label(entry: dict[str, object], varying: Sequence[str] = ()) -> str:
+    """Mode, model class, strategy and model, plus the settings that differ between the plotted rows."""
     label = str(entry["mode"])
     if entry["modelclass"] not in ("default", ""):
         label += f" {entry['modelclass']}"
@@ -119,7 +129,8 @@ def _line_label(entry: dict[str, object]) -> str:
         label += f" {entry['activelearning']}"
     if entry["warmstart"] == "True":
         label += " warm"
-    return f"{label} ({entry['model']})"
+    settings = "".join(f", {key}={entry.get(key, '')}" for key in varying)
+    return f"{label} ({entry['model']}{settings})"
 
 
 def plot_summary(summary: list[dict[str, object]], folder: Path | None = None) -> list[Path]:
@@ -132,6 +143,7 @@ def plot_summary(summary: list[dict[str, object]], folder: Path | None = None) -
     folder = folder or paths.logs_dir() / "plots"
     folder.mkdir(parents=True, exist_ok=True)
     written = []
+    varying = varying_keys(summary)
     curves: dict[str, list[dict[str, object]]] = defaultdict(list)
     bars: list[dict[str, object]] = []
     for entry in summary:
@@ -150,7 +162,7 @@ def plot_summary(summary: list[dict[str, object]], folder: Path | None = None) -
         figure, axis = plt.subplots(figsize=(7, 4.5))
         lines: dict[str, list[dict[str, object]]] = defaultdict(list)
         for entry in entries:
-            lines[_line_label(entry)].append(entry)
+            lines[_line_label(entry, varying)].append(entry)
         for label, points in sorted(lines.items()):
             points = sorted(points, key=lambda e: int(e["n_train"]))
             x = [int(p["n_train"]) for p in points]
@@ -164,7 +176,7 @@ def plot_summary(summary: list[dict[str, object]], folder: Path | None = None) -
         written.append(_save(figure, folder / f"curve_{family}.png"))
     if bars:
         figure, axis = plt.subplots(figsize=(max(6.0, 0.6 * len(bars) + 2), 4.5))
-        labels = [f"{e['task']}\n{_line_label(e)}\nn={e['n_train']}" for e in bars]
+        labels = [f"{e['task']}\n{_line_label(e, varying)}\nn={e['n_train']}" for e in bars]
         metrics = [_main_metric(str(e["task"])) for e in bars]
         heights = [e.get(f"{m}_mean") or 0.0 for e, m in zip(bars, metrics)]
         errors = [e.get(f"{m}_std") or 0.0 for e, m in zip(bars, metrics)]

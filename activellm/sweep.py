@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 
 from activellm import paths
 from activellm.experiment import ConfigError, RunConfig, find_complete_results
-from activellm.results import atomic_write_text
+from activellm.files import atomic_write_text
 
 SCRIPT = Path(__file__).resolve().parent.parent / "model_training.py"
 TAIL_LINES = 20

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from activellm import paths
+from activellm.files import atomic_write_text
 
 DEFAULT_EXAMPLES = 32
 TRAIN_FILE = "df_train_full.csv"
@@ -359,6 +360,4 @@ def _check_labels(spec: TaskSpec, df: pd.DataFrame, path: Path) -> None:
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
-    from activellm.results import atomic_write_text
-
     atomic_write_text(path, df.to_csv(index=False))

@@ -53,6 +53,7 @@ class TrainingSettings:
     train_batch_size: int = 128
     eval_batch_size: int = 512
     max_length: int = 512
+    precision: str = "fp32"
 
 
 @dataclass(frozen=True)

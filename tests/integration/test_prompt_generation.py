@@ -13,6 +13,7 @@ from tests.conftest import sentiment_frame
 from tests.integration.llm_stub import StubLLM
 
 SECRET = "sk-test-secret-key-0123456789"
+ASKED = "stub-model_8"  # the answers folder of --llm-model stub-model --mode 8
 
 
 @pytest.fixture
@@ -99,8 +100,8 @@ def test_ask_normal_reply(tiny_task, project_root, api_key, capsys):
         assert _ask("tiny_4", stub) == 0
     assert {k.lower(): v for k, v in stub.headers[0].items()}["authorization"] == f"Bearer {SECRET}"  # never stored
     assert stub.requests[0]["model"] == "stub-model" and "1, 4, 5" in stub.requests[0]["messages"][0]["content"]
-    assert paths.list_file("tiny_4", "8", 1).read_text() == "3, 1, 4, 15\n"
-    answer = paths.answer_file("tiny_4", "8", 1)
+    assert paths.list_file("tiny_4", ASKED, 1).read_text() == "3, 1, 4, 15\n"
+    answer = paths.answer_file("tiny_4", ASKED, 1)
     assert answer.read_text().endswith("Selected: 3, 1, 4, 15")
     metadata = json.loads(answer.with_suffix(".json").read_text())
     assert metadata["model"] == "stub-model" and metadata["endpoint"] == stub.base_url
@@ -116,7 +117,7 @@ def test_saved_answer_is_reused_unless_forced(tiny_task, project_root, api_key):
         assert len(stub.requests) == 1
         assert _ask("tiny_4", stub, "--force") == 0
         assert len(stub.requests) == 2
-    assert paths.list_file("tiny_4", "8", 1).read_text() == "5, 6, 7, 8\n"
+    assert paths.list_file("tiny_4", ASKED, 1).read_text() == "5, 6, 7, 8\n"
 
 
 def test_short_reply_forces_a_follow_up(tiny_task, project_root, api_key):
@@ -125,8 +126,8 @@ def test_short_reply_forces_a_follow_up(tiny_task, project_root, api_key):
     follow_up = stub.requests[1]["messages"]
     assert [m["role"] for m in follow_up] == ["user", "assistant", "user"]
     assert "2 more" in follow_up[2]["content"]
-    assert paths.list_file("tiny_4", "8", 1).read_text() == "2, 7, 9, 11\n"
-    metadata = json.loads(paths.answer_file("tiny_4", "8", 1).with_suffix(".json").read_text())
+    assert paths.list_file("tiny_4", ASKED, 1).read_text() == "2, 7, 9, 11\n"
+    metadata = json.loads(paths.answer_file("tiny_4", ASKED, 1).with_suffix(".json").read_text())
     assert metadata["follow_ups"] == 1 and any("repeated numbers: 2" in n for n in metadata["parse_notes"])
 
 
@@ -135,19 +136,19 @@ def test_still_short_is_an_error_unless_fill_random(tiny_task, project_root, api
         assert _ask("tiny_4", stub, "--follow-ups", "1") == 2
         assert len(stub.requests) == 2
         assert "--fill random" in capsys.readouterr().err
-        assert not paths.list_file("tiny_4", "8", 1).exists()
+        assert not paths.list_file("tiny_4", ASKED, 1).exists()
         assert _ask("tiny_4", stub, "--fill", "random") == 0  # reuses the saved answer, asks nothing
         assert len(stub.requests) == 2
-    numbers = [int(n) for n in paths.list_file("tiny_4", "8", 1).read_text().split(", ")]
+    numbers = [int(n) for n in paths.list_file("tiny_4", ASKED, 1).read_text().split(", ")]
     assert numbers[:2] == [5, 6] and len(set(numbers)) == 4 and all(0 <= n < 20 for n in numbers)
-    metadata = json.loads(paths.answer_file("tiny_4", "8", 1).with_suffix(".json").read_text())
+    metadata = json.loads(paths.answer_file("tiny_4", ASKED, 1).with_suffix(".json").read_text())
     assert metadata["filled_randomly"] == numbers[2:]
 
 
 def test_rate_limit_then_success(tiny_task, project_root, api_key):
     with StubLLM([("status", 429), ("reply", "0, 1, 2, 3")]) as stub:
         assert _ask("tiny_4", stub) == 0
-    assert len(stub.requests) == 2 and paths.list_file("tiny_4", "8", 1).is_file()
+    assert len(stub.requests) == 2 and paths.list_file("tiny_4", ASKED, 1).is_file()
 
 
 def test_server_error_forever_fails_cleanly(tiny_task, project_root, api_key, capsys):
@@ -156,7 +157,7 @@ def test_server_error_forever_fails_cleanly(tiny_task, project_root, api_key, ca
     assert len(stub.requests) == 3  # one try and two retries
     error = capsys.readouterr().err
     assert "HTTP 500" in error and SECRET not in error
-    assert not paths.answer_dir("tiny_4", "8").exists()  # no half-written answer or list
+    assert not paths.answer_dir("tiny_4", ASKED).exists()  # no half-written answer or list
     _no_secret_anywhere(project_root)
 
 
@@ -164,14 +165,15 @@ def test_timeout_fails_cleanly(tiny_task, project_root, api_key, capsys):
     with StubLLM([("slow", 3, "0, 1, 2, 3")]) as stub:
         assert _ask("tiny_4", stub, "--timeout", "0.3", "--retries", "0") == 2
     assert "did not answer within 0.3 s" in capsys.readouterr().err
-    assert not paths.answer_dir("tiny_4", "8").exists()
+    assert not paths.answer_dir("tiny_4", ASKED).exists()
 
 
 def test_continuous_idxrecap_iterations(tiny_task, tiny_model, project_root, api_key):
     replies = [("reply", "0, 5"), ("reply", "Adding 1, 5, 7")]
     with StubLLM(replies) as stub:
         common = ["--task", "tiny", "--examples", "2", "--continuous", "idxrecap", "--mode", "8",
-                  "--prompt-examples", "10", "--ask", "--base-url", stub.base_url, "--follow-ups", "0"]
+                  "--prompt-examples", "10", "--ask", "--base-url", stub.base_url, "--follow-ups", "0",
+                  "--answers-name", "8"]
         assert prompt_generation.main(common) == 0
         tag = "tiny_2_cont_index_recap"
         assert paths.list_file(tag, "8", 1).read_text() == "0, 5\n"

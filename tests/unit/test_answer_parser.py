@@ -47,7 +47,16 @@ def test_drops_are_reported_never_silent():
 
 def test_ids_map_to_numbers_when_the_sidecar_is_known():
     assert parse_answer("1, 2\nAnd one more: ID: 5555", 3, id_to_number={5555: 17}).picks == [1, 2, 17]
-    assert parse_answer("1, 2\nAnd one more: ID: 5555", 3).picks == [1, 2]
+    assert parse_answer("1, 2\nAnd one more: ID: 5555", 3, id_to_number={}).picks == [1, 2]  # an unknown id
+
+
+def test_ids_without_a_sidecar_are_read_as_shown_numbers_with_a_note():
+    text = "I would label these:\n- ID: 12 (ambiguous)\n- ID: 40 (sarcasm)\n- ID: 7 (short)"
+    parsed = parse_answer(text, 3, shown=set(range(50)))
+    assert parsed.picks == [12, 40, 7] and parsed.ids_as_numbers == [12, 40, 7]
+    assert any("'ID: n' was read as the shown number n" in note for note in parsed.notes())
+    mapped = parse_answer(text, 3, id_to_number={12: 0, 40: 1, 7: 2})
+    assert mapped.picks == [0, 1, 2] and mapped.ids_as_numbers == [] and not mapped.notes()
 
 
 def test_no_numbers_no_picks():

@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from activellm import results
+from activellm import files
 from activellm.results import read_results, write_results
 
 
@@ -29,7 +29,7 @@ def test_a_failed_write_keeps_the_previous_file_and_no_temporary(tmp_path, monke
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(results.os, "replace", broken_replace)
+    monkeypatch.setattr(files.os, "replace", broken_replace)
     with pytest.raises(OSError):
         write_results(path, [_row(42, 0.75), _row(109, 0.8)], "h")
     assert path.read_bytes() == before

@@ -1,0 +1,82 @@
+"""The environment a run ran in, recorded beside its results: packages, Python, device, commit, input hashes.
+
+``run_<run>_<time>.json`` sits beside ``run_<run>_<time>.csv``: with it, every number in the CSV can be traced
+to the code, the libraries, the hardware, and the exact pool and index list it was computed from.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+from activellm.files import file_sha256
+
+PACKAGES = ("torch", "transformers", "small-text", "setfit", "sentence-transformers", "datasets", "accelerate",
+            "numpy", "scikit-learn", "openai")
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def package_versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def git_commit() -> dict[str, object] | None:
+    """The project's commit and whether the working tree had changes; None outside a git checkout."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPOSITORY, capture_output=True, text=True,
+                              timeout=10)
+        if head.returncode != 0:
+            return None
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPOSITORY,
+                                capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return {"commit": head.stdout.strip(), "uncommitted_changes": bool(status.stdout.strip())}
+
+
+def device_record() -> dict[str, object]:
+    import torch
+
+    record: dict[str, object] = {"torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
+                                 "cuda": torch.cuda.is_available()}
+    if torch.cuda.is_available():
+        record["gpu"] = torch.cuda.get_device_name(0)
+        record["cuda_version"] = torch.version.cuda
+    for variable in ("OMP_NUM_THREADS", "CUDA_VISIBLE_DEVICES"):
+        if variable in os.environ:
+            record[variable] = os.environ[variable]
+    return record
+
+
+def hashed_file(path: Path | None, root: Path) -> dict[str, str] | None:
+    """The file's path (relative to the project root where it lies under it) and its sha256; None if absent."""
+    if path is None or not Path(path).is_file():
+        return None
+    path = Path(path)
+    try:
+        shown = str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        shown = str(path)
+    return {"path": shown, "sha256": file_sha256(path)}
+
+
+def environment_record(root: Path, inputs: dict[str, Path | None]) -> dict[str, object]:
+    """Everything besides the configuration that a result depends on; ``inputs`` names the files it read."""
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": package_versions(),
+        "device": device_record(),
+        "git": git_commit(),
+        "inputs": {name: hashed_file(path, root) for name, path in inputs.items()},
+    }
