@@ -18,11 +18,13 @@ import sys
 
 from activellm import cli
 from activellm.active import COLD_INIT, STRATEGIES, ActiveSettings
+from activellm.errors import UserError
 from activellm.experiment import DEFAULT_MODELCLASS, MODELCLASSES, RunConfig, run_experiment
+from activellm.selectors import SELECTORS, SelectorSettings
 from activellm.setfit_baseline import PAPER_SETFIT_MODEL, SetFitSettings
 from activellm.training import PAPER_MODEL, PAPER_SEEDS, TrainingSettings, quiet_transformers
 
-DEFAULTS, ACTIVE, SETFIT = TrainingSettings(), ActiveSettings(), SetFitSettings()
+DEFAULTS, ACTIVE, SETFIT, SELECTOR = TrainingSettings(), ActiveSettings(), SetFitSettings(), SelectorSettings()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,10 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="default: fine-tune a transformer classifier; setfit: the SetFit baseline; smalltext: "
                              "a small-text strategy labels the pool, then the classifier trains on its picks")
     parser.add_argument("--activelearning", default=None,
-                        help=f"random_filtering: N random rows of the pool; with --modelclass smalltext or --mode "
+                        help=f"random_filtering: N random rows of the pool; {' or '.join(SELECTORS)}: N rows chosen "
+                             f"without labels from sentence embeddings; with --modelclass smalltext or --mode "
                              f"smalltext_coldstart/warmstart a strategy: {', '.join(STRATEGIES)}")
     cli.add_flag(parser, "--warmstart", help="start the small-text strategy from the LLM's picks for this task, mode "
-                                             "and run (answers/<task>/<mode>/list_<run>.txt)")
+                                             "and run (answers/<task>/<mode>/list_<run>.txt), or from a label-free "
+                                             "selector's with --mode embedding_kmeans|vote_k")
     parser.add_argument("--model", default=None,
                         help=f"hub name or local folder; 'minilm' = the packaged all-MiniLM-L6-v2 (offline). Default: "
                              f"{PAPER_MODEL} ({PAPER_SETFIT_MODEL} for setfit), as in the paper")
@@ -67,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="evaluate the active learner's classifier after every query (learning curve rows)")
     active.add_argument("--al-epochs", type=int, default=ACTIVE.epochs,
                         help="epochs of the active learner's classifier per iteration (default 10, small-text's)")
+    selector = parser.add_argument_group("label-free selectors (--activelearning embedding_kmeans|vote_k, or "
+                                         "--mode embedding_kmeans|vote_k --warmstart)")
+    selector.add_argument("--embedding-model", default=SELECTOR.embedding_model,
+                          help="sentence transformer for the embeddings (default minilm: the packaged "
+                               "all-MiniLM-L6-v2)")
+    selector.add_argument("--selector-pool", type=int, default=SELECTOR.candidates,
+                          help="choose among the first N rows of the run's pool, a seeded random subsample (default "
+                               "3000; 200 = the rows a mode-10 prompt shows the LLM; 0 = the whole pool)")
     setfit = parser.add_argument_group("SetFit (--modelclass setfit)")
     setfit.add_argument("--setfit-epochs", type=int, default=SETFIT.epochs, help="body epochs (default 4)")
     setfit.add_argument("--setfit-iterations", type=int, default=SETFIT.iterations,
@@ -85,7 +97,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
                      activelearning=activelearning, warmstart=args.warmstart, model=args.model,
                      seeds=args.seeds, settings=settings, active=active, warmstart_size=args.warmstart_size,
                      eval_every_iteration=args.eval_every_iteration,
-                     setfit=SetFitSettings(epochs=args.setfit_epochs, iterations=args.setfit_iterations))
+                     setfit=SetFitSettings(epochs=args.setfit_epochs, iterations=args.setfit_iterations),
+                     selector=SelectorSettings(embedding_model=args.embedding_model, candidates=args.selector_pool))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     quiet_transformers()
     try:
         run_experiment(config)
-    except (ValueError, RuntimeError) as error:  # our errors say what to fix; no traceback needed
+    except UserError as error:  # bad input: the message says what to fix; any other error keeps its traceback
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

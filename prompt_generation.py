@@ -17,6 +17,7 @@ import os
 import sys
 
 from activellm.answers import format_index_list
+from activellm.errors import UserError
 from activellm.llm import DEFAULT_LLM, LLMSettings
 from activellm.prompt_workflow import answers_folder_name, ask, generate, parse_answer_file, plan
 from activellm.prompts import CONTINUOUS_VARIANTS, PROMPT_MODES
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             print(format_index_list(picks))
             print(f"list: {os.path.relpath(list_path)}")
             print(f"train: {job.training_command()}")
-    except (ValueError, RuntimeError, OSError) as error:
+    except (UserError, OSError) as error:  # bad input or an unreadable file; other errors keep their traceback
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -22,6 +22,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
+from activellm.errors import UserError
 from activellm.tasks import TaskSpec
 from activellm.training import load_tokenizer, resolve_model, texts_of
 
@@ -30,7 +31,7 @@ STRATEGIES = ("LeastConfidence", "PredictionEntropy", "BreakingTies", "BALD", "G
 COLD_INIT = ("first", "balanced")
 
 
-class ActiveLearningError(ValueError):
+class ActiveLearningError(UserError, ValueError):
     """An active learning run that cannot be set up as asked."""
 
 

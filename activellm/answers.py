@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from typing import Container, Mapping, Sequence
 
 from activellm import paths
+from activellm.errors import UserError
 from activellm.files import atomic_write_text
 
 _SEPARATORS = re.compile(r"[,;\s]+")
 _INTEGER = re.compile(r"[+-]?\d+")
 
 
-class AnswerError(ValueError):
+class AnswerError(UserError, ValueError):
     """An index list or an LLM answer that cannot be used; the message names the file and the fix."""
 
 
@@ -132,8 +133,9 @@ _MARKUP = re.compile(r"\*\*|__|`")
 _PICK_FORMS: list[tuple[str, re.Pattern[str]]] = [
     # an instance line echoed from the prompt: "12. some text [ID: 3456]"
     ("echo", re.compile(r"^[ \t]*(?:[-*•][ \t]*)?(\d{1,6})\.[ \t].*\[ID:[ \t]*\d+\]", re.MULTILINE)),
-    # a comma-separated list: "0, 4, 5", "#1, #4 and #5", also wrapped over lines
-    ("list", re.compile(r"(?<![\w.#-])#?\d{1,6}(?:\s*,\s*(?:and\s+)?#?\d{1,6})+(?![\w]|\.\d)")),
+    # a comma-separated list: "0, 4, 5", "#1, #4, and #5", "1, 4 and 5", also wrapped over lines
+    ("list", re.compile(r"(?<![\w.#-])#?\d{1,6}(?:\s*,\s*(?:and\s+)?#?\d{1,6})+(?:[ \t]+and[ \t]+#?\d{1,6})?"
+                        r"(?![\w]|\.\d)")),
     # "Instance 12", "Index 3", "instance number 125", "Instance #7"
     ("named", re.compile(r"\b(?:instance|index)[ \t]*(?:number|no\.?|nr\.?)?[ \t]*#?[ \t]*(\d{1,6})\b", re.IGNORECASE)),
     # "(#4)" anywhere, or "(41)" / "(85: why)" closing a line

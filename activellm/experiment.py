@@ -24,6 +24,7 @@ from activellm.active import (STRATEGIES, ActiveSettings, Iteration, cold_start,
                               run_active_learning)
 from activellm.answers import AnswerError, llm_models, write_index_list
 from activellm.environment import environment_record
+from activellm.errors import UserError
 from activellm.files import atomic_write_text
 from activellm.metrics import compute_metrics
 from activellm.pools import load_pool
@@ -32,7 +33,8 @@ from activellm.results import (SETTING_COLUMNS, STATUS_OK, format_cell, format_m
                                read_results, write_results)
 from activellm.selection import BASELINE_MODE, RANDOM_FILTERING, SMALLTEXT_MODES, listed_rows, select_rows
 from activellm.setfit_baseline import PAPER_SETFIT_MODEL, SetFitSettings, fit_and_evaluate_setfit
-from activellm.tasks import TaskName, TaskSpec, load_splits, parse_task_name
+from activellm.selectors import SELECTORS, SelectorSettings, select_label_free
+from activellm.tasks import TaskName, TaskSpec, load_splits, merged_texts, parse_task_name
 from activellm.training import (PAPER_MODEL, PAPER_SEEDS, FitResult, TrainingSettings, describe_device,
                                 fit_and_evaluate)
 
@@ -41,7 +43,7 @@ MODELCLASSES = (DEFAULT_MODELCLASS, "setfit", "smalltext")
 DEFAULT_MODELS = {DEFAULT_MODELCLASS: PAPER_MODEL, "smalltext": PAPER_MODEL, "setfit": PAPER_SETFIT_MODEL}
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """Options that do not fit together; the message says which and why."""
 
 
@@ -62,6 +64,12 @@ class RunConfig:
     warmstart_size: int | None = None
     eval_every_iteration: bool = False
     setfit: SetFitSettings = field(default_factory=SetFitSettings)
+    selector: SelectorSettings = field(default_factory=SelectorSettings)
+
+    @property
+    def uses_selector(self) -> bool:
+        """Whether a label-free selector chooses the training rows or the warm start."""
+        return self.activelearning in SELECTORS or (self.warmstart and self.mode in SELECTORS)
 
     @property
     def model_name(self) -> str:
@@ -103,6 +111,8 @@ class RunConfig:
             setfit = self.setfit
             values.update(setfit_epochs=setfit.epochs, setfit_iterations=setfit.iterations,
                           setfit_batch_size=setfit.batch_size)
+        if self.uses_selector:
+            values.update(embedding_model=self.selector.embedding_model, selector_pool=self.selector.candidates)
         return values
 
     def identity(self) -> dict[str, str]:
@@ -126,11 +136,12 @@ class RunConfig:
         if self.warmstart:
             raise ConfigError("--warmstart starts small-text strategies from the LLM's picks: use it with "
                               "--modelclass smalltext.")
-        if self.activelearning in (None, RANDOM_FILTERING):
+        if self.activelearning in (None, RANDOM_FILTERING, *SELECTORS):
             return
         if self.activelearning not in STRATEGIES:
-            raise ConfigError(f"Unknown --activelearning {self.activelearning!r}. Valid: {RANDOM_FILTERING}, or a "
-                              f"small-text strategy: {', '.join(STRATEGIES)}.")
+            raise ConfigError(f"Unknown --activelearning {self.activelearning!r}. Valid: {RANDOM_FILTERING}, the "
+                              f"label-free selectors {', '.join(SELECTORS)}, or a small-text strategy: "
+                              f"{', '.join(STRATEGIES)}.")
         if self.mode not in SMALLTEXT_MODES:
             raise ConfigError(f"--activelearning {self.activelearning} queries with --modelclass smalltext, or trains "
                               f"on its saved list with --mode {' / '.join(SMALLTEXT_MODES)}.")
@@ -169,8 +180,9 @@ def selection_llm(config: RunConfig, loaded: LoadedTask) -> str:
 def reads_llm_list(config: RunConfig) -> bool:
     """Whether the run reads ``answers/<tag>/<mode>/list_<run>.txt`` (an LLM's or a hand-made list)."""
     if config.modelclass == "smalltext":
-        return config.warmstart
-    return config.mode not in (BASELINE_MODE, *SMALLTEXT_MODES) and config.activelearning != RANDOM_FILTERING
+        return config.warmstart and config.mode not in SELECTORS
+    return (config.mode not in (BASELINE_MODE, *SMALLTEXT_MODES)
+            and config.activelearning not in (RANDOM_FILTERING, *SELECTORS))
 
 
 def header(config: RunConfig, loaded: LoadedTask) -> str:
@@ -295,8 +307,12 @@ def train_per_seed(config: RunConfig, loaded: LoadedTask, positions: list[int], 
 
 
 def warm_start_rows(config: RunConfig, loaded: LoadedTask, pool_size: int) -> list[int]:
-    """The first M picks of the LLM's list for this task/mode/run (M = k*i of the task name or --warmstart-size)."""
+    """The first M picks of the LLM's list for this task/mode/run (M = k*i of the task name or --warmstart-size),
+    or M picks of a label-free selector named as the mode (``--mode vote_k --warmstart``)."""
     size = config.warmstart_size or loaded.name.n_train
+    if config.mode in SELECTORS:
+        texts = merged_texts(loaded.pool, loaded.spec)[:pool_size]
+        return select_label_free(config.mode, texts, loaded.spec.data_name, size, config.run, config.selector)
     list_path = paths.list_file(loaded.name.tag, config.mode, config.run)
     number_map = load_number_map(loaded.name.tag, config.mode, config.run,
                                  paths.pool_file(loaded.spec.data_name, config.run))
@@ -354,8 +370,8 @@ def run_experiment(config: RunConfig, report: Callable[[str], None] = print) -> 
     else:
         number_map = load_number_map(loaded.name.tag, config.mode, config.run,
                                      paths.pool_file(loaded.spec.data_name, config.run))
-        positions = select_rows(loaded.name, config.mode, config.run, config.activelearning, len(loaded.pool),
-                                number_map)
+        positions = select_rows(loaded.name, config.mode, config.run, config.activelearning,
+                                merged_texts(loaded.pool, loaded.spec), number_map, config.selector)
     train_per_seed(config, loaded, positions, writer)
     csv_path = writer.finish()
     for line in format_means([r for r in writer.rows if is_final(r)]):

@@ -17,6 +17,7 @@ from typing import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from activellm.answers import ASSISTANT_TURN, USER_TURN, ParsedAnswer
+from activellm.errors import UserError
 
 DEFAULT_LLM = "gpt-4o"
 FOLLOW_UP = ("Your answer names {have} valid instances, but {expected} are needed. Please choose {missing} more "
@@ -24,7 +25,7 @@ FOLLOW_UP = ("Your answer names {have} valid instances, but {expected} are neede
              "a comma-separated list.")
 
 
-class LLMError(RuntimeError):
+class LLMError(UserError, RuntimeError):
     """The endpoint could not give an answer; the message says what happened and never holds the key."""
 
 

@@ -38,6 +38,7 @@ import pandas as pd
 
 from activellm import paths
 from activellm.answers import answer_metadata
+from activellm.errors import UserError
 from activellm.files import atomic_write_text, file_sha256
 from activellm.tasks import merged_texts
 
@@ -77,7 +78,7 @@ CONTINUOUS_VARIANTS = {
 }
 
 
-class PromptError(ValueError):
+class PromptError(UserError, ValueError):
     """A prompt that cannot be built as asked; the message says what to change."""
 
 

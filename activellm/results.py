@@ -26,7 +26,7 @@ SETTING_COLUMNS = (
     "query_size", "budget", "pool_size", "init", "warmstart_size", "al_epochs", "al_learning_rate",
     "al_train_batch_size", "eval_every_iteration",  # small-text
     "setfit_epochs", "setfit_iterations", "setfit_batch_size",  # SetFit
-    "embedding_model",  # label-free selectors
+    "embedding_model", "selector_pool",  # label-free selectors
 )
 IDENTITY_COLUMNS = (*RUN_COLUMNS, *SETTING_COLUMNS)
 RESULT_COLUMNS = (

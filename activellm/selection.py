@@ -2,6 +2,7 @@
 
 * ``--mode baseline``: the first N rows of the pool (the paper's random baseline: the pool is shuffled);
 * ``--activelearning random_filtering``: N rows drawn from the pool with the run as seed;
+* ``--activelearning embedding_kmeans|vote_k``: N rows chosen without labels (see activellm.selectors);
 * ``--mode smalltext_coldstart|smalltext_warmstart --activelearning <Strategy>``: the first N of the rows a
   small-text run labelled, ``answers/<tag>/<mode>/<Strategy>/list_<run>.txt``;
 * any other mode: the first N numbers of ``answers/<tag>/<mode>/list_<run>.txt``.
@@ -12,12 +13,14 @@ N is k times the iteration of the task name (``sst2`` 32, ``sst2_25_cont_index_r
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 
 from activellm import paths
 from activellm.answers import numbers_to_positions, read_index_list
+from activellm.errors import UserError
+from activellm.selectors import SELECTORS, SelectorSettings, select_label_free
 from activellm.tasks import TaskName
 
 BASELINE_MODE = "baseline"
@@ -25,7 +28,7 @@ RANDOM_FILTERING = "random_filtering"
 SMALLTEXT_MODES = ("smalltext_coldstart", "smalltext_warmstart")
 
 
-class SelectionError(ValueError):
+class SelectionError(UserError, ValueError):
     """A selection that cannot be made; the message says why and how to fix it."""
 
 
@@ -46,12 +49,16 @@ def listed_rows(list_path: Path, n: int, pool_size: int, number_map: Mapping[int
     return numbers_to_positions(read_index_list(list_path, n), list_path, pool_size, number_map)
 
 
-def select_rows(task: TaskName, mode: str, run: int, activelearning: str | None, pool_size: int,
-                number_map: Mapping[int, int] | None = None) -> list[int]:
+def select_rows(task: TaskName, mode: str, run: int, activelearning: str | None, pool_texts: Sequence[str],
+                number_map: Mapping[int, int] | None = None,
+                selector: SelectorSettings = SelectorSettings()) -> list[int]:
     """Pool positions, in selection order, that a run of ``task``/``mode`` trains on."""
     n = task.n_train
+    pool_size = len(pool_texts)
     if activelearning == RANDOM_FILTERING:
         return random_rows(n, pool_size, seed=run)
+    if activelearning in SELECTORS:
+        return select_label_free(activelearning, pool_texts, task.spec.data_name, n, run, selector)
     if mode == BASELINE_MODE:
         return first_rows(n, pool_size)
     if mode in SMALLTEXT_MODES:  # the labelled order of a small-text run: its learning curve, k*i at a time

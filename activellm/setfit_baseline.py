@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from activellm.errors import UserError
 from activellm.metrics import compute_metrics
 from activellm.tasks import TaskSpec, merged_texts
 from activellm.training import FitResult, ModelLoadError, resolve_model
@@ -39,7 +40,7 @@ def fit_and_evaluate_setfit(model: str, spec: TaskSpec, train_df: pd.DataFrame, 
     from transformers import set_seed
 
     if spec.is_regression:
-        raise ValueError(f"SetFit classifies; task {spec.name!r} is a regression task.")
+        raise UserError(f"SetFit classifies; task {spec.name!r} is a regression task: use --modelclass default.")
     set_seed(seed)
     try:
         classifier = SetFitModel.from_pretrained(resolve_model(model))

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from activellm import paths
+from activellm.errors import UserError
 from activellm.files import atomic_write_text
 
 DEFAULT_EXAMPLES = 32
@@ -145,7 +146,7 @@ TASKS: dict[str, TaskSpec] = {
 PACKAGED_SPLIT_SEED = 0  # fixed: the packaged test sets must never change between runs or machines
 
 
-class TaskError(ValueError):
+class TaskError(UserError, ValueError):
     """A task name or a task's files that cannot be used; the message says how to fix it."""
 
 
@@ -290,7 +291,11 @@ def read_task_csv(path: Path, spec: TaskSpec | None = None) -> pd.DataFrame:
     """Read a task CSV and check its columns; missing text columns or label are a TaskError."""
     if not path.is_file():
         raise TaskError(f"Missing file {path}.")
-    df = pd.read_csv(path, keep_default_na=False, na_values=[])
+    try:
+        df = pd.read_csv(path, keep_default_na=False, na_values=[])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise TaskError(f"{path} is not a readable CSV file ({error}); write it with a header row and "
+                        "comma-separated columns in UTF-8.") from error
     text_columns = spec.text_columns if spec else (("text1", "text2") if "text1" in df.columns else ("text",))
     missing = [c for c in (*text_columns, "label") if c not in df.columns]
     if missing:

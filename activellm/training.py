@@ -18,6 +18,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from activellm.errors import UserError
 from activellm.tasks import TaskSpec
 
 PAPER_MODEL = "bert-base-uncased"
@@ -40,7 +41,7 @@ def resolve_model(name: str) -> str:
     return MODEL_ALIASES[name]() if name in MODEL_ALIASES else name
 
 
-class ModelLoadError(RuntimeError):
+class ModelLoadError(UserError, RuntimeError):
     """A model that cannot be loaded; the message suggests the offline model."""
 
 

@@ -69,7 +69,7 @@ def test_cold_start_writes_the_list_and_learning_curve_rows(tiny_task, tiny_mode
     assert trained[0]["selected"] == " ".join(str(pool["index"][i]) for i in labeled[:8])
 
 
-def test_warm_start_begins_with_the_llm_picks(tiny_task, tiny_model, project_root):
+def test_warm_start_begins_with_the_llm_picks(tiny_task, tiny_model, project_root, capsys):
     llm_list = paths.list_file("tiny_3_cont_index_recap", "10", 1)
     llm_list.parent.mkdir(parents=True)
     llm_list.write_text("9, 2, 30, 7, 11, 5, 40")
@@ -82,6 +82,15 @@ def test_warm_start_begins_with_the_llm_picks(tiny_task, tiny_model, project_roo
     assert model_training.main(["--task", "tiny", "--mode", "10", "--modelclass", "smalltext", "--activelearning",
                                 "LeastConfidence", "--warmstart", "--warmstart-size", "2", "--model", tiny_model,
                                 "--query-size", "3", "--budget", "5", *FAST]) == 2  # no list for tag "tiny"
+    assert "Missing index list" in capsys.readouterr().err
+
+
+def test_unknown_strategy_is_refused_with_the_valid_ones(tiny_task, tiny_model, project_root, capsys):
+    assert model_training.main(["--task", "tiny_4", "--activelearning", "Entropy", "--model", tiny_model,
+                                *FAST]) == 2
+    error = capsys.readouterr().err
+    assert "Unknown --activelearning 'Entropy'" in error and "PredictionEntropy" in error
+    assert not (project_root / "logs").exists()
 
 
 def test_warm_start_without_a_list_is_a_clear_error(tiny_task, tiny_model, project_root, capsys):

@@ -177,12 +177,14 @@ def test_continuous_idxrecap_iterations(tiny_task, tiny_model, project_root, api
         assert prompt_generation.main(common) == 0
         tag = "tiny_2_cont_index_recap"
         assert paths.list_file(tag, "8", 1).read_text() == "0, 5\n"
-        assert prompt_generation.main(common + ["--fill", "random"]) == 0
+        assert prompt_generation.main(common) == 0  # no fill: the parser alone must find both new picks
         second = stub.requests[1]["messages"][0]["content"]
     assert second.endswith("(numbers from the list above): 0, 5")
     assert "15. " in second and "16. " not in second  # 0..5 again plus 10 new
     numbers = [int(n) for n in paths.list_file(tag, "8", 1).read_text().split(", ")]
-    assert numbers[:3] == [0, 5, 1] and len(numbers) == 4 and numbers[3] not in (0, 5, 1)  # 5 was labelled
+    assert numbers == [0, 5, 1, 7]  # 5 was labelled before: dropped, and 1 and 7 appended in the LLM's order
+    metadata = json.loads(paths.answer_dir(tag, "8").joinpath("answer_1_cont2.json").read_text())
+    assert "filled_randomly" not in metadata and any("earlier iterations: 5" in n for n in metadata["parse_notes"])
     assert (paths.prompt_dir(tag, "8") / "prompt_1_cont2.txt").is_file()
     assert paths.answer_dir(tag, "8").joinpath("answer_1_cont2.txt").read_text() == "Adding 1, 5, 7"
     # model_training trains iteration 2 on the first k*2 numbers of the cumulative list, mapped by the sidecars

@@ -38,3 +38,12 @@ def test_regression_reports_pearson_and_spearman():
     assert result["spearman"] == pytest.approx(1.0)
     assert result["pearson"] == pytest.approx(0.9583148, abs=1e-6)
     assert result["accuracy"] is None and main_metric(TASKS["stsb"]) == "spearman"
+
+
+def test_a_class_absent_from_labels_and_predictions_keeps_its_place():
+    """Three classes, the third never seen: per-class values stay in class order, with 0 for the absent one."""
+    result = compute_metrics(TASKS["mnli_matched"], [0, 1, 1, 0], [0, 1, 0, 0])
+    assert result["precision_per_class"] == [pytest.approx(2 / 3), pytest.approx(1.0), 0.0]
+    assert result["recall_per_class"] == [pytest.approx(1.0), pytest.approx(0.5), 0.0]
+    # macro F1 over all three classes (0.8, 2/3, 0), not over the two present
+    assert result["f1"] == pytest.approx((0.8 + 2 / 3 + 0.0) / 3)

@@ -1,0 +1,173 @@
+"""Label-free cold-start selectors: which k instances to label when no label exists yet, without an LLM.
+
+Both read sentence embeddings of the candidate rows, never a label:
+
+* ``embedding_kmeans``: k-means with N clusters (seeded by the run) on the normalised embeddings; from each
+  cluster the row nearest its centre, largest cluster first. The cold-start core of ALPS (Yuan et al., 2020) and
+  PATRON (Yu et al., 2023), and small-text's EmbeddingKMeans without a trained model.
+* ``vote_k``: the graph stage of vote-k (Su et al., 2022, "Selective Annotation Makes Language Models Better
+  Few-Shot Learners"; their "fast vote-k"): every row votes for its k = 150 nearest neighbours (cosine); a pick
+  maximises the votes of unpicked rows, each vote worth rho^-c (rho = 10) where c counts the voter's neighbours
+  already picked, so that picks cover the pool while staying diverse. Vote-k's second stage needs a model's
+  confidence and so labels; a cold start has none, which is why its authors' fast variant is used throughout.
+
+Candidates are the first ``--selector-pool`` rows of the run's pool (default 3,000; 0 = all): the pool is a seeded
+shuffle, so the candidates, and with them the picks, differ between runs. Embeddings come from a sentence
+transformer (``--embedding-model``, the packaged all-MiniLM-L6-v2 by default), computed for the whole pool once
+per task and model and cached under ``data/<task>/embeddings/``: every selector and every run reads the same file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from activellm import paths
+from activellm.errors import UserError
+from activellm.files import atomic_write_bytes
+
+EMBEDDING_KMEANS = "embedding_kmeans"
+VOTE_K = "vote_k"
+DEFAULT_EMBEDDING_MODEL = "minilm"
+VOTE_K_NEIGHBOURS = 150
+VOTE_K_RHO = 10.0
+
+
+class SelectorError(UserError, ValueError):
+    """A label-free selection that cannot be made as asked."""
+
+
+@dataclass(frozen=True)
+class SelectorSettings:
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    candidates: int = 3000  # the first rows of the run's pool; 0: all of it
+
+
+def candidate_count(settings: SelectorSettings, pool_size: int) -> int:
+    return pool_size if settings.candidates in (0, None) else min(settings.candidates, pool_size)
+
+
+# --- embeddings ---------------------------------------------------------------------------------------------------
+
+
+def embedding_cache_file(data_name: str, model: str, texts: Sequence[str]) -> Path:
+    """The cache of a pool's embeddings: by model and by the pool's texts as a set, so that the pools of all
+    runs of a task (permutations of one train split) share one file."""
+    digest = hashlib.sha256("\n".join(sorted(texts)).encode("utf-8")).hexdigest()[:16]
+    slug = re.sub(r"[^A-Za-z0-9.-]+", "_", model).strip("_")[-60:]
+    return paths.data_dir(data_name) / "embeddings" / f"{slug}_{len(texts)}_{digest}.npy"
+
+
+def embed_texts(model: str, texts: Sequence[str]) -> np.ndarray:
+    """Unit-length sentence embeddings of ``texts`` (float32)."""
+    from sentence_transformers import SentenceTransformer
+
+    from activellm.training import ModelLoadError, resolve_model
+
+    try:
+        encoder = SentenceTransformer(resolve_model(model))
+    except OSError as error:
+        raise ModelLoadError(f"Could not load the embedding model {model!r}: {error}. Offline, use "
+                             "--embedding-model minilm (the packaged all-MiniLM-L6-v2).") from error
+    vectors = encoder.encode(list(texts), batch_size=64, show_progress_bar=True, convert_to_numpy=True,
+                             normalize_embeddings=True)
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def pool_embeddings(data_name: str, model: str, texts: Sequence[str]) -> np.ndarray:
+    """The embeddings of every pool row, in the pool's order; computed once per task and model, then read from
+    ``data/<data_name>/embeddings/``."""
+    order = sorted(range(len(texts)), key=lambda i: texts[i])
+    path = embedding_cache_file(data_name, model, texts)
+    if path.is_file():
+        in_text_order = np.load(path)
+    else:
+        in_text_order = embed_texts(model, [texts[i] for i in order])
+        buffer = io.BytesIO()
+        np.save(buffer, in_text_order)
+        atomic_write_bytes(path, buffer.getvalue())
+    vectors = np.empty_like(in_text_order)
+    vectors[order] = in_text_order
+    return vectors
+
+
+# --- selectors ----------------------------------------------------------------------------------------------------
+
+
+def kmeans_representatives(embeddings: np.ndarray, n: int, seed: int) -> list[int]:
+    """The row nearest each of ``n`` k-means centres, largest cluster first (ties: lower cluster id)."""
+    from sklearn.cluster import KMeans
+
+    kmeans = KMeans(n_clusters=n, random_state=seed, n_init=10).fit(embeddings)
+    distances = kmeans.transform(embeddings)  # rows x clusters
+    sizes = np.bincount(kmeans.labels_, minlength=n)
+    picks: list[int] = []
+    taken: set[int] = set()
+    for cluster in sorted(range(n), key=lambda c: (-sizes[c], c)):
+        for row in np.argsort(distances[:, cluster], kind="stable"):  # nearest not yet taken (duplicates)
+            if int(row) not in taken:
+                picks.append(int(row))
+                taken.add(int(row))
+                break
+    return picks
+
+
+def nearest_neighbours(embeddings: np.ndarray, k: int, block: int = 1024) -> np.ndarray:
+    """For each row, the indices of its ``k`` most cosine-similar other rows (embeddings are unit length)."""
+    n = len(embeddings)
+    k = min(k, n - 1)
+    neighbours = np.empty((n, k), dtype=np.int64)
+    for start in range(0, n, block):
+        similarity = embeddings[start:start + block] @ embeddings.T
+        rows = np.arange(start, min(start + block, n))
+        similarity[rows - start, rows] = -np.inf  # never one's own neighbour
+        neighbours[rows] = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+    return neighbours
+
+
+def vote_k(embeddings: np.ndarray, n: int, k: int = VOTE_K_NEIGHBOURS, rho: float = VOTE_K_RHO) -> list[int]:
+    """Fast vote-k: greedy picks by the discounted votes of unpicked rows (see the module docstring)."""
+    from scipy.sparse import csr_matrix
+
+    size = len(embeddings)
+    neighbours = nearest_neighbours(embeddings, k)
+    voters = np.repeat(np.arange(size), neighbours.shape[1])
+    votes = csr_matrix((np.ones(voters.size), (voters, neighbours.ravel())), shape=(size, size))  # voter -> voted
+    voted_by = votes.T.tocsr()  # voted row -> its voters
+    covered = np.zeros(size)  # per voter: how many of its neighbours are picked
+    picked = np.zeros(size, dtype=bool)
+    picks: list[int] = []
+    for _ in range(n):
+        weight = np.where(picked, 0.0, rho ** -covered)
+        score = votes.T @ weight
+        score[picked] = -np.inf
+        best = int(np.argmax(score))  # ties: the lowest row
+        picks.append(best)
+        picked[best] = True
+        covered[voted_by[best].indices] += 1
+    return picks
+
+
+SELECTORS: dict[str, Callable[[np.ndarray, int, int], list[int]]] = {
+    EMBEDDING_KMEANS: lambda embeddings, n, seed: kmeans_representatives(embeddings, n, seed),
+    VOTE_K: lambda embeddings, n, seed: vote_k(embeddings, n),
+}
+
+
+def select_label_free(name: str, texts: Sequence[str], data_name: str, n: int, run: int,
+                      settings: SelectorSettings) -> list[int]:
+    """Pool positions of ``n`` rows chosen by selector ``name`` among the first candidates; reads no label."""
+    if name not in SELECTORS:
+        raise SelectorError(f"Unknown label-free selector {name!r}; use one of {', '.join(SELECTORS)}.")
+    count = candidate_count(settings, len(texts))
+    if n > count:
+        raise SelectorError(f"{name} is to pick {n} rows among {count} candidates; raise --selector-pool "
+                            f"(0 = the whole pool of {len(texts)}).")
+    embeddings = pool_embeddings(data_name, settings.embedding_model, list(texts))[:count]
+    return SELECTORS[name](embeddings, n, run)

@@ -1,0 +1,76 @@
+"""Label-free selectors end to end: model_training.py with --activelearning embedding_kmeans|vote_k on the packaged
+MiniLM embeddings, and as a warm start for small-text."""
+
+import pandas as pd
+import pytest
+
+import model_training
+from activellm import paths, selectors
+from activellm.experiment import load_task
+from activellm.results import read_results
+from activellm.selection import select_rows
+from activellm.selectors import SelectorSettings
+from activellm.tasks import merged_texts, parse_task_name
+
+FAST = ["--seeds", "1", "--epochs", "1"]
+
+
+def _picks(name, run, task="tiny_8", candidates=40):
+    loaded = load_task(task, run)
+    return select_rows(parse_task_name(task), "baseline", run, name, merged_texts(loaded.pool, loaded.spec),
+                       selector=SelectorSettings(candidates=candidates))
+
+
+@pytest.mark.parametrize("name", ["embedding_kmeans", "vote_k"])
+def test_selector_picks_distinct_rows_deterministically_per_run(name, tiny_task, project_root):
+    first = _picks(name, 1)
+    assert len(first) == len(set(first)) == 8 and max(first) < 40  # among the first 40 candidates
+    assert _picks(name, 1) == first
+    ids = lambda run, picks: load_task("tiny", run).pool["index"].iloc[picks].tolist()  # noqa: E731
+    assert ids(1, first) != ids(2, _picks(name, 2))  # another run, other candidates, other picks
+
+
+@pytest.mark.parametrize("name", ["embedding_kmeans", "vote_k"])
+def test_selectors_read_no_label(name, tiny_task, project_root):
+    before = _picks(name, 1)
+    pool = paths.pool_file("tiny", 1)
+    df = pd.read_csv(pool)
+    df["label"] = df["label"].sample(frac=1.0, random_state=7).tolist()[::-1]  # scrambled
+    df.to_csv(pool, index=False)
+    assert _picks(name, 1) == before
+
+
+def test_embeddings_are_computed_once_per_task(tiny_task, project_root, monkeypatch):
+    _picks("vote_k", 1)
+    (cached,) = (project_root / "data" / "tiny" / "embeddings").glob("minilm_64_*.npy")
+
+    def no_second_embedding(*args, **kwargs):
+        raise AssertionError("embedded again")
+
+    monkeypatch.setattr(selectors, "embed_texts", no_second_embedding)
+    _picks("embedding_kmeans", 1)
+    _picks("vote_k", 2)  # another run's pool: the same rows in another order, the same cache
+    assert list((project_root / "data" / "tiny" / "embeddings").glob("*.npy")) == [cached]
+
+
+def test_model_training_with_a_selector_records_it(tiny_task, tiny_model, project_root):
+    assert model_training.main(["--task", "tiny_8", "--activelearning", "vote_k", "--selector-pool", "40",
+                                "--model", tiny_model, *FAST]) == 0
+    (csv_path,) = (project_root / "logs" / "run").rglob("run_*.csv")
+    assert csv_path.parent == project_root / "logs" / "run" / "tiny_8" / "baseline" / "vote_k"
+    (row,) = read_results(csv_path)
+    assert (row["activelearning"], row["embedding_model"], row["selector_pool"]) == ("vote_k", "minilm", "40")
+    pool = load_task("tiny", 1).pool
+    assert row["selected"] == " ".join(str(pool["index"][i]) for i in _picks("vote_k", 1))
+
+
+def test_a_selector_warm_starts_small_text(tiny_task, tiny_model, project_root):
+    assert model_training.main(["--task", "tiny_4", "--mode", "embedding_kmeans", "--warmstart", "--modelclass",
+                                "smalltext", "--activelearning", "LeastConfidence", "--query-size", "2",
+                                "--budget", "6", "--selector-pool", "40", "--al-epochs", "1", "--model", tiny_model,
+                                *FAST]) == 0
+    labelled = paths.strategy_list_file("tiny_4", "smalltext_warmstart", "LeastConfidence", 1).read_text()
+    first = [int(n) for n in labelled.split(", ")]
+    assert first[:4] == _picks("embedding_kmeans", 1, task="tiny_4") and len(set(first)) == 6
+    (row,) = read_results(next((project_root / "logs" / "run").rglob("run_*.csv")))
+    assert row["embedding_model"] == "minilm" and row["llm_model"] == ""
