@@ -7,16 +7,21 @@ learner's own classifier and stay out of the summary, which describes trained mo
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections import defaultdict
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from activellm import paths
-from activellm.metrics import METRIC_NAMES, main_metric
+from activellm.comparison import paired_comparison, t_interval
+from activellm.errors import UserError
+from activellm.experiment import DEFAULT_MODELCLASS
 from activellm.files import atomic_write_text
+from activellm.metrics import METRIC_NAMES, main_metric
 from activellm.results import IDENTITY_COLUMNS, SETTING_COLUMNS, STATUS_OK, is_final, read_results
-from activellm.tasks import TaskError, parse_task_name
+from activellm.selection import BASELINE_MODE
+from activellm.tasks import TaskError, load_splits, parse_task_name
 
 # The full configuration: rows are averaged only when all of these agree (two learning rates never mix).
 CORE_KEYS = ("task", "mode", "modelclass", "activelearning", "warmstart", "model", "n_train")
@@ -46,7 +51,8 @@ def _number(value: str | None) -> float | None:
 
 
 def summarize(rows: Iterable[dict[str, str]]) -> list[dict[str, object]]:
-    """One row per GROUP_KEYS with count, mean and standard deviation of each metric over seeds and runs."""
+    """One row per full configuration (GROUP_KEYS): count, mean, standard deviation and 95% interval of each
+    metric over seeds and runs, and the paired comparison of its main metric with the random baseline."""
     groups: dict[tuple, list[dict[str, str]]] = defaultdict(list)
     for row in rows:
         groups[tuple(row.get(k, "") for k in GROUP_KEYS)].append(row)
@@ -59,8 +65,52 @@ def summarize(rows: Iterable[dict[str, str]]) -> list[dict[str, object]]:
             values = [v for v in (_number(m.get(name)) for m in members) if v is not None]
             entry[f"{name}_mean"] = statistics.fmean(values) if values else None
             entry[f"{name}_std"] = (statistics.stdev(values) if len(values) > 1 else 0.0) if values else None
+            entry[f"{name}_ci_low"], entry[f"{name}_ci_high"] = t_interval(values) or (None, None)
         summary.append(entry)
+    for entry in summary:
+        entry.update(_against_baseline(entry, groups))
     return summary
+
+
+# What a selection is paired with: the random baseline (the first N rows of the pool) of the same task, model,
+# size and training settings, on the same run and seed. A small-text run's final classifier is the default one.
+PAIRING_KEYS = ("task", "model", "n_train", "epochs", "learning_rate", "train_batch_size", "eval_batch_size",
+                "warmup_steps", "weight_decay", "max_length", "precision", "setfit_epochs", "setfit_iterations",
+                "setfit_batch_size")
+COMPARISON_COLUMNS = ("baseline_pairs", "diff_mean", "diff_ci_low", "diff_ci_high", "p_paired_t", "p_wilcoxon")
+
+
+def is_random_baseline(entry: dict[str, object]) -> bool:
+    return (entry["mode"] == BASELINE_MODE and entry["activelearning"] == ""
+            and entry["modelclass"] in (DEFAULT_MODELCLASS, "setfit"))
+
+
+def _baseline_key(entry: dict[str, object]) -> tuple:
+    modelclass = "setfit" if entry["modelclass"] == "setfit" else DEFAULT_MODELCLASS
+    return (modelclass, *(entry.get(k, "") for k in PAIRING_KEYS))
+
+
+def _against_baseline(entry: dict[str, object], groups: dict[tuple, list[dict[str, str]]]) -> dict[str, object]:
+    """The paired comparison of ``entry``'s main metric with its random baseline (empty when there is none)."""
+    result: dict[str, object] = dict.fromkeys(COMPARISON_COLUMNS)
+    if is_random_baseline(entry):
+        return result
+    baseline_rows: list[dict[str, str]] = []
+    for key, members in groups.items():
+        candidate = dict(zip(GROUP_KEYS, key))
+        if is_random_baseline(candidate) and _baseline_key(candidate) == _baseline_key(entry):
+            baseline_rows += members
+    metric = _main_metric(str(entry["task"]))
+    by_run_seed = {(r.get("run"), r.get("seed")): _number(r.get(metric)) for r in baseline_rows}
+    members = groups[tuple(entry.get(k, "") for k in GROUP_KEYS)]
+    pairs = [(_number(m.get(metric)), by_run_seed.get((m.get("run"), m.get("seed")))) for m in members]
+    pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
+    compared = paired_comparison([a for a, _ in pairs], [b for _, b in pairs])
+    if compared is None:
+        return result
+    low, high = compared.interval or (None, None)
+    return {"baseline_pairs": compared.pairs, "diff_mean": compared.mean_difference, "diff_ci_low": low,
+            "diff_ci_high": high, "p_paired_t": compared.p_paired_t, "p_wilcoxon": compared.p_wilcoxon}
 
 
 def _sort_key(key: tuple) -> tuple:
@@ -71,9 +121,10 @@ def _sort_key(key: tuple) -> tuple:
 
 
 def summary_columns(summary: list[dict[str, object]]) -> list[str]:
-    """GROUP_KEYS, count, runs, and mean/std of the metrics that some group has."""
+    """GROUP_KEYS, count, runs, mean/std/interval of the metrics that some group has, the baseline comparison."""
     present = [n for n in METRIC_NAMES if any(e.get(f"{n}_mean") is not None for e in summary)]
-    return [*GROUP_KEYS, "count", "runs", *[f"{n}_{s}" for n in present for s in ("mean", "std")]]
+    return [*GROUP_KEYS, "count", "runs", *[f"{n}_{s}" for n in present for s in ("mean", "std", "ci_low", "ci_high")],
+            *COMPARISON_COLUMNS]
 
 
 def varying_keys(summary: list[dict[str, object]]) -> list[str]:
@@ -95,18 +146,38 @@ def write_summary(summary: list[dict[str, object]], path: Path | None = None) ->
     return path
 
 
+def _format(value: object, digits: int = 4) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
 def markdown_table(summary: list[dict[str, object]]) -> str:
-    """The summary as a Markdown table, metrics as mean ± std."""
+    """The summary as Markdown: metrics as mean ± std [95% interval]; then the paired comparisons of the main
+    metric with the random baseline, where there are any."""
     present = [n for n in METRIC_NAMES if any(e.get(f"{n}_mean") is not None for e in summary)]
     keys = [*CORE_KEYS, *varying_keys(summary)]
-    header = [*keys, "n", *present]
+    header = [*keys, "n", *[f"{name} mean ± std [95% CI]" for name in present]]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for entry in summary:
         cells = [str(entry[k]) for k in keys] + [str(entry["count"])]
         for name in present:
             mean, spread = entry.get(f"{name}_mean"), entry.get(f"{name}_std")
-            cells.append("" if mean is None else f"{mean:.4f} ± {spread:.4f}")
+            low, high = entry.get(f"{name}_ci_low"), entry.get(f"{name}_ci_high")
+            interval = f" [{low:.4f}, {high:.4f}]" if low is not None else ""
+            cells.append("" if mean is None else f"{mean:.4f} ± {spread:.4f}{interval}")
         lines.append("| " + " | ".join(cells) + " |")
+    compared = [e for e in summary if e.get("baseline_pairs")]
+    if compared:
+        lines += ["", "Against the random baseline (the first N rows of the same run's pool), paired by run and seed, "
+                  "on the main metric; p: two-sided paired t-test and Wilcoxon signed-rank test:", ""]
+        header = [*keys, "metric", "pairs", "difference [95% CI]", "p (paired t)", "p (Wilcoxon)"]
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for entry in compared:
+            low, high = entry.get("diff_ci_low"), entry.get("diff_ci_high")
+            interval = f" [{low:+.4f}, {high:+.4f}]" if low is not None else ""
+            cells = [str(entry[k]) for k in keys] + [
+                _main_metric(str(entry["task"])), str(entry["baseline_pairs"]), f"{entry['diff_mean']:+.4f}{interval}",
+                _format(entry.get("p_paired_t"), 3) or "n/a", _format(entry.get("p_wilcoxon"), 3) or "n/a"]
+            lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -131,6 +202,16 @@ def _line_label(entry: dict[str, object], varying: Sequence[str] = ()) -> str:
         label += " warm"
     settings = "".join(f", {key}={entry.get(key, '')}" for key in varying)
     return f"{label} ({entry['model']}{settings})"
+
+
+@functools.lru_cache(maxsize=None)
+def majority_accuracy(task: str) -> float | None:
+    """The accuracy of always predicting the test set's most frequent class; None where it cannot be read."""
+    try:
+        _, _, test = load_splits(parse_task_name(task).spec)
+    except UserError:
+        return None
+    return float(test["label"].value_counts(normalize=True).max())
 
 
 def plot_summary(summary: list[dict[str, object]], folder: Path | None = None) -> list[Path]:
@@ -179,11 +260,23 @@ def plot_summary(summary: list[dict[str, object]], folder: Path | None = None) -
         labels = [f"{e['task']}\n{_line_label(e, varying)}\nn={e['n_train']}" for e in bars]
         metrics = [_main_metric(str(e["task"])) for e in bars]
         heights = [e.get(f"{m}_mean") or 0.0 for e, m in zip(bars, metrics)]
-        errors = [e.get(f"{m}_std") or 0.0 for e, m in zip(bars, metrics)]
+        lows = [e.get(f"{m}_ci_low") for e, m in zip(bars, metrics)]
+        highs = [e.get(f"{m}_ci_high") for e, m in zip(bars, metrics)]
+        errors = [[h - low if low is not None else 0.0 for h, low in zip(heights, lows)],
+                  [high - h if high is not None else 0.0 for h, high in zip(heights, highs)]]
         axis.bar(range(len(bars)), heights, yerr=errors, capsize=4, color="tab:blue", alpha=0.8)
+        majority_drawn = False
+        for i, (entry, metric) in enumerate(zip(bars, metrics)):
+            majority = majority_accuracy(str(entry["task"])) if metric == "accuracy" else None
+            if majority is not None:
+                axis.hlines(majority, i - 0.45, i + 0.45, colors="tab:red", linestyles="--",
+                            label=None if majority_drawn else "majority class of the test set")
+                majority_drawn = True
+        if majority_drawn:
+            axis.legend(fontsize=8, loc="lower right")
         axis.set_xticks(range(len(bars)), labels, fontsize=7)
-        axis.set_ylabel(" / ".join(sorted(set(metrics))) + " (mean ± std over seeds and runs)")
-        axis.set_ylim(0, max(1.0, max((h + e for h, e in zip(heights, errors)), default=1.0)))
+        axis.set_ylabel(" / ".join(sorted(set(metrics))) + " (mean, 95% CI over seeds and runs)")
+        axis.set_ylim(0, max(1.0, max((h + e for h, e in zip(heights, errors[1])), default=1.0)))
         axis.set_title("few-shot results")
         axis.grid(axis="y", alpha=0.3)
         written.append(_save(figure, folder / "fewshot.png"))
