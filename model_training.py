@@ -22,7 +22,7 @@ from activellm.errors import UserError
 from activellm.experiment import DEFAULT_MODELCLASS, MODELCLASSES, RunConfig, run_experiment
 from activellm.selectors import SELECTORS, SelectorSettings
 from activellm.setfit_baseline import PAPER_SETFIT_MODEL, SetFitSettings
-from activellm.training import PAPER_MODEL, PAPER_SEEDS, TrainingSettings, quiet_transformers
+from activellm.training import PAPER_MODEL, PAPER_SEEDS, PRECISIONS, TrainingSettings, quiet_transformers
 
 DEFAULTS, ACTIVE, SETFIT, SELECTOR = TrainingSettings(), ActiveSettings(), SetFitSettings(), SelectorSettings()
 
@@ -57,8 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="peak learning rate (default 5e-5)")
     parser.add_argument("--train-batch-size", type=int, default=DEFAULTS.train_batch_size,
                         help="training batch size (default 128: one step per epoch for 32 examples)")
-    parser.add_argument("--eval-batch-size", type=int, default=DEFAULTS.eval_batch_size,
-                        help="evaluation batch size (default 512)")
+    parser.add_argument("--eval-batch-size", type=cli.int_or_auto, default=DEFAULTS.eval_batch_size,
+                        help="evaluation batch size (default auto: 64 length-sorted on a CPU, 512 on a GPU; the "
+                             "predictions do not depend on it)")
+    parser.add_argument("--precision", choices=PRECISIONS, default=DEFAULTS.precision,
+                        help="fp32 (default, the paper's); bf16 or fp16 autocast for training, scoring, small-text "
+                             "queries and SetFit: bf16 on CPUs with native bf16 and on GPUs, fp16 on GPUs")
     active = parser.add_argument_group("active learning (--modelclass smalltext)")
     active.add_argument("--query-size", type=int, default=ACTIVE.query_size, help="instances per query (default 25)")
     active.add_argument("--budget", type=int, default=ACTIVE.budget, help="labelled instances in the end (default 300)")
@@ -90,9 +94,9 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     activelearning = None if args.activelearning in (None, "None") else args.activelearning
     settings = TrainingSettings(epochs=args.epochs, learning_rate=args.learning_rate,
                                 train_batch_size=args.train_batch_size,
-                                eval_batch_size=args.eval_batch_size)
+                                eval_batch_size=args.eval_batch_size, precision=args.precision)
     active = ActiveSettings(query_size=args.query_size, budget=args.budget, pool_size=args.pool_size, init=args.init,
-                            epochs=args.al_epochs)
+                            epochs=args.al_epochs, precision=args.precision)
     return RunConfig(task=args.task, mode=args.mode, run=args.run, modelclass=args.modelclass,
                      activelearning=activelearning, warmstart=args.warmstart, model=args.model,
                      seeds=args.seeds, settings=settings, active=active, warmstart_size=args.warmstart_size,

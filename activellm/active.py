@@ -24,7 +24,7 @@ import numpy as np
 
 from activellm.errors import UserError
 from activellm.tasks import TaskSpec
-from activellm.training import load_tokenizer, resolve_model, texts_of
+from activellm.training import autocast, load_tokenizer, resolve_model, texts_of
 
 STRATEGIES = ("LeastConfidence", "PredictionEntropy", "BreakingTies", "BALD", "GreedyCoreset", "EmbeddingKMeans",
               "ContrastiveActiveLearning", "RandomSampling")
@@ -56,6 +56,7 @@ class ActiveSettings:
     train_batch_size: int = 12
     inference_batch_size: int | None = None  # None: 32 on a CPU (fastest here), 256 on a GPU
     max_length: int = 512
+    precision: str = "fp32"  # query scoring under autocast (see activellm.training.autocast)
 
 
 def encode_pool(model: str, spec: TaskSpec, df, max_length: int = 512):
@@ -105,17 +106,22 @@ def fast_classifier_class():
     from small_text import TransformerBasedClassification
 
     class FastTransformerClassification(TransformerBasedClassification):
-        def __init__(self, *args, inference_batch_size: int = 256, **kwargs):
+        def __init__(self, *args, inference_batch_size: int = 256, precision: str = "fp32", **kwargs):
             super().__init__(*args, **kwargs)
             self.inference_batch_size = inference_batch_size
+            self.precision = precision
 
         def predict_proba(self, dataset, dropout_sampling=1):
             if len(dataset) == 0:
                 return super().predict_proba(dataset, dropout_sampling)
             self.model.eval()
             order, batches = _length_sorted_batches(dataset.data, self.inference_batch_size)
-            transform = torch.sigmoid if self.multi_label else partial(F.softmax, dim=1)
-            with torch.inference_mode():
+            squash = torch.sigmoid if self.multi_label else partial(F.softmax, dim=1)
+
+            def transform(logits):  # in fp32 whatever the autocast dtype, as numpy needs
+                return squash(logits.float())
+
+            with torch.inference_mode(), autocast(self.precision):
                 if dropout_sampling <= 1:
                     proba = self._predict_proba(batches, transform)
                 else:
@@ -128,18 +134,18 @@ def fast_classifier_class():
             self.model.eval()
             order, batches = _length_sorted_batches(data_set.data, self.inference_batch_size)
             embeddings, proba = [], []
-            with torch.inference_mode():
+            with torch.inference_mode(), autocast(self.precision):
                 for text, masks in batches:
                     text, masks = text.to(self.device), masks.to(self.device)
                     outputs = self.model(text, attention_mask=masks, output_hidden_states=True)
                     hidden = outputs.hidden_states[1:][hidden_layer_index]
                     if embedding_method == "cls":
-                        embeddings.append(hidden[:, 0].cpu().numpy())
+                        embeddings.append(hidden[:, 0].float().cpu().numpy())
                     else:  # the mean over the tokens after [CLS], without padding
                         weights = masks[:, 1:].unsqueeze(-1).to(hidden.dtype)
                         mean = (hidden[:, 1:] * weights).sum(1) / weights.sum(1).clamp(min=1)
-                        embeddings.append(mean.cpu().numpy())
-                    proba.append(F.softmax(outputs.logits, dim=1).cpu().numpy())
+                        embeddings.append(mean.float().cpu().numpy())
+                    proba.append(F.softmax(outputs.logits.float(), dim=1).cpu().numpy())
             embeddings_array = _unsort(order, np.concatenate(embeddings))
             return (embeddings_array, _unsort(order, np.concatenate(proba))) if return_proba else embeddings_array
 
@@ -166,7 +172,7 @@ class ClassifierFactory:
             return self.classifier_class(
                 self.model_arguments, self.num_labels, num_epochs=self.settings.epochs, lr=self.settings.learning_rate,
                 mini_batch_size=self.settings.train_batch_size, model_selection=False,
-                inference_batch_size=inference_batch_size, verbosity=0)
+                inference_batch_size=inference_batch_size, precision=self.settings.precision, verbosity=0)
 
 
 def cold_start(labels: Sequence[int], size: int, init: str, seed: int) -> list[int]:

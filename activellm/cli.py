@@ -28,3 +28,16 @@ def seeds(value: str) -> tuple[int, ...]:
         return tuple(int(v) for v in value.replace(",", " ").split())
     except ValueError:
         raise argparse.ArgumentTypeError(f"seeds are whole numbers separated by spaces or commas, got {value!r}")
+
+
+def int_or_auto(value: str) -> int | str:
+    """A positive whole number, or ``auto``."""
+    if value == "auto":
+        return value
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number or auto, got {value!r}")
+    return number

@@ -35,8 +35,8 @@ from activellm.selection import BASELINE_MODE, RANDOM_FILTERING, SMALLTEXT_MODES
 from activellm.setfit_baseline import PAPER_SETFIT_MODEL, SetFitSettings, fit_and_evaluate_setfit
 from activellm.selectors import SELECTORS, SelectorSettings, select_label_free
 from activellm.tasks import TaskName, TaskSpec, load_splits, merged_texts, parse_task_name
-from activellm.training import (PAPER_MODEL, PAPER_SEEDS, FitResult, TrainingSettings, describe_device,
-                                fit_and_evaluate)
+from activellm.training import (PAPER_MODEL, PAPER_SEEDS, FitResult, TrainingSettings, check_precision,
+                                describe_device, encode_test_set, fit_and_evaluate)
 
 DEFAULT_MODELCLASS = "default"
 MODELCLASSES = (DEFAULT_MODELCLASS, "setfit", "smalltext")
@@ -97,8 +97,8 @@ class RunConfig:
             training = self.settings
             values.update(learning_rate=training.learning_rate, train_batch_size=training.train_batch_size,
                           eval_batch_size=training.eval_batch_size, warmup_steps=training.warmup_steps,
-                          weight_decay=training.weight_decay, max_length=training.max_length,
-                          precision=training.precision)
+                          weight_decay=training.weight_decay, max_length=training.max_length)
+        values["precision"] = self.settings.precision  # training, scoring, small-text queries and SetFit alike
         if self.modelclass == "smalltext":
             active = self.active
             values.update(query_size=active.query_size, budget=active.budget, pool_size=active.pool_size,
@@ -290,18 +290,23 @@ def selected_ids(loaded: LoadedTask, positions: list[int]) -> str:
     return " ".join(str(i) for i in loaded.pool["index"].iloc[positions].tolist())
 
 
-def fit(config: RunConfig, spec: TaskSpec, train_df: pd.DataFrame, test_df: pd.DataFrame, seed: int) -> FitResult:
+def fit(config: RunConfig, spec: TaskSpec, train_df: pd.DataFrame, test, seed: int) -> FitResult:
+    """One seed's model; ``test`` is the test DataFrame for SetFit, the encoded test set otherwise."""
     if config.modelclass == "setfit":
-        return fit_and_evaluate_setfit(config.model_name, spec, train_df, test_df, seed, config.setfit)
-    return fit_and_evaluate(config.model_name, spec, train_df, test_df, seed, config.settings)
+        return fit_and_evaluate_setfit(config.model_name, spec, train_df, test, seed, config.setfit,
+                                       config.settings.precision)
+    return fit_and_evaluate(config.model_name, spec, train_df, test, seed, config.settings)
 
 
 def train_per_seed(config: RunConfig, loaded: LoadedTask, positions: list[int], writer: ResultsWriter) -> None:
-    """One model per seed on the pool rows ``positions``, each row written as soon as it is done."""
+    """One model per seed on the pool rows ``positions``, each row written as soon as it is done; the test set is
+    encoded once for all seeds."""
     train_df = loaded.pool.iloc[positions]
     selected = selected_ids(loaded, positions)
+    test = loaded.test if config.modelclass == "setfit" else \
+        encode_test_set(config.model_name, loaded.spec, loaded.test, config.settings)
     for seed in config.seeds:
-        result = fit(config, loaded.spec, train_df, loaded.test, seed)
+        result = fit(config, loaded.spec, train_df, test, seed)
         writer.add({"seed": seed, "n_train": len(positions), **result.metrics, "train_seconds": result.train_seconds,
                     "eval_seconds": result.eval_seconds, "selected": selected})
 
@@ -362,6 +367,7 @@ def run_smalltext(config: RunConfig, loaded: LoadedTask, writer: ResultsWriter) 
 def run_experiment(config: RunConfig, report: Callable[[str], None] = print) -> Path:
     """Run ``config`` and return its results CSV."""
     config.validate()
+    check_precision(config.settings.precision)
     loaded = load_task(config.task, config.run)
     report(f"{header(config, loaded)}; device {describe_device()}")
     writer = ResultsWriter(config, loaded, report)

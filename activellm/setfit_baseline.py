@@ -16,7 +16,7 @@ import pandas as pd
 from activellm.errors import UserError
 from activellm.metrics import compute_metrics
 from activellm.tasks import TaskSpec, merged_texts
-from activellm.training import FitResult, ModelLoadError, resolve_model
+from activellm.training import FitResult, ModelLoadError, autocast, resolve_model
 
 PAPER_SETFIT_MODEL = "sentence-transformers/paraphrase-mpnet-base-v2"
 
@@ -34,7 +34,9 @@ def _unused_metric(predictions, references) -> dict[str, float]:
 
 
 def fit_and_evaluate_setfit(model: str, spec: TaskSpec, train_df: pd.DataFrame, test_df: pd.DataFrame, seed: int,
-                            settings: SetFitSettings) -> FitResult:
+                            settings: SetFitSettings, precision: str = "fp32") -> FitResult:
+    """SetFit on ``train_df``, scored on ``test_df``; bf16 runs body training and encoding under autocast, fp16
+    uses SetFit's own mixed precision (with its gradient scaling)."""
     from datasets import Dataset
     from setfit import SetFitModel, Trainer, TrainingArguments
     from transformers import set_seed
@@ -50,13 +52,15 @@ def fit_and_evaluate_setfit(model: str, spec: TaskSpec, train_df: pd.DataFrame, 
     with tempfile.TemporaryDirectory(prefix="activellm-setfit-") as scratch:
         args = TrainingArguments(output_dir=scratch, batch_size=settings.batch_size, num_epochs=settings.epochs,
                                  num_iterations=settings.iterations, seed=seed, report_to="none",
-                                 save_strategy="no", show_progress_bar=True)
+                                 save_strategy="no", show_progress_bar=True, use_amp=precision == "fp16")
         trainer = Trainer(model=classifier, args=args, train_dataset=train, metric=_unused_metric)
         start = time.perf_counter()
-        trainer.train()
+        with autocast("bf16" if precision == "bf16" else "fp32"):
+            trainer.train()
         train_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    predictions = classifier.predict(merged_texts(test_df, spec), as_numpy=True)
+    with autocast(precision):
+        predictions = classifier.predict(merged_texts(test_df, spec), as_numpy=True)
     eval_seconds = time.perf_counter() - start
     return FitResult(compute_metrics(spec, test_df["label"].astype(int).tolist(), predictions), train_seconds,
                      eval_seconds)

@@ -32,7 +32,7 @@ def test_every_run_has_an_environment_record(tiny_task, tiny_model, project_root
     assert record["configuration"]["learning_rate"] == "5e-05" and record["seeds"] == [1]
     (row,) = read_results(csv_path)
     assert (row["learning_rate"], row["train_batch_size"], row["eval_batch_size"], row["warmup_steps"],
-            row["weight_decay"], row["max_length"], row["precision"]) == ("5e-05", "128", "512", "5", "0.01", "512", "fp32")
+            row["weight_decay"], row["max_length"], row["precision"]) == ("5e-05", "128", "auto", "5", "0.01", "512", "fp32")
     header = csv_path.with_suffix(".log").read_text().splitlines()[1]
     assert "learning_rate 5e-05" in header and "train_batch_size 128" in header and "weight_decay 0.01" in header
 

@@ -118,14 +118,19 @@ def test_a_timeout_is_retried(tiny_task, project_root, monkeypatch):
     assert len(stub.requests) == 2 and paths.list_file("tiny_4", "m_8", 1).read_text() == "4, 5, 6, 7\n"
 
 
-def test_the_papers_training_settings_are_the_defaults(tmp_path):
+def test_the_papers_training_settings_are_the_defaults(tmp_path, monkeypatch):
     args = model_training.build_parser().parse_args(["--task", "sst2"])
     settings = model_training.config_from_args(args).settings
     assert settings == TrainingSettings()
     assert (settings.epochs, settings.learning_rate, settings.warmup_steps, settings.weight_decay,
-            settings.train_batch_size, settings.eval_batch_size, settings.max_length) == (25, 5e-5, 5, 0.01, 128, 512, 512)
+            settings.train_batch_size, settings.max_length, settings.precision) == (25, 5e-5, 5, 0.01, 128, 512, "fp32")
     assert model_training.config_from_args(args).model_name == "bert-base-uncased"
     trainer_args = training_arguments(settings, 42, str(tmp_path), show_progress=False)
     assert (trainer_args.num_train_epochs, trainer_args.learning_rate, trainer_args.warmup_steps,
-            trainer_args.weight_decay, trainer_args.per_device_train_batch_size,
-            trainer_args.per_device_eval_batch_size, trainer_args.seed) == (25, 5e-5, 5, 0.01, 128, 512, 42)
+            trainer_args.weight_decay, trainer_args.per_device_train_batch_size, trainer_args.seed,
+            trainer_args.bf16, trainer_args.fp16) == (25, 5e-5, 5, 0.01, 128, 42, False, False)
+    # scoring batch: the paper's 512 on a GPU, 64 on a CPU (predictions do not depend on it)
+    monkeypatch.setattr("torch.cuda.is_available", lambda: True)
+    assert settings.eval_batch_size == "auto" and settings.eval_batch() == 512
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    assert settings.eval_batch() == 64
