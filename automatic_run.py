@@ -15,16 +15,28 @@ import argparse
 import sys
 
 # --- the grid: every combination is one cell, one model_training.py process --------------------------------------
+# The default is the offline main job: does a label-free selection beat random picks at 32 shots? Rotten Tomatoes with
+# the packaged MiniLM, batch 8 (with the paper's batch 128, 32 examples make one optimizer step per epoch and MiniLM
+# stays at the majority class), 5 runs (pool shuffles) of one seed each: the random baseline (the first 32 rows),
+# k-means representatives and vote-k on sentence embeddings, and small-text's PredictionEntropy at the same budget
+# (16 random rows, then one query of 16 over the first 2,000 pool rows). Combinations that cannot run (a small-text
+# strategy with the default model class, ...) are left out and listed by --dry-run.
 TASK = ["rotten_tomatoes"]  # task names; continuous learning curves: [f"sst2_25_cont_index_recap_{i}" for i in range(1, 13)]
-MODES = ["baseline"]  # baseline, an LLM/prompt folder under answers/<task>/ (e.g. "10"), smalltext_coldstart, ...
-RUNS = [1]  # pool shuffles (and list numbers)
-MODELCLASS = ["default"]  # default (fine-tune), setfit, smalltext
-ACTIVELEARNING = ["None", "random_filtering"]  # None, random_filtering, or a small-text strategy (PredictionEntropy, ...)
-WARMSTART = [False]  # True: start small-text strategies from the LLM's picks
+MODES = ["baseline"]  # baseline, an LLM/prompt folder under answers/<task>/ (e.g. "gpt-4o_10"), smalltext_coldstart, ...
+RUNS = [1, 2, 3, 4, 5]  # pool shuffles (and list numbers)
+MODELCLASS = ["default", "smalltext"]  # default (fine-tune), setfit, smalltext
+ACTIVELEARNING = ["None", "embedding_kmeans", "vote_k", "PredictionEntropy"]  # None, random_filtering,
+# embedding_kmeans, vote_k, or a small-text strategy (PredictionEntropy, BALD, ...)
+WARMSTART = [False]  # True: start small-text strategies from the LLM's (or a selector's) picks
 MODEL = ["minilm"]  # minilm (packaged, offline), bert-base-uncased (the paper's, needs the hub), any local folder
-SEEDS = [42, 109, 27, 158, 77]  # training seeds of every cell (the paper's)
+SEEDS = [42]  # training seeds of every cell (the paper's five: 42 109 27 158 77)
 EPOCHS = [25]  # training epochs (the paper's 25)
-EXTRA_ARGS: list[str] = []  # appended to every cell, e.g. ["--pool-size", "2000", "--budget", "100"]
+EXTRA_ARGS: list[str] = ["--train-batch-size", "8", "--query-size", "16", "--budget", "32", "--pool-size", "2000"]
+# ActiveLLM itself: each (LLM, prompt mode) adds the mode <llm>_<mode> (e.g. gpt-4o_10) to MODES; before a cell trains
+# on it, the sweep asks the LLM for the missing answers (every iteration 1..i of a continuous task, in order).
+LLMS: list[str] = []  # model names at an OpenAI-compatible endpoint, e.g. ["gpt-4o", "meta-llama/Llama-3.1-8B-Instruct"]
+PROMPT_MODES = ["10"]  # the paper's prompt modes 1-12 (10: its main prompt, 200 instances shown)
+LLM_BASE_URL: str | None = None  # None: OPENAI_BASE_URL, else OpenAI; a local server: "http://localhost:8000/v1"
 # ------------------------------------------------------------------------------------------------------------------
 
 
@@ -32,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     grid = parser.add_argument_group("grid overrides (default: the lists at the top of this file)")
     grid.add_argument("--tasks", nargs="+", default=TASK)
-    grid.add_argument("--modes", nargs="+", default=MODES)
+    grid.add_argument("--modes", nargs="*", default=MODES, help="modes besides the LLM folders of --llms")
     grid.add_argument("--runs", nargs="+", type=int, default=RUNS)
     grid.add_argument("--modelclasses", nargs="+", default=MODELCLASS)
     grid.add_argument("--activelearning", nargs="+", default=ACTIVELEARNING)
@@ -40,8 +52,18 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument("--models", nargs="+", default=MODEL)
     grid.add_argument("--seeds", nargs="+", type=int, default=SEEDS)
     grid.add_argument("--epochs", nargs="+", type=int, default=EPOCHS)
+    grid.add_argument("--llms", nargs="*", default=LLMS, help="LLMs that select (each with each --prompt-modes)")
+    grid.add_argument("--prompt-modes", nargs="+", default=PROMPT_MODES, help="prompt modes 1-12 (default 10)")
     grid.add_argument("--extra", nargs=argparse.REMAINDER, default=EXTRA_ARGS,
                       help="model_training.py options appended to every cell (put last)")
+    llm = parser.add_argument_group("asking the LLMs (as prompt_generation.py --ask; the key from OPENAI_API_KEY)")
+    llm.add_argument("--base-url", default=LLM_BASE_URL, help="OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp)")
+    llm.add_argument("--timeout", type=float, default=600.0, help="seconds per request (default 600)")
+    llm.add_argument("--retries", type=int, default=5, help="retries on 429, 5xx and timeouts (default 5)")
+    llm.add_argument("--follow-ups", type=int, default=2, help="follow-up messages when picks are missing (default 2)")
+    llm.add_argument("--temperature", type=float, help="sampling temperature (default: the endpoint's)")
+    llm.add_argument("--fill", choices=["random"], help="complete a short answer with random unpicked shown instances")
+    llm.add_argument("--llm-jobs", type=int, default=1, help="lists asked for at once (default 1)")
     parser.add_argument("--dry-run", action="store_true", help="list the cells and exit")
     parser.add_argument("--redo", action="store_true", help="run cells again although their results exist")
     parser.add_argument("--jobs", type=int, default=1,
@@ -65,18 +87,49 @@ def parse_cell(argv: list[str]):
 
 
 def report_summary(plot: bool) -> None:
+    from activellm.llm_usage import llm_usage, usage_markdown, write_usage
     from activellm.summary import latest_rows, markdown_table, plot_summary, result_files, summarize, write_summary
 
     summary = summarize(latest_rows(result_files()))
     if not summary:
         print("No finished runs under logs/run/ yet.")
-        return
-    path = write_summary(summary)
-    print(markdown_table(summary))
-    print(f"summary: {path}")
-    if plot:
-        for png in plot_summary(summary):
-            print(f"plot: {png}")
+    else:
+        path = write_summary(summary)
+        print(markdown_table(summary))
+        print(f"summary: {path}")
+        if plot:
+            for png in plot_summary(summary):
+                print(f"plot: {png}")
+    usage = llm_usage()
+    if usage:
+        print(f"\nLLM usage (from the answers' metadata):\n\n{usage_markdown(usage)}")
+        print(f"usage: {write_usage(usage)}")
+
+
+def llm_lists(args: argparse.Namespace, cells: list) -> tuple[dict, dict]:
+    """For each cell that trains on an LLM folder of the grid: the list it needs; and those lists merged."""
+    from activellm.llm_loop import LLMArm, list_request, merge
+
+    arms = {arm.folder: arm for arm in (LLMArm(model, mode) for model in args.llms for mode in args.prompt_modes)}
+    needs = {cell.name: request for cell in cells if cell.config is not None
+             and (request := list_request(cell.config, arms)) is not None}
+    merged = merge(list(needs.values()))
+    return {name: merged[request.key] for name, request in needs.items()}, needs
+
+
+def dry_run(cells: list, redo: bool, lists: dict, own: dict) -> None:
+    from activellm.sweep import cell_state
+
+    for cell in cells:
+        state = cell_state(cell, redo)
+        label = {"invalid": f"invalid: {cell.problem}", "skipped": "skip (finished)"}.get(state, state)
+        if state == "run" and cell.name in lists:
+            wanted = own[cell.name].iterations
+            missing = [i for i in lists[cell.name].missing() if i <= wanted]
+            if missing:
+                asked = ", ".join(map(str, missing)) if own[cell.name].continuous else ""
+                label = f"ask {own[cell.name].arm.model}" + (f" (iterations {asked})" if asked else "") + ", then run"
+        print(f"{label:<16} python model_training.py {' '.join(_quote(a) for a in cell.argv)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,18 +137,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.summary:
         report_summary(args.plot)
         return 0
-    from activellm.sweep import Grid, Sweep, cell_state, expand
+    from activellm.llm_loop import AskOptions, LLMArm, ListKeeper
+    from activellm.sweep import Grid, Sweep, expand
 
-    grid = Grid(args.tasks, args.modes, args.runs, args.modelclasses, args.activelearning, args.warmstart,
+    modes = list(dict.fromkeys([*args.modes, *(LLMArm(m, p).folder for m in args.llms for p in args.prompt_modes)]))
+    grid = Grid(args.tasks, modes, args.runs, args.modelclasses, args.activelearning, args.warmstart,
                 args.models, args.seeds, args.epochs, args.extra)
     cells = expand(grid, parse_cell)
+    lists, own = llm_lists(args, cells)
     if args.dry_run:
-        for cell in cells:
-            state = cell_state(cell, args.redo)
-            label = {"invalid": f"invalid: {cell.problem}", "skipped": "skip (finished)"}.get(state, state)
-            print(f"{label:<16} python model_training.py {' '.join(_quote(a) for a in cell.argv)}")
+        dry_run(cells, args.redo, lists, own)
         return 0
-    sweep = Sweep(cells, jobs=args.jobs, redo=args.redo)
+    options = AskOptions(base_url=args.base_url, timeout=args.timeout, retries=args.retries,
+                         follow_ups=args.follow_ups, temperature=args.temperature, fill=args.fill)
+    keeper = ListKeeper(options, jobs=args.llm_jobs) if lists else None
+    sweep = Sweep(cells, jobs=args.jobs, redo=args.redo, lists=lists, keeper=keeper)
     try:
         outcomes = sweep.run()
     except KeyboardInterrupt:
@@ -105,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     report_summary(args.plot)
     for outcome in outcomes:
         if outcome.state == "failed":
-            print(f"failed (exit {outcome.returncode}): {outcome.cell.name}\n  log: {outcome.log}", file=sys.stderr)
+            print(f"failed ({outcome.error or f'exit {outcome.returncode}'}): {outcome.cell.name}"
+                  + (f"\n  log: {outcome.log}" if outcome.log else ""), file=sys.stderr)
     print(f"sweep: {counts['done']} ran, {counts['skipped']} skipped, {counts['failed']} failed, "
           f"{counts['invalid']} invalid of {len(cells)} cells; status in {sweep.status_path}")
     return 1 if counts["failed"] else 0

@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     llm.add_argument("--temperature", type=float, help="sampling temperature (default: the endpoint's)")
     llm.add_argument("--fill", choices=["random"], help="complete a short answer with random unpicked shown instances")
     llm.add_argument("--force", action="store_true", help="ask again although an answer is saved")
+    imported = parser.add_argument_group("importing the authors' published prompts")
+    imported.add_argument("--import-prompt", metavar="PATH",
+                          help="one of the authors' prompts (prompt_50000_<run>.txt), or their folder of continuous "
+                               "prompts: check it against --task and write the sidecar for --run under "
+                               "prompts/<task>/<--answers-name>/, so that their list_<run>.txt trains on the rows "
+                               "their LLM saw")
     parse = parser.add_argument_group("parsing a saved answer")
     parse.add_argument("--parse-answer", metavar="FILE", help="answer_<run>.txt to parse into list_<run>.txt beside it")
     parse.add_argument("--shown", type=int, help="numbers 0..N-1 were shown (when the prompt has no sidecar here)")
@@ -64,6 +70,18 @@ def _report_parse(parsed, list_path, numbers) -> None:
     print(f"list: {list_path} ({len(numbers)} numbers)", file=sys.stderr)
 
 
+def _import(args: argparse.Namespace) -> None:
+    from activellm.prompt_import import import_prompts
+    from activellm.tasks import parse_task_name
+
+    sidecars = import_prompts(args.import_prompt, args.task, args.run, args.answers_name, args.mode)
+    for sidecar in sidecars:
+        print(f"sidecar: {os.path.relpath(sidecar)}")
+    tag = parse_task_name(args.task).tag
+    print(f"next: copy the authors' list_{args.run}.txt into answers/{tag}/{args.answers_name}/, then train with: "
+          f"python model_training.py --task {args.task} --mode {args.answers_name} --run {args.run}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -74,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if not args.task:
             parser.error("--task is required (or --parse-answer FILE)")
+        if args.import_prompt:
+            if not args.answers_name:
+                parser.error("--import-prompt needs --answers-name: the answers folder that will hold the authors' "
+                             "list (e.g. gpt_4_200)")
+            _import(args)
+            return 0
         guidelines = None
         if args.guidelines:
             with open(args.guidelines, encoding="utf-8") as handle:

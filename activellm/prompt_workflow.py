@@ -169,7 +169,8 @@ def ask(job: PromptJob, generated: GeneratedPrompt, settings: LLMSettings, force
     else:
         conversation: Conversation = converse(generated.prompt.text, job.examples, parse, settings, client)
         parsed, metadata, reused = conversation.parsed, conversation.metadata, False
-        metadata.update({"prompt_file": str(generated.text_path.relative_to(paths.project_root())),
+        metadata.update({"tag": job.tag, "prompt_mode": job.mode, "run": job.run, "iteration": job.iteration,
+                         "prompt_file": str(generated.text_path.relative_to(paths.project_root())),
                          "prompt_sha256": file_sha256(generated.text_path), "prompt_tokens_counted": generated.token_count})
         atomic_write_text(job.answer_path, conversation.transcript)
     picks = parsed.picks[: job.examples]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import statistics
+import textwrap
 from collections import defaultdict
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -128,8 +129,22 @@ def summary_columns(summary: list[dict[str, object]]) -> list[str]:
 
 
 def varying_keys(summary: list[dict[str, object]]) -> list[str]:
-    """The configuration keys beyond CORE_KEYS whose values differ between rows: the printed table shows them."""
-    return [k for k in GROUP_KEYS if k not in CORE_KEYS and len({str(e.get(k, "")) for e in summary}) > 1]
+    """The configuration keys beyond CORE_KEYS that the printed table and the plot labels must show: those with two
+    or more values in the rows (an empty value only says "does not apply", which the model class already shows),
+    and then any further keys needed to keep two printed rows from looking alike."""
+    extra = [k for k in GROUP_KEYS if k not in CORE_KEYS]
+    shown = [k for k in extra if len({str(e.get(k, "")) for e in summary} - {""}) > 1]
+
+    def rows_alike() -> bool:
+        printed = [tuple(str(e.get(k, "")) for k in (*CORE_KEYS, *shown)) for e in summary]
+        return len(set(printed)) < len(printed)
+
+    for key in extra:
+        if not rows_alike():
+            break
+        if key not in shown and len({str(e.get(key, "")) for e in summary}) > 1:
+            shown.append(key)
+    return [k for k in extra if k in shown]
 
 
 def write_summary(summary: list[dict[str, object]], path: Path | None = None) -> Path:
@@ -165,6 +180,10 @@ def markdown_table(summary: list[dict[str, object]]) -> str:
             interval = f" [{low:.4f}, {high:.4f}]" if low is not None else ""
             cells.append("" if mean is None else f"{mean:.4f} ± {spread:.4f}{interval}")
         lines.append("| " + " | ".join(cells) + " |")
+    shared = [f"{k} {'/'.join(sorted(values))}" for k in GROUP_KEYS if k not in keys
+              and (values := {str(e.get(k, "")) for e in summary} - {""})]
+    if shared:
+        lines += ["", "Settings of every row where they apply: " + ", ".join(shared) + "."]
     compared = [e for e in summary if e.get("baseline_pairs")]
     if compared:
         lines += ["", "Against the random baseline (the first N rows of the same run's pool), paired by run and seed, "
@@ -257,7 +276,8 @@ def plot_summary(summary: list[dict[str, object]], folder: Path | None = None) -
         written.append(_save(figure, folder / f"curve_{family}.png"))
     if bars:
         figure, axis = plt.subplots(figsize=(max(6.0, 0.6 * len(bars) + 2), 4.5))
-        labels = [f"{e['task']}\n{_line_label(e, varying)}\nn={e['n_train']}" for e in bars]
+        labels = ["\n".join([str(e["task"]), *textwrap.wrap(_line_label(e, varying), 24), f"n={e['n_train']}"])
+                  for e in bars]
         metrics = [_main_metric(str(e["task"])) for e in bars]
         heights = [e.get(f"{m}_mean") or 0.0 for e, m in zip(bars, metrics)]
         lows = [e.get(f"{m}_ci_low") for e, m in zip(bars, metrics)]

@@ -91,11 +91,12 @@ class Outcome:
     returncode: int | None = None
     log: str = ""
     tail: list[str] = field(default_factory=list)
+    error: str | None = None  # why the cell could not start (its LLM list could not be had)
 
     def as_json(self) -> dict:
         return {"cell": self.cell.name, "state": self.state, "command": self.cell.command(), "returncode": self.returncode,
                 "seconds": round(self.seconds, 1), "log": self.log, "output_tail": self.tail,
-                "problem": self.cell.problem}
+                "problem": self.cell.problem, "error": self.error}
 
 
 def worker_environments(jobs: int) -> list[dict[str, str]]:
@@ -137,15 +138,20 @@ def cell_state(cell: Cell, redo: bool) -> str:
 
 
 class Sweep:
-    """Runs cells with up to ``jobs`` processes at once and keeps the status file current."""
+    """Runs cells with up to ``jobs`` processes at once and keeps the status file current.
+
+    ``lists`` maps a cell's name to the LLM list it needs (activellm.llm_loop); ``keeper`` asks for such lists
+    in the background, and a cell starts once its list is complete (or fails with the LLM's error)."""
 
     def __init__(self, cells: list[Cell], jobs: int = 1, redo: bool = False,
-                 status_path: Path | None = None, log_dir: Path | None = None):
+                 status_path: Path | None = None, log_dir: Path | None = None,
+                 lists: dict | None = None, keeper=None):
         self.cells, self.redo = cells, redo
         self.environments = worker_environments(max(1, jobs))
         self.status_path = status_path or paths.project_root() / "logs" / "sweep" / "status.json"
         self.log_dir = log_dir or paths.project_root() / "logs" / "sweep"
         self.outcomes: list[Outcome] = []
+        self.lists, self.keeper = lists or {}, keeper
 
     def _save_status(self) -> None:
         counts = {state: sum(o.state == state for o in self.outcomes)
@@ -158,23 +164,49 @@ class Sweep:
         self._save_status()
         progress.update()
         if outcome.state == "failed":
-            progress.write(f"FAILED ({outcome.returncode}): {outcome.cell.name}; see {outcome.log}")
+            progress.write(f"FAILED ({outcome.error or outcome.returncode}): {outcome.cell.name}"
+                           + (f"; see {outcome.log}" if outcome.log else ""))
+
+    def _list_ready(self, cell: Cell, progress) -> bool | None:
+        """True when the cell may start, False while its LLM list is being asked for, None when that failed
+        (the failure is recorded)."""
+        request = self.lists.get(cell.name)
+        if request is None or self.keeper is None:
+            return True
+        future = self.keeper.future(request)
+        if not future.done():
+            return False
+        error = future.exception()
+        if error is not None:
+            self._record(Outcome(cell, "failed", error=f"LLM list {request.arm.folder} for {request.tag} run "
+                                                       f"{request.run}: {error}"), progress)
+            return None
+        return True
 
     def run(self) -> list[Outcome]:
         from tqdm.auto import tqdm
 
-        pending = deque(self.cells)
+        pending = list(self.cells)
+        states: dict[int, str] = {}
         free = deque(range(len(self.environments)))
         running: dict[int, tuple[subprocess.Popen, Cell, Path, float]] = {}
         self.log_dir.mkdir(parents=True, exist_ok=True)
         with tqdm(total=len(self.cells), desc="sweep", unit="cell") as progress:
             try:
                 while pending or running:
-                    while pending and free:
-                        cell = pending.popleft()
-                        state = cell_state(cell, self.redo)
+                    for cell in list(pending):
+                        if not free:
+                            break
+                        state = states.setdefault(id(cell), cell_state(cell, self.redo))
                         if state != "run":
+                            pending.remove(cell)
                             self._record(Outcome(cell, state), progress)
+                            continue
+                        ready = self._list_ready(cell, progress)
+                        if ready is False:
+                            continue  # its list is on its way; later cells may start meanwhile
+                        pending.remove(cell)
+                        if ready is None:
                             continue
                         slot = free.popleft()
                         log = self.log_dir / f"{cell.name}.log"
@@ -199,6 +231,9 @@ class Sweep:
                                                  process.returncode, str(log), _tail(log)))
                 self._save_status()
                 raise
+            finally:
+                if self.keeper is not None:
+                    self.keeper.close(cancel=True)  # an ask in flight finishes on its own; its files are atomic
         return self.outcomes
 
 

@@ -11,11 +11,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class StubLLM:
     """Serves POST /v1/chat/completions. ``script`` holds one entry per request, the last repeating:
 
-    ("reply", text) · ("status", code) · ("slow", seconds, text)
+    ("reply", text) · ("status", code) · ("slow", seconds, text). Requests for a model in ``fail_models`` get
+    HTTP 400 whatever the script says.
     """
 
-    def __init__(self, script):
+    def __init__(self, script, fail_models=()):
         self.script = list(script)
+        self.fail_models = set(fail_models)
         self.requests: list[dict] = []
         self.headers: list[dict] = []
         stub = self
@@ -29,6 +31,8 @@ class StubLLM:
                 stub.requests.append(body)
                 stub.headers.append(dict(self.headers))
                 step = stub.script[min(len(stub.requests) - 1, len(stub.script) - 1)]
+                if body["model"] in stub.fail_models:
+                    step = ("status", 400)
                 if step[0] == "status":
                     self._send(step[1], {"error": {"message": f"stub error {step[1]}", "type": "stub"}},
                                {"retry-after-ms": "10"})

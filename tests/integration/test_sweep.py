@@ -9,8 +9,9 @@ from activellm.results import read_results
 
 
 def _sweep(tiny_model, *extra, modes=("baseline",)):
-    return automatic_run.main(["--tasks", "tiny_4", "--modes", *modes, "--models", tiny_model, "--seeds", "3",
-                               "--epochs", "1", *extra])
+    return automatic_run.main(["--tasks", "tiny_4", "--modes", *modes, "--runs", "1", "--modelclasses", "default",
+                               "--activelearning", "None", "random_filtering", "--models", tiny_model, "--seeds", "3",
+                               "--epochs", "1", *extra, "--extra"])
 
 
 def _status(project_root):

@@ -39,8 +39,9 @@ def _cells(root):
 
 
 def _sweep(*extra):
-    return automatic_run.main(["--tasks", "rotten_tomatoes", "--modes", "baseline", "--activelearning", "None",
-                               "random_filtering", "--seeds", "1", *extra])
+    return automatic_run.main(["--tasks", "rotten_tomatoes", "--modes", "baseline", "--runs", "1", "--modelclasses",
+                               "default", "--activelearning", "None", "random_filtering", "--seeds", "1", *extra,
+                               "--extra"])
 
 
 def test_jobs_2_runs_two_cells_at_once_with_half_the_cores_each(fake_training, monkeypatch):
@@ -67,8 +68,8 @@ def test_on_gpus_each_job_gets_its_own_device(fake_training, monkeypatch):
 def test_a_real_sigint_stops_the_cell_records_it_and_exits_130(tiny_task, tiny_model, project_root):
     env = {**os.environ, "ACTIVELLM_ROOT": str(project_root)}
     command = [sys.executable, str(REPO / "automatic_run.py"), "--tasks", "tiny_4", "--modes", "baseline",
-               "--activelearning", "None", "random_filtering", "--models", tiny_model, "--seeds", "1",
-               "--epochs", "100000"]
+               "--runs", "1", "--modelclasses", "default", "--activelearning", "None", "random_filtering",
+               "--models", tiny_model, "--seeds", "1", "--epochs", "100000", "--extra"]
     # a shell may start background jobs with SIGINT ignored; restore the default so Python turns it into Ctrl-C
     sweep_process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))

@@ -66,13 +66,16 @@ def test_the_summary_keeps_two_learning_rates_apart(project_root):
     assert varying_keys(summary) == ["learning_rate"]
     table = markdown_table(summary)
     assert "| learning_rate |" in table.splitlines()[0] and "| 0.001 |" in table and "| 5e-05 |" in table
-    assert "train_batch_size" not in table  # equal in every row: left out of the printed table
+    assert "train_batch_size" not in table.splitlines()[0]  # equal in every row: not a column, but stated below
+    assert "Settings of every row where they apply: epochs 25, learning_rate" not in table
+    assert "train_batch_size 128" in table
 
 
 def test_dry_run_after_a_finished_cell_runs_a_changed_setting(project_root, capsys):
-    cell = ["--tasks", "rotten_tomatoes", "--modes", "baseline", "--activelearning", "None", "--seeds", "1", "2"]
+    cell = ["--tasks", "rotten_tomatoes", "--modes", "baseline", "--runs", "1", "--modelclasses", "default",
+            "--activelearning", "None", "--seeds", "1", "2"]
     _finished(BASE + ["--modelclass", "default", "--epochs", "25"])
-    assert automatic_run.main([*cell, "--dry-run"]) == 0
+    assert automatic_run.main([*cell, "--dry-run", "--extra"]) == 0
     assert capsys.readouterr().out.startswith("skip (finished)")
     assert automatic_run.main([*cell, "--dry-run", "--extra", "--train-batch-size", "8", "--learning-rate",
                                "1e-3"]) == 0

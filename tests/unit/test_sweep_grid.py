@@ -28,10 +28,34 @@ def test_invalid_combinations_are_flagged_not_run():
 
 
 def test_overrides_and_dry_run(project_root, capsys):
-    assert automatic_run.main(["--tasks", "sst2", "rte", "--modes", "10", "--runs", "3", "--dry-run",
-                               "--extra", "--pool-size", "50"]) == 0
+    assert automatic_run.main(["--tasks", "sst2", "rte", "--modes", "10", "--runs", "3", "--modelclasses", "default",
+                               "--activelearning", "None", "vote_k", "--dry-run", "--extra", "--pool-size", "50"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 2 * len(automatic_run.ACTIVELEARNING)
+    assert len(lines) == 2 * 2
     assert all(line.startswith("run ") and "--mode 10 --run 3" in line and line.endswith("--pool-size 50")
                for line in lines)
-    assert "--task sst2" in lines[0] and "--seeds '42 109 27 158 77'" in lines[0]
+    assert "--task sst2" in lines[0] and "--seeds 42" in lines[0]
+
+
+def test_the_main_jobs_grid_runs_every_arm_on_every_run(project_root, capsys):
+    """The default grid: baseline, k-means, vote-k and PredictionEntropy at 32 labels on five runs; the
+    combinations that cannot run are only listed."""
+    assert automatic_run.main(["--dry-run"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    runnable = [line for line in lines if line.startswith("run ")]
+    arms = sorted({(line.split("--modelclass ")[1].split()[0],
+                    line.split("--activelearning ")[1].split()[0] if "--activelearning" in line else "-")
+                   for line in runnable})
+    assert arms == [("default", "-"), ("default", "embedding_kmeans"), ("default", "vote_k"),
+                    ("smalltext", "PredictionEntropy")]
+    assert len(runnable) == 4 * 5 and all("--train-batch-size 8" in line for line in runnable)
+    assert all(line.startswith("invalid: ") for line in lines if line not in runnable)
+    valid = [c.config for c in expand(_default_grid(), automatic_run.parse_cell) if c.problem is None]
+    assert len(valid) == 20 and sum(config.uses_selector for config in valid) == 10
+    assert {config.settings.train_batch_size for config in valid} == {8}
+
+
+def _default_grid():
+    return Grid(automatic_run.TASK, automatic_run.MODES, automatic_run.RUNS, automatic_run.MODELCLASS,
+                automatic_run.ACTIVELEARNING, automatic_run.WARMSTART, automatic_run.MODEL, automatic_run.SEEDS,
+                automatic_run.EPOCHS, automatic_run.EXTRA_ARGS)

@@ -1,0 +1,137 @@
+"""The LLM inside a sweep: before a cell trains on an LLM's list, make sure the list holds its picks.
+
+A grid names LLMs and prompt modes; each (LLM, mode) is one answers folder (``gpt-4o_10``, as
+``prompt_generation.py --ask`` names it) and so one mode of the grid. A cell with such a mode needs the list
+``answers/<tag>/<folder>/list_<run>.txt``: for a few-shot task one answer; for a continuous task
+(``…_cont…_<i>``) the answers of iterations 1..i, asked in order, each prompt built from the picks before it. The
+same holds for warm-start cells. An answered iteration is never asked again, so a sweep killed mid-loop resumes at
+the first missing iteration. All asks go through activellm.prompt_workflow (retries, follow-ups, metadata, no key on
+disk), in the sweep's own process: keys never reach the cells.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable
+
+from activellm import paths
+from activellm.answers import read_numbers
+from activellm.experiment import RunConfig
+from activellm.llm import LLMSettings
+from activellm.prompt_workflow import answers_folder_name, ask, generate, plan
+from activellm.prompts import iteration_suffix
+from activellm.tasks import parse_task_name
+
+
+@dataclass(frozen=True)
+class LLMArm:
+    """One LLM with one prompt mode: an answers folder of the grid."""
+
+    model: str
+    prompt_mode: str
+
+    @property
+    def folder(self) -> str:
+        return answers_folder_name(self.model, self.prompt_mode)
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    """The answers a cell needs: iterations 1..iterations of one LLM folder, task tag and run."""
+
+    base_task: str  # the task name without its iteration (a continuous task) or the task itself
+    tag: str
+    arm: LLMArm
+    run: int
+    iterations: int
+    continuous: bool
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return self.tag, self.arm.folder, self.run
+
+    def iteration_task(self, iteration: int) -> str:
+        return f"{self.base_task}_{iteration}" if self.continuous else self.base_task
+
+    def answered(self, iteration: int) -> bool:
+        """An iteration counts as answered when its answer is saved and the list holds its picks."""
+        name = f"answer_{self.run}{iteration_suffix(iteration if self.continuous else None)}.txt"
+        k = parse_task_name(self.iteration_task(iteration)).examples
+        return ((paths.answer_dir(self.tag, self.arm.folder) / name).is_file()
+                and len(read_numbers(paths.list_file(self.tag, self.arm.folder, self.run))) >= k * iteration)
+
+    def missing(self) -> list[int]:
+        """The iterations still to ask, in order (all after the first missing one: later prompts need it)."""
+        for iteration in range(1, self.iterations + 1):
+            if not self.answered(iteration):
+                return list(range(iteration, self.iterations + 1))
+        return []
+
+
+def list_request(config: RunConfig, arms: dict[str, LLMArm]) -> ListRequest | None:
+    """What ``config`` needs asked, or None when its mode is not an LLM folder of the grid."""
+    arm = arms.get(config.mode)
+    reads_list = config.warmstart if config.modelclass == "smalltext" else config.activelearning is None
+    if arm is None or not reads_list:
+        return None
+    name = parse_task_name(config.task)
+    continuous = name.continuous is not None
+    base = config.task.rsplit("_", 1)[0] if continuous else config.task
+    return ListRequest(base, name.tag, arm, config.run, name.iteration, continuous)
+
+
+def merge(requests: list[ListRequest]) -> dict[tuple, ListRequest]:
+    """One request per list: the most iterations any cell needs."""
+    merged: dict[tuple, ListRequest] = {}
+    for request in requests:
+        known = merged.get(request.key)
+        if known is None or request.iterations > known.iterations:
+            merged[request.key] = request
+    return merged
+
+
+@dataclass(frozen=True)
+class AskOptions:
+    """The --ask options a sweep passes on (see prompt_generation.py)."""
+
+    base_url: str | None = None
+    timeout: float = 600.0
+    retries: int = 5
+    follow_ups: int = 2
+    temperature: float | None = None
+    fill: str | None = None
+
+    def settings(self, model: str) -> LLMSettings:
+        return LLMSettings(model=model, base_url=self.base_url, timeout=self.timeout, retries=self.retries,
+                           follow_ups=self.follow_ups, temperature=self.temperature)
+
+
+def fulfil(request: ListRequest, options: AskOptions, report: Callable[[str], None] = print) -> list[int]:
+    """Ask every missing iteration of ``request`` in order; returns the iterations asked."""
+    asked = request.missing()
+    for iteration in asked:
+        job = plan(request.iteration_task(iteration), request.arm.prompt_mode, request.run,
+                   folder=request.arm.folder)
+        generated = generate(job)
+        ask(job, generated, options.settings(request.arm.model), fill=options.fill)
+        report(f"asked {request.arm.model} (prompt mode {request.arm.prompt_mode}) for {request.tag} run "
+               f"{request.run}" + (f", iteration {iteration}" if request.continuous else ""))
+    return asked
+
+
+class ListKeeper:
+    """Asks for the lists of a sweep, up to ``jobs`` lists at once; cells that share a list share its future."""
+
+    def __init__(self, options: AskOptions, jobs: int = 1, report: Callable[[str], None] = print):
+        self.options, self.report = options, report
+        self.executor = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="llm")
+        self.futures: dict[tuple, Future] = {}
+
+    def future(self, request: ListRequest) -> Future:
+        if request.key not in self.futures:
+            self.futures[request.key] = self.executor.submit(fulfil, request, self.options, self.report)
+        return self.futures[request.key]
+
+    def close(self, cancel: bool = False) -> None:
+        self.executor.shutdown(wait=not cancel, cancel_futures=cancel)
