@@ -68,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--redo", action="store_true", help="run cells again although their results exist")
     parser.add_argument("--jobs", type=int, default=1,
                         help="cells at once: on CPUs the cores are split between them, on GPUs one per device")
+    backend = parser.add_argument_group("where the cells run")
+    backend.add_argument("--backend", choices=["local", "ray"], default="local",
+                         help="local processes (default) or Ray tasks, on a local Ray instance or a cluster")
+    backend.add_argument("--address", help="Ray cluster to join (auto, ray://host:10001); default: start a local one")
+    backend.add_argument("--cpus-per-cell", type=float, help="Ray: CPUs per cell (default: the cluster's CPUs / --jobs)")
+    backend.add_argument("--gpus-per-cell", type=float, help="Ray: GPUs per cell (default 1 where the cluster has GPUs)")
     parser.add_argument("--summary", action="store_true", help="only print (and write) the summary table")
     parser.add_argument("--plot", action="store_true", help="write PNG plots of the summary under logs/run/plots/")
     return parser
@@ -151,7 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     options = AskOptions(base_url=args.base_url, timeout=args.timeout, retries=args.retries,
                          follow_ups=args.follow_ups, temperature=args.temperature, fill=args.fill)
     keeper = ListKeeper(options, jobs=args.llm_jobs) if lists else None
-    sweep = Sweep(cells, jobs=args.jobs, redo=args.redo, lists=lists, keeper=keeper)
+    backend = None
+    if args.backend == "ray":
+        from activellm.ray_backend import RayBackend
+
+        backend = RayBackend(args.jobs, args.address, args.cpus_per_cell, args.gpus_per_cell)
+    sweep = Sweep(cells, jobs=args.jobs, redo=args.redo, lists=lists, keeper=keeper, backend=backend)
     try:
         outcomes = sweep.run()
     except KeyboardInterrupt:

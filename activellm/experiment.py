@@ -132,6 +132,10 @@ class RunConfig:
             if self.activelearning not in STRATEGIES:
                 raise ConfigError(f"--modelclass smalltext needs --activelearning with a small-text strategy, got "
                                   f"{self.activelearning!r}. Valid strategies: {', '.join(STRATEGIES)}.")
+            if not self.warmstart and self.mode != BASELINE_MODE:
+                raise ConfigError(f"A small-text cold start reads no list, so --mode {self.mode} would only repeat "
+                                  f"the cold start of --mode {BASELINE_MODE}: use --mode {BASELINE_MODE}, or "
+                                  "--warmstart to start from the mode's list.")
             return
         if self.warmstart:
             raise ConfigError("--warmstart starts small-text strategies from the LLM's picks: use it with "

@@ -11,9 +11,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
-import signal
-import subprocess
 import sys
 import time
 from collections import deque
@@ -99,27 +96,6 @@ class Outcome:
                 "problem": self.cell.problem, "error": self.error}
 
 
-def worker_environments(jobs: int) -> list[dict[str, str]]:
-    """One environment per parallel job: a GPU each where there are GPUs, else a share of the CPU cores."""
-    base = dict(os.environ)
-    gpus = _visible_gpus()
-    if gpus:
-        return [{**base, "CUDA_VISIBLE_DEVICES": gpu} for gpu in gpus[:jobs]]
-    threads = str(max(1, (os.cpu_count() or 1) // jobs))
-    return [{**base, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads} for _ in range(jobs)]
-
-
-def _visible_gpus() -> list[str]:
-    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
-    if visible is not None:
-        return [g for g in visible.split(",") if g.strip() and g.strip() != "-1"]
-    try:
-        listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return []
-    return [str(i) for i, line in enumerate(listed.stdout.splitlines()) if line.startswith("GPU")]
-
-
 def _tail(path: Path) -> list[str]:
     """The last lines of a cell's output, for the status file."""
     try:
@@ -138,16 +114,19 @@ def cell_state(cell: Cell, redo: bool) -> str:
 
 
 class Sweep:
-    """Runs cells with up to ``jobs`` processes at once and keeps the status file current.
+    """Runs cells on a backend (local processes by default, or Ray) and keeps the status file current; skipping,
+    the status file, the progress bar and Ctrl-C behave the same whatever the backend.
 
     ``lists`` maps a cell's name to the LLM list it needs (activellm.llm_loop); ``keeper`` asks for such lists
     in the background, and a cell starts once its list is complete (or fails with the LLM's error)."""
 
     def __init__(self, cells: list[Cell], jobs: int = 1, redo: bool = False,
                  status_path: Path | None = None, log_dir: Path | None = None,
-                 lists: dict | None = None, keeper=None):
+                 lists: dict | None = None, keeper=None, backend=None):
+        from activellm.local_backend import LocalBackend
+
         self.cells, self.redo = cells, redo
-        self.environments = worker_environments(max(1, jobs))
+        self.backend = backend or LocalBackend(jobs)
         self.status_path = status_path or paths.project_root() / "logs" / "sweep" / "status.json"
         self.log_dir = log_dir or paths.project_root() / "logs" / "sweep"
         self.outcomes: list[Outcome] = []
@@ -188,8 +167,8 @@ class Sweep:
 
         pending = list(self.cells)
         states: dict[int, str] = {}
-        free = deque(range(len(self.environments)))
-        running: dict[int, tuple[subprocess.Popen, Cell, Path, float]] = {}
+        free = deque(range(self.backend.slots))
+        running: dict[int, tuple[object, Cell, Path, float]] = {}
         self.log_dir.mkdir(parents=True, exist_ok=True)
         with tqdm(total=len(self.cells), desc="sweep", unit="cell") as progress:
             try:
@@ -210,38 +189,26 @@ class Sweep:
                             continue
                         slot = free.popleft()
                         log = self.log_dir / f"{cell.name}.log"
-                        with open(log, "w", encoding="utf-8") as stream:
-                            process = subprocess.Popen(cell.command(), stdout=stream, stderr=subprocess.STDOUT,
-                                                       env=self.environments[slot], start_new_session=True)
-                        running[slot] = (process, cell, log, time.perf_counter())
+                        running[slot] = (self.backend.start(cell, slot, log), cell, log, time.perf_counter())
                         progress.set_postfix_str(cell.name[:60])
-                    for slot, (process, cell, log, started) in list(running.items()):
-                        if process.poll() is None:
+                    for slot, (handle, cell, log, started) in list(running.items()):
+                        returncode = self.backend.poll(handle, log)
+                        if returncode is None:
                             continue
                         del running[slot]
                         free.append(slot)
-                        state = "done" if process.returncode == 0 else "failed"
-                        self._record(Outcome(cell, state, time.perf_counter() - started, process.returncode,
-                                             str(log), _tail(log)), progress)
+                        state = "done" if returncode == 0 else "failed"
+                        self._record(Outcome(cell, state, time.perf_counter() - started, returncode, str(log),
+                                             _tail(log)), progress)
                     time.sleep(0.2)
             except KeyboardInterrupt:
-                for process, cell, log, started in running.values():
-                    _stop(process)
-                    self.outcomes.append(Outcome(cell, "interrupted", time.perf_counter() - started,
-                                                 process.returncode, str(log), _tail(log)))
+                for handle, cell, log, started in running.values():
+                    returncode = self.backend.stop(handle)
+                    self.outcomes.append(Outcome(cell, "interrupted", time.perf_counter() - started, returncode,
+                                                 str(log), _tail(log)))
                 self._save_status()
                 raise
             finally:
                 if self.keeper is not None:
                     self.keeper.close(cancel=True)  # an ask in flight finishes on its own; its files are atomic
         return self.outcomes
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Interrupt a cell's process group like Ctrl-C would, then make sure it is gone."""
-    try:
-        os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=30)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        process.kill()
-        process.wait()

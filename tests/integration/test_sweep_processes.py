@@ -11,7 +11,7 @@ import time
 import pytest
 
 import automatic_run
-from activellm import sweep
+from activellm import local_backend, sweep
 from tests.conftest import REPO
 
 FAKE_TRAINING = '''
@@ -46,8 +46,8 @@ def _sweep(*extra):
 
 def test_jobs_2_runs_two_cells_at_once_with_half_the_cores_each(fake_training, monkeypatch):
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
-    monkeypatch.setattr(sweep, "_visible_gpus", lambda: [])
-    monkeypatch.setattr(sweep.os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(local_backend, "_visible_gpus", lambda: [])
+    monkeypatch.setattr(local_backend.os, "cpu_count", lambda: 8)
     assert _sweep("--jobs", "2") == 0
     first, second = _cells(fake_training)
     assert second["start"] < first["end"]  # side by side

@@ -43,3 +43,11 @@ def test_paper_models_per_model_class():
     assert RunConfig(task="t", mode="m", run=1, modelclass="setfit").model_name == \
         "sentence-transformers/paraphrase-mpnet-base-v2"
     assert RunConfig(task="t", mode="m", run=1, modelclass="setfit", model="minilm").model_name == "minilm"
+
+
+def test_a_cold_start_with_a_list_mode_is_refused_as_a_duplicate():
+    with pytest.raises(ConfigError, match="would only repeat the cold start of --mode baseline"):
+        RunConfig(task="t", mode="gpt-4o_10", run=1, modelclass="smalltext", activelearning="BALD").validate()
+    RunConfig(task="t", mode="baseline", run=1, modelclass="smalltext", activelearning="BALD").validate()
+    RunConfig(task="t", mode="gpt-4o_10", run=1, modelclass="smalltext", activelearning="BALD",
+              warmstart=True).validate()

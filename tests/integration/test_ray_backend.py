@@ -1,0 +1,56 @@
+"""automatic_run.py --backend ray on a local Ray instance (2 CPUs): the same results as the local backend, written
+by the driver although the cells ran in other folders; skipping and failures as with the local backend."""
+
+import json
+
+import pytest
+
+import automatic_run
+from activellm.results import read_results
+
+ray = pytest.importorskip("ray")
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    from activellm.ray_backend import runtime_env
+
+    ray.init(num_cpus=2, runtime_env=runtime_env(), include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def _sweep(tiny_model, backend, *extra, modes=("baseline",)):
+    return automatic_run.main(["--tasks", "tiny_4", "--modes", *modes, "--runs", "1", "--modelclasses", "default",
+                               "--activelearning", "None", "random_filtering", "--models", tiny_model, "--seeds", "3",
+                               "--epochs", "1", "--backend", backend, *extra, "--extra"])
+
+
+def _results(project_root):
+    return {(r["activelearning"], r["seed"]): (r["accuracy"], r["f1"], r["selected"])
+            for p in sorted((project_root / "logs" / "run").rglob("run_*.csv")) for r in read_results(p)}
+
+
+def test_ray_gives_the_local_results_and_then_skips(local_ray, tiny_task, tiny_model, project_root, capsys):
+    assert _sweep(tiny_model, "local") == 0
+    local = _results(project_root)
+    assert _sweep(tiny_model, "ray", "--redo") == 0
+    csvs = sorted((project_root / "logs" / "run").rglob("run_*.csv"))
+    assert len(csvs) == 4  # two by the local backend, two written by the driver from the Ray tasks
+    assert _results(project_root) == local and len(local) == 2  # the newer (Ray) files overwrite the keys
+    for csv_path in csvs:
+        assert csv_path.with_suffix(".log").is_file() and csv_path.with_suffix(".json").is_file()
+    status = json.loads((project_root / "logs" / "sweep" / "status.json").read_text())
+    assert status["done"] == 2
+    capsys.readouterr()
+    assert _sweep(tiny_model, "ray") == 0
+    assert "sweep: 0 ran, 2 skipped" in capsys.readouterr().out
+
+
+def test_a_cell_failing_on_a_worker_is_recorded_and_the_other_finishes(local_ray, tiny_task, tiny_model,
+                                                                        project_root):
+    assert _sweep(tiny_model, "ray", "--activelearning", "None", modes=("no_such_list", "baseline")) == 1
+    status = json.loads((project_root / "logs" / "sweep" / "status.json").read_text())
+    assert (status["done"], status["failed"]) == (1, 1)
+    (failed,) = [o for o in status["outcomes"] if o["state"] == "failed"]
+    assert failed["returncode"] == 2 and any("Missing index list" in line for line in failed["output_tail"])
