@@ -34,13 +34,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-import pandas as pd
-
 from activellm import paths
 from activellm.answers import answer_metadata
 from activellm.errors import UserError
 from activellm.files import atomic_write_text, file_sha256
-from activellm.tasks import merged_texts
 
 SEPARATOR = "\n ##### \n"
 DEFAULT_SHOWN = 200

@@ -1,7 +1,5 @@
 import re
 
-import pytest
-
 from activellm.answers import ASSISTANT_TURN, USER_TURN, parse_answer, pick_runs
 
 
