@@ -210,6 +210,16 @@ def _main_metric(task: str) -> str:
         return "accuracy"
 
 
+def _warm_start_size(entry: dict[str, object]) -> str:
+    """The LLM picks a warm start began with: --warmstart-size, else k*i of the task name."""
+    if entry.get("warmstart_size") not in (None, "", "k*i"):
+        return str(entry["warmstart_size"])
+    try:
+        return str(parse_task_name(str(entry["task"])).n_train)
+    except TaskError:
+        return "k*i"
+
+
 def _line_label(entry: dict[str, object], varying: Sequence[str] = ()) -> str:
     """Mode, model class, strategy and model, plus the settings that differ between the plotted rows."""
     label = str(entry["mode"])
@@ -217,8 +227,8 @@ def _line_label(entry: dict[str, object], varying: Sequence[str] = ()) -> str:
         label += f" {entry['modelclass']}"
     if entry["activelearning"]:
         label += f" {entry['activelearning']}"
-    if entry["warmstart"] == "True":
-        label += " warm"
+    if entry["warmstart"] == "True":  # warm starts of different sizes are different lines, not one
+        label += f" warm from {_warm_start_size(entry)}"
     settings = "".join(f", {key}={entry.get(key, '')}" for key in varying)
     return f"{label} ({entry['model']}{settings})"
 

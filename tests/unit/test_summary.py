@@ -54,3 +54,12 @@ def test_plots_are_png_files(logs):
     assert sorted(p.name for p in written) == ["curve_rotten_tomatoes_25_cont_index_recap.png", "fewshot.png"]
     for png in written:
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+
+
+def test_warm_starts_of_different_sizes_are_different_lines():
+    from activellm.summary import _line_label
+
+    entry = {"mode": "gpt-4o_10", "modelclass": "smalltext", "activelearning": "BALD", "warmstart": "True",
+             "model": "minilm", "warmstart_size": "k*i", "task": "rotten_tomatoes_25_cont_index_recap_3"}
+    assert "warm from 75" in _line_label(entry)
+    assert "warm from 40" in _line_label({**entry, "warmstart_size": "40"})
