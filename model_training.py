@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--train-batch-size", type=int, default=DEFAULTS.train_batch_size,
                         help="training batch size (default 128: one step per epoch for 32 examples)")
     parser.add_argument("--eval-batch-size", type=cli.int_or_auto, default=DEFAULTS.eval_batch_size,
-                        help="evaluation batch size (default auto: 64 length-sorted on a CPU, 512 on a GPU; the "
+                        help="evaluation batch size (default auto: 32 length-sorted on a CPU, 512 on a GPU; the "
                              "predictions do not depend on it)")
     parser.add_argument("--precision", choices=PRECISIONS, default=DEFAULTS.precision,
                         help="fp32 (default, the paper's); bf16 or fp16 autocast for training, scoring, small-text "

@@ -10,7 +10,7 @@ one fresh model per seed, in one process. Three paths:
   padding to the longest text of the whole set, the Trainer's training, and Trainer.evaluate with batch 512 and
   a compute_metrics callback;
 * ours fp32: activellm.training.fit_and_evaluate (dynamic padding, the test set encoded once, length-sorted
-  scoring in batches of 64 under inference_mode);
+  scoring in batches of 32 on a CPU under inference_mode);
 * ours bf16: the same with --precision bf16 (skipped where the hardware lacks bf16).
 
 Per path: seconds per seed (model loading, training and scoring; the process start-up, imports and task loading,

@@ -129,8 +129,8 @@ def test_the_papers_training_settings_are_the_defaults(tmp_path, monkeypatch):
     assert (trainer_args.num_train_epochs, trainer_args.learning_rate, trainer_args.warmup_steps,
             trainer_args.weight_decay, trainer_args.per_device_train_batch_size, trainer_args.seed,
             trainer_args.bf16, trainer_args.fp16) == (25, 5e-5, 5, 0.01, 128, 42, False, False)
-    # scoring batch: the paper's 512 on a GPU, 64 on a CPU (predictions do not depend on it)
+    # scoring batch: the paper's 512 on a GPU, 32 on a CPU (predictions do not depend on it)
     monkeypatch.setattr("torch.cuda.is_available", lambda: True)
     assert settings.eval_batch_size == "auto" and settings.eval_batch() == 512
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
-    assert settings.eval_batch() == 64
+    assert settings.eval_batch() == 32
