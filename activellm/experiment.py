@@ -269,18 +269,19 @@ class ResultsWriter:
         self.config, self.loaded, self.report = config, loaded, report
         self.path: Path | None = None  # claimed with the first row: a run that fails before has written nothing
         self.rows: list[dict[str, object]] = []
-        self.inputs = run_inputs(config, loaded)
-        self.environment = environment_record(paths.project_root(), self.inputs)  # before any list is rewritten
+        # what every row shares, read once: the answers' metadata and the input hashes (before any list is rewritten)
+        self.base = base_row(config, loaded)
+        self.header = header(config, loaded)
+        self.environment = environment_record(paths.project_root(), run_inputs(config, loaded))
 
     def add(self, row: Mapping[str, object]) -> None:
         if self.path is None:
             self.path = claim_results_path(self.config)
             record = {"configuration": self.config.identity(), "seeds": list(self.config.seeds),
-                      "llm_model": selection_llm(self.config, self.loaded), **self.environment}
+                      "llm_model": self.base["llm_model"], **self.environment}
             atomic_write_text(environment_path(self.path), json.dumps(record, indent=1) + "\n")
-        self.rows.append({**base_row(self.config, self.loaded), "status": STATUS_OK, **row})
-        write_results(partial_path(self.path), self.rows, header(self.config, self.loaded),
-                      self.path.with_suffix(".log"))
+        self.rows.append({**self.base, "status": STATUS_OK, **row})
+        write_results(partial_path(self.path), self.rows, self.header, self.path.with_suffix(".log"))
         self.report(format_seed_line(self.rows[-1]))
 
     def finish(self) -> Path:
@@ -373,8 +374,8 @@ def run_experiment(config: RunConfig, report: Callable[[str], None] = print) -> 
     config.validate()
     check_precision(config.settings.precision)
     loaded = load_task(config.task, config.run)
-    report(f"{header(config, loaded)}; device {describe_device()}")
     writer = ResultsWriter(config, loaded, report)
+    report(f"{writer.header}; device {describe_device()}")
     if config.modelclass == "smalltext":
         positions = run_smalltext(config, loaded, writer)  # then the default classifier on what it labelled
     else:

@@ -68,8 +68,13 @@ def summarize(rows: Iterable[dict[str, str]]) -> list[dict[str, object]]:
             entry[f"{name}_std"] = (statistics.stdev(values) if len(values) > 1 else 0.0) if values else None
             entry[f"{name}_ci_low"], entry[f"{name}_ci_high"] = t_interval(values) or (None, None)
         summary.append(entry)
+    baselines: dict[tuple, list[dict[str, str]]] = defaultdict(list)  # baseline key -> the baseline's rows
+    for key, members in groups.items():
+        candidate = dict(zip(GROUP_KEYS, key))
+        if is_random_baseline(candidate):
+            baselines[_baseline_key(candidate)] += members
     for entry in summary:
-        entry.update(_against_baseline(entry, groups))
+        entry.update(_against_baseline(entry, groups, baselines))
     return summary
 
 
@@ -91,18 +96,15 @@ def _baseline_key(entry: dict[str, object]) -> tuple:
     return (modelclass, *(entry.get(k, "") for k in PAIRING_KEYS))
 
 
-def _against_baseline(entry: dict[str, object], groups: dict[tuple, list[dict[str, str]]]) -> dict[str, object]:
+def _against_baseline(entry: dict[str, object], groups: dict[tuple, list[dict[str, str]]],
+                      baselines: dict[tuple, list[dict[str, str]]]) -> dict[str, object]:
     """The paired comparison of ``entry``'s main metric with its random baseline (empty when there is none)."""
     result: dict[str, object] = dict.fromkeys(COMPARISON_COLUMNS)
     if is_random_baseline(entry):
         return result
-    baseline_rows: list[dict[str, str]] = []
-    for key, members in groups.items():
-        candidate = dict(zip(GROUP_KEYS, key))
-        if is_random_baseline(candidate) and _baseline_key(candidate) == _baseline_key(entry):
-            baseline_rows += members
     metric = _main_metric(str(entry["task"]))
-    by_run_seed = {(r.get("run"), r.get("seed")): _number(r.get(metric)) for r in baseline_rows}
+    by_run_seed = {(r.get("run"), r.get("seed")): _number(r.get(metric))
+                   for r in baselines.get(_baseline_key(entry), [])}
     members = groups[tuple(entry.get(k, "") for k in GROUP_KEYS)]
     pairs = [(_number(m.get(metric)), by_run_seed.get((m.get("run"), m.get("seed")))) for m in members]
     pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
