@@ -46,6 +46,7 @@ class ListRequest:
     run: int
     iterations: int
     continuous: bool
+    examples: int  # k, the picks per answer
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -54,17 +55,14 @@ class ListRequest:
     def iteration_task(self, iteration: int) -> str:
         return f"{self.base_task}_{iteration}" if self.continuous else self.base_task
 
-    def answered(self, iteration: int) -> bool:
-        """An iteration counts as answered when its answer is saved and the list holds its picks."""
-        name = f"answer_{self.run}{iteration_suffix(iteration if self.continuous else None)}.txt"
-        k = parse_task_name(self.iteration_task(iteration)).examples
-        return ((paths.answer_dir(self.tag, self.arm.folder) / name).is_file()
-                and len(read_numbers(paths.list_file(self.tag, self.arm.folder, self.run))) >= k * iteration)
-
     def missing(self) -> list[int]:
-        """The iterations still to ask, in order (all after the first missing one: later prompts need it)."""
+        """The iterations still to ask, in order: from the first whose answer is not saved, or whose picks the list
+        does not hold yet, to the last (later prompts are built from the earlier picks)."""
+        folder = paths.answer_dir(self.tag, self.arm.folder)
+        listed = len(read_numbers(paths.list_file(self.tag, self.arm.folder, self.run)))
         for iteration in range(1, self.iterations + 1):
-            if not self.answered(iteration):
+            answer = folder / f"answer_{self.run}{iteration_suffix(iteration if self.continuous else None)}.txt"
+            if not answer.is_file() or listed < self.examples * iteration:
                 return list(range(iteration, self.iterations + 1))
         return []
 
@@ -78,7 +76,7 @@ def list_request(config: RunConfig, arms: dict[str, LLMArm]) -> ListRequest | No
     name = parse_task_name(config.task)
     continuous = name.continuous is not None
     base = config.task.rsplit("_", 1)[0] if continuous else config.task
-    return ListRequest(base, name.tag, arm, config.run, name.iteration, continuous)
+    return ListRequest(base, name.tag, arm, config.run, name.iteration, continuous, name.examples)
 
 
 def merge(requests: list[ListRequest]) -> dict[tuple, ListRequest]:
