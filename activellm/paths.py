@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 from pathlib import Path
 
 ROOT_ENV = "ACTIVELLM_ROOT"
@@ -61,6 +62,14 @@ def run_log_dir(task: str, mode: str, variant: str = "") -> Path:
     """Where the results of one (task, mode[, variant]) cell go; ``variant`` separates model classes."""
     base = logs_dir() / task / mode
     return base / variant if variant else base
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9.+-]+")
+
+
+def safe_name(text: str) -> str:
+    """``text`` as a folder or file name part: runs of other characters (``/``, spaces, ``:``) become ``_``."""
+    return _UNSAFE.sub("_", text).strip("_")
 
 
 def timestamp() -> str:

@@ -33,10 +33,7 @@ _ANSWER_NAME = re.compile(r"^answer_(?P<run>\d+)(?:_cont(?P<iteration>\d+))?\.tx
 
 def answers_folder_name(llm_model: str, mode: str) -> str:
     """The default answers folder of an LLM and prompt mode, e.g. ``gpt-4o_10``, ``meta-llama_Llama-3-8B_10``."""
-    return f"{_UNSAFE.sub('_', llm_model).strip('_') or 'llm'}_{mode}"
-
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9.+-]+")
+    return f"{paths.safe_name(llm_model) or 'llm'}_{mode}"
 
 
 @dataclass

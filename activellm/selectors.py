@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -60,7 +59,7 @@ def embedding_cache_file(data_name: str, model: str, texts: Sequence[str]) -> Pa
     """The cache of a pool's embeddings: by model and by the pool's texts as a set, so that the pools of all
     runs of a task (permutations of one train split) share one file."""
     digest = hashlib.sha256("\n".join(sorted(texts)).encode("utf-8")).hexdigest()[:16]
-    slug = re.sub(r"[^A-Za-z0-9.-]+", "_", model).strip("_")[-60:]
+    slug = paths.safe_name(model)[-60:]
     return paths.data_dir(data_name) / "embeddings" / f"{slug}_{len(texts)}_{digest}.npy"
 
 
