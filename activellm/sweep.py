@@ -141,7 +141,8 @@ class Sweep:
     def _record(self, outcome: Outcome, progress) -> None:
         self.outcomes.append(outcome)
         self._save_status()
-        progress.update()
+        if outcome.state != "invalid":  # combinations that cannot run are listed, not counted as cells of the bar
+            progress.update()
         if outcome.state == "failed":
             progress.write(f"FAILED ({outcome.error or outcome.returncode}): {outcome.cell.name}"
                            + (f"; see {outcome.log}" if outcome.log else ""))
@@ -170,7 +171,8 @@ class Sweep:
         free = deque(range(self.backend.slots))
         running: dict[int, tuple[object, Cell, Path, float]] = {}
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        with tqdm(total=len(self.cells), desc="sweep", unit="cell") as progress:
+        runnable = sum(cell.config is not None for cell in self.cells)
+        with tqdm(total=runnable, desc="sweep", unit="cell") as progress:
             try:
                 while pending or running:
                     for cell in list(pending):
