@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from activellm import cli
+
 # --- the grid: every combination is one cell, one model_training.py process --------------------------------------
 # The default is the offline main job: does a label-free selection beat random picks at 32 shots? Rotten Tomatoes with
 # the packaged MiniLM, batch 8 (with the paper's batch 128, 32 examples make one optimizer step per epoch and MiniLM
@@ -48,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument("--runs", nargs="+", type=int, default=RUNS)
     grid.add_argument("--modelclasses", nargs="+", default=MODELCLASS)
     grid.add_argument("--activelearning", nargs="+", default=ACTIVELEARNING)
-    grid.add_argument("--warmstart", nargs="+", type=_bool, default=WARMSTART)
+    grid.add_argument("--warmstart", nargs="+", type=cli.strict_bool, default=WARMSTART)
     grid.add_argument("--models", nargs="+", default=MODEL)
     grid.add_argument("--seeds", nargs="+", type=int, default=SEEDS)
     grid.add_argument("--epochs", nargs="+", type=int, default=EPOCHS)
@@ -57,12 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument("--extra", nargs=argparse.REMAINDER, default=EXTRA_ARGS,
                       help="model_training.py options appended to every cell (put last)")
     llm = parser.add_argument_group("asking the LLMs (as prompt_generation.py --ask; the key from OPENAI_API_KEY)")
-    llm.add_argument("--base-url", default=LLM_BASE_URL, help="OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp)")
-    llm.add_argument("--timeout", type=float, default=600.0, help="seconds per request (default 600)")
-    llm.add_argument("--retries", type=int, default=5, help="retries on 429, 5xx and timeouts (default 5)")
-    llm.add_argument("--follow-ups", type=int, default=2, help="follow-up messages when picks are missing (default 2)")
-    llm.add_argument("--temperature", type=float, help="sampling temperature (default: the endpoint's)")
-    llm.add_argument("--fill", choices=["random"], help="complete a short answer with random unpicked shown instances")
+    cli.add_ask_options(llm, LLM_BASE_URL)
     llm.add_argument("--llm-jobs", type=int, default=1, help="lists asked for at once (default 1)")
     parser.add_argument("--dry-run", action="store_true", help="list the cells and exit")
     parser.add_argument("--redo", action="store_true", help="run cells again although their results exist")
@@ -77,12 +74,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--summary", action="store_true", help="only print (and write) the summary table")
     parser.add_argument("--plot", action="store_true", help="write PNG plots of the summary under logs/run/plots/")
     return parser
-
-
-def _bool(value: str) -> bool:
-    from activellm.cli import strict_bool
-
-    return strict_bool(value)
 
 
 def parse_cell(argv: list[str]):
@@ -112,11 +103,11 @@ def report_summary(plot: bool) -> None:
         print(f"usage: {write_usage(usage)}")
 
 
-def llm_lists(args: argparse.Namespace, cells: list) -> tuple[dict, dict]:
-    """For each cell that trains on an LLM folder of the grid: the list it needs; and those lists merged."""
-    from activellm.llm_loop import LLMArm, list_request, merge
+def llm_lists(arms: dict, cells: list) -> tuple[dict, dict]:
+    """For each cell that trains on an LLM folder of the grid (``arms`` by folder): the merged list it waits for,
+    and the list it needs itself."""
+    from activellm.llm_loop import list_request, merge
 
-    arms = {arm.folder: arm for arm in (LLMArm(model, mode) for model in args.llms for mode in args.prompt_modes)}
     needs = {cell.name: request for cell in cells if cell.config is not None
              and (request := list_request(cell.config, arms)) is not None}
     merged = merge(list(needs.values()))
@@ -143,20 +134,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.summary:
         report_summary(args.plot)
         return 0
-    from activellm.llm_loop import AskOptions, LLMArm, ListKeeper
+    from activellm.llm import LLMSettings
+    from activellm.llm_loop import LLMArm, ListKeeper
     from activellm.sweep import Grid, Sweep, expand
 
-    modes = list(dict.fromkeys([*args.modes, *(LLMArm(m, p).folder for m in args.llms for p in args.prompt_modes)]))
+    arms = {arm.folder: arm for arm in (LLMArm(model, mode) for model in args.llms for mode in args.prompt_modes)}
+    modes = list(dict.fromkeys([*args.modes, *arms]))
     grid = Grid(args.tasks, modes, args.runs, args.modelclasses, args.activelearning, args.warmstart,
                 args.models, args.seeds, args.epochs, args.extra)
     cells = expand(grid, parse_cell)
-    lists, own = llm_lists(args, cells)
+    lists, own = llm_lists(arms, cells)
     if args.dry_run:
         dry_run(cells, args.redo, lists, own)
         return 0
-    options = AskOptions(base_url=args.base_url, timeout=args.timeout, retries=args.retries,
-                         follow_ups=args.follow_ups, temperature=args.temperature, fill=args.fill)
-    keeper = ListKeeper(options, jobs=args.llm_jobs) if lists else None
+    settings = LLMSettings(base_url=args.base_url, timeout=args.timeout, retries=args.retries,
+                           follow_ups=args.follow_ups, temperature=args.temperature)  # the model: each arm's own
+    keeper = ListKeeper(settings, args.fill, jobs=args.llm_jobs) if lists else None
     backend = None
     if args.backend == "ray":
         from activellm.ray_backend import RayBackend

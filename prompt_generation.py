@@ -16,6 +16,7 @@ import argparse
 import os
 import sys
 
+from activellm import cli
 from activellm.answers import format_index_list
 from activellm.errors import UserError
 from activellm.llm import DEFAULT_LLM, LLMSettings
@@ -43,13 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     llm = parser.add_argument_group("asking an OpenAI-compatible LLM")
     llm.add_argument("--ask", action="store_true", help="send the prompt and save answer, metadata and list")
     llm.add_argument("--llm-model", default=DEFAULT_LLM, help=f"model name at the endpoint (default {DEFAULT_LLM})")
-    llm.add_argument("--base-url", help="endpoint, e.g. http://localhost:8000/v1 (default: OPENAI_BASE_URL, else "
-                                        "OpenAI); the key comes from OPENAI_API_KEY")
-    llm.add_argument("--timeout", type=float, default=600.0, help="seconds per request (default 600)")
-    llm.add_argument("--retries", type=int, default=5, help="retries on 429, 5xx and timeouts (default 5)")
-    llm.add_argument("--follow-ups", type=int, default=2, help="follow-up messages when picks are missing (default 2)")
-    llm.add_argument("--temperature", type=float, help="sampling temperature (default: the endpoint's)")
-    llm.add_argument("--fill", choices=["random"], help="complete a short answer with random unpicked shown instances")
+    cli.add_ask_options(llm)
     llm.add_argument("--force", action="store_true", help="ask again although an answer is saved")
     imported = parser.add_argument_group("importing the authors' published prompts")
     imported.add_argument("--import-prompt", metavar="PATH",

@@ -41,3 +41,15 @@ def int_or_auto(value: str) -> int | str:
     if number < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number or auto, got {value!r}")
     return number
+
+
+def add_ask_options(group, base_url: str | None = None) -> None:
+    """The options of an LLM ask that prompt_generation.py --ask and automatic_run.py --llms share."""
+    group.add_argument("--base-url", default=base_url,
+                       help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 for vLLM, Ollama or llama.cpp "
+                            "(default: OPENAI_BASE_URL, else OpenAI); the key comes from OPENAI_API_KEY")
+    group.add_argument("--timeout", type=float, default=600.0, help="seconds per request (default 600)")
+    group.add_argument("--retries", type=int, default=5, help="retries on 429, 5xx and timeouts (default 5)")
+    group.add_argument("--follow-ups", type=int, default=2, help="follow-up messages when picks are missing (default 2)")
+    group.add_argument("--temperature", type=float, help="sampling temperature (default: the endpoint's)")
+    group.add_argument("--fill", choices=["random"], help="complete a short answer with random unpicked shown instances")

@@ -12,7 +12,7 @@ disk), in the sweep's own process: keys never reach the cells.
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from activellm import paths
@@ -89,30 +89,16 @@ def merge(requests: list[ListRequest]) -> dict[tuple, ListRequest]:
     return merged
 
 
-@dataclass(frozen=True)
-class AskOptions:
-    """The --ask options a sweep passes on (see prompt_generation.py)."""
-
-    base_url: str | None = None
-    timeout: float = 600.0
-    retries: int = 5
-    follow_ups: int = 2
-    temperature: float | None = None
-    fill: str | None = None
-
-    def settings(self, model: str) -> LLMSettings:
-        return LLMSettings(model=model, base_url=self.base_url, timeout=self.timeout, retries=self.retries,
-                           follow_ups=self.follow_ups, temperature=self.temperature)
-
-
-def fulfil(request: ListRequest, options: AskOptions, report: Callable[[str], None] = print) -> list[int]:
-    """Ask every missing iteration of ``request`` in order; returns the iterations asked."""
+def fulfil(request: ListRequest, settings: LLMSettings, fill: str | None = None,
+           report: Callable[[str], None] = print) -> list[int]:
+    """Ask every missing iteration of ``request`` in order (``settings`` as for ``--ask``; the model is the
+    request's); returns the iterations asked."""
     asked = request.missing()
     for iteration in asked:
         job = plan(request.iteration_task(iteration), request.arm.prompt_mode, request.run,
                    folder=request.arm.folder)
         generated = generate(job)
-        ask(job, generated, options.settings(request.arm.model), fill=options.fill)
+        ask(job, generated, replace(settings, model=request.arm.model), fill=fill)
         report(f"asked {request.arm.model} (prompt mode {request.arm.prompt_mode}) for {request.tag} run "
                f"{request.run}" + (f", iteration {iteration}" if request.continuous else ""))
     return asked
@@ -121,14 +107,16 @@ def fulfil(request: ListRequest, options: AskOptions, report: Callable[[str], No
 class ListKeeper:
     """Asks for the lists of a sweep, up to ``jobs`` lists at once; cells that share a list share its future."""
 
-    def __init__(self, options: AskOptions, jobs: int = 1, report: Callable[[str], None] = print):
-        self.options, self.report = options, report
+    def __init__(self, settings: LLMSettings, fill: str | None = None, jobs: int = 1,
+                 report: Callable[[str], None] = print):
+        self.settings, self.fill, self.report = settings, fill, report
         self.executor = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="llm")
         self.futures: dict[tuple, Future] = {}
 
     def future(self, request: ListRequest) -> Future:
         if request.key not in self.futures:
-            self.futures[request.key] = self.executor.submit(fulfil, request, self.options, self.report)
+            self.futures[request.key] = self.executor.submit(fulfil, request, self.settings, self.fill,
+                                                            self.report)
         return self.futures[request.key]
 
     def close(self, cancel: bool = False) -> None:

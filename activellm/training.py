@@ -90,8 +90,7 @@ def autocast(precision: str):
 
     if precision == "fp32":
         return contextlib.nullcontext()
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.autocast(device, dtype=torch.bfloat16 if precision == "bf16" else torch.float16)
+    return torch.autocast(model_device().type, dtype=torch.bfloat16 if precision == "bf16" else torch.float16)
 
 
 def model_device():
