@@ -16,7 +16,7 @@ import pandas as pd
 from activellm.errors import UserError
 from activellm.metrics import compute_metrics
 from activellm.tasks import TaskSpec, merged_texts
-from activellm.training import FitResult, ModelLoadError, autocast, resolve_model
+from activellm.training import FitResult, ModelLoadError, autocast, pinned_trainer_precision, resolve_model
 
 PAPER_SETFIT_MODEL = "sentence-transformers/paraphrase-mpnet-base-v2"
 
@@ -49,7 +49,9 @@ def fit_and_evaluate_setfit(model: str, spec: TaskSpec, train_df: pd.DataFrame, 
     except OSError as error:
         raise ModelLoadError(f"Could not load the SetFit body {model!r}: {error}. Offline, use --model minilm.") from error
     train = Dataset.from_dict({"text": merged_texts(train_df, spec), "label": train_df["label"].astype(int).tolist()})
-    with tempfile.TemporaryDirectory(prefix="activellm-setfit-") as scratch:
+    trainer_precision = "fp16" if precision == "fp16" else "fp32"  # bf16: our autocast around an fp32 Trainer
+    with (pinned_trainer_precision(trainer_precision),
+          tempfile.TemporaryDirectory(prefix="activellm-setfit-") as scratch):
         args = TrainingArguments(output_dir=scratch, batch_size=settings.batch_size, num_epochs=settings.epochs,
                                  num_iterations=settings.iterations, seed=seed, report_to="none",
                                  save_strategy="no", show_progress_bar=True, use_amp=precision == "fp16")

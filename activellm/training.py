@@ -93,6 +93,29 @@ def autocast(precision: str):
     return torch.autocast(model_device().type, dtype=torch.bfloat16 if precision == "bf16" else torch.float16)
 
 
+ACCELERATE_PRECISION_ENV = "ACCELERATE_MIXED_PRECISION"
+ACCELERATE_PRECISION = {"fp32": "no", "bf16": "bf16", "fp16": "fp16"}  # --precision in accelerate's words
+
+
+@contextlib.contextmanager
+def pinned_trainer_precision(precision: str):
+    """Make a transformers (or SetFit) Trainer created inside train in ``precision``, and leave no trace.
+
+    Accelerate takes its mixed precision from ACCELERATE_MIXED_PRECISION. TrainingArguments writes bf16 or fp16 there
+    and never clears it, so without this a later fp32 Trainer in the same process or in a child process, or one
+    started from a shell that exports the variable, would train in bf16 while its run records fp32.
+    """
+    previous = os.environ.get(ACCELERATE_PRECISION_ENV)
+    os.environ[ACCELERATE_PRECISION_ENV] = ACCELERATE_PRECISION[precision]
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(ACCELERATE_PRECISION_ENV, None)
+        else:
+            os.environ[ACCELERATE_PRECISION_ENV] = previous
+
+
 def model_device():
     import torch
 
@@ -245,7 +268,8 @@ def fit_and_evaluate(model: str, spec: TaskSpec, train_df: pd.DataFrame, test_se
     tokenizer = load_tokenizer(model)
     train_set = encode(tokenizer, texts_of(train_df, spec), train_df["label"], spec, settings.max_length)
     classifier = load_classifier(model, spec, seed)
-    with tempfile.TemporaryDirectory(prefix="activellm-trainer-") as scratch:
+    with (pinned_trainer_precision(settings.precision),
+          tempfile.TemporaryDirectory(prefix="activellm-trainer-") as scratch):
         trainer = Trainer(
             model=classifier,
             args=training_arguments(settings, seed, scratch, show_progress),

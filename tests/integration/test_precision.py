@@ -1,5 +1,7 @@
 """--precision and evaluation at the hardware's pace: flag errors, bf16 rows, test order, one encoding per run."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -66,3 +68,40 @@ def test_sorted_batches_return_logits_in_the_test_sets_order(tiny_task, tiny_mod
     np.testing.assert_allclose(batched, one_by_one, atol=1e-5)
     lengths = [len(ids) for ids in encoded.encodings["input_ids"]]
     assert lengths != sorted(lengths, reverse=True)  # the test set itself is not sorted: order was restored
+
+
+def _trainer_precisions(monkeypatch) -> list[str]:
+    """The mixed precision of every Accelerator a Trainer (ours or SetFit's) creates from now on."""
+    import accelerate
+
+    seen = []
+    original = accelerate.Accelerator.__init__
+
+    def recording_init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        seen.append(self.mixed_precision)
+
+    monkeypatch.setattr(accelerate.Accelerator, "__init__", recording_init)
+    return seen
+
+
+def test_an_exported_accelerate_precision_does_not_make_an_fp32_run_bf16(tiny_task, tiny_model,
+                                                                         tiny_sentence_transformer, project_root,
+                                                                         monkeypatch):
+    monkeypatch.setenv("ACCELERATE_MIXED_PRECISION", "bf16")  # a user's shell, or a bf16 Trainer earlier on
+    seen = _trainer_precisions(monkeypatch)
+    assert _run(tiny_model) == 0
+    assert model_training.main(["--task", "tiny_8", "--modelclass", "setfit", "--model", tiny_sentence_transformer,
+                                "--setfit-epochs", "1", "--setfit-iterations", "2", "--seeds", "3"]) == 0
+    assert seen == ["no", "no", "no"]  # two seeds of ours, one SetFit body
+    assert os.environ["ACCELERATE_MIXED_PRECISION"] == "bf16"  # left as it was found
+
+
+@pytest.mark.skipif(not cpu_supports_bf16(), reason="this CPU has no native bf16")
+def test_a_bf16_run_leaves_no_bf16_behind_for_the_next_fp32_run(tiny_task, tiny_model, project_root, monkeypatch):
+    monkeypatch.delenv("ACCELERATE_MIXED_PRECISION", raising=False)
+    seen = _trainer_precisions(monkeypatch)
+    assert _run(tiny_model, "--precision", "bf16") == 0
+    assert "ACCELERATE_MIXED_PRECISION" not in os.environ  # nor for a child process started now
+    assert _run(tiny_model, "--precision", "fp32") == 0
+    assert seen == ["bf16", "bf16", "no", "no"]
