@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from activellm import cli
+from activellm import cli, startup
 from activellm.active import COLD_INIT, STRATEGIES, ActiveSettings
 from activellm.errors import UserError
 from activellm.experiment import DEFAULT_MODELCLASS, MODELCLASSES, RunConfig, run_experiment
@@ -118,4 +118,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(startup.run_script(main))
