@@ -108,6 +108,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     config = config_from_args(parser.parse_args(argv))
+    startup.import_model_stack()
     quiet_transformers()
     try:
         run_experiment(config)
