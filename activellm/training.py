@@ -99,7 +99,7 @@ ACCELERATE_PRECISION = {"fp32": "no", "bf16": "bf16", "fp16": "fp16"}  # --preci
 
 @contextlib.contextmanager
 def pinned_trainer_precision(precision: str):
-    """Make a transformers (or SetFit) Trainer created inside train in ``precision``, and leave no trace.
+    """Every transformers (or SetFit) Trainer created inside trains in ``precision``; the environment is restored.
 
     Accelerate takes its mixed precision from ACCELERATE_MIXED_PRECISION. TrainingArguments writes bf16 or fp16 there
     and never clears it, so without this a later fp32 Trainer in the same process or in a child process, or one
