@@ -178,7 +178,9 @@ class Sweep:
                     for cell in list(pending):
                         if not free:
                             break
-                        state = states.setdefault(id(cell), cell_state(cell, self.redo))
+                        if id(cell) not in states:  # once: a cell waiting for its list is looked at again
+                            states[id(cell)] = cell_state(cell, self.redo)
+                        state = states[id(cell)]
                         if state != "run":
                             pending.remove(cell)
                             self._record(Outcome(cell, state), progress)

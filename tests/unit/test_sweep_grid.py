@@ -59,3 +59,46 @@ def _default_grid():
     return Grid(automatic_run.TASK, automatic_run.MODES, automatic_run.RUNS, automatic_run.MODELCLASS,
                 automatic_run.ACTIVELEARNING, automatic_run.WARMSTART, automatic_run.MODEL, automatic_run.SEEDS,
                 automatic_run.EPOCHS, automatic_run.EXTRA_ARGS)
+
+
+def test_a_cell_waiting_for_its_llm_list_is_checked_for_finished_results_once(project_root, tmp_path, monkeypatch):
+    from activellm import sweep
+
+    class SlowList:  # the list arrives on the fourth look
+        looks = 0
+
+        def done(self):
+            self.looks += 1
+            return self.looks > 3
+
+        def exception(self):
+            return None
+
+    class Keeper:
+        def __init__(self):
+            self.list = SlowList()
+
+        def future(self, request):
+            return self.list
+
+        def close(self, cancel):
+            pass
+
+    class Backend:
+        slots = 1
+
+        def start(self, cell, slot, log):
+            log.write_text("ran\n")
+            return cell
+
+        def poll(self, handle, log):
+            return 0
+
+    lookups = []
+    monkeypatch.setattr(sweep, "find_complete_results", lambda config: lookups.append(config) and None)
+    cell = expand(_grid(tasks=["rotten_tomatoes"], modes=["10"], runs=[1]), automatic_run.parse_cell)[0]
+    keeper = Keeper()
+    outcomes = sweep.Sweep([cell], status_path=tmp_path / "status.json", log_dir=tmp_path, lists={cell.name: "list"},
+                           keeper=keeper, backend=Backend()).run()
+    assert [o.state for o in outcomes] == ["done"] and keeper.list.looks == 4
+    assert len(lookups) == 1  # not once per look while the list was on its way
