@@ -20,14 +20,13 @@ from activellm.metrics import METRIC_NAMES
 # What ran, as the run's identity: a finished CSV counts for a cell only when all of these match.
 RUN_COLUMNS = ("task", "mode", "run", "modelclass", "activelearning", "warmstart", "model", "epochs")
 # Every other setting that can change a result; empty where it does not apply to the model class.
-SETTING_COLUMNS = (
-    "learning_rate", "train_batch_size", "eval_batch_size", "warmup_steps", "weight_decay", "max_length",
-    "precision",  # training (default and smalltext model classes)
-    "query_size", "budget", "pool_size", "init", "warmstart_size", "al_epochs", "al_learning_rate",
-    "al_train_batch_size", "eval_every_iteration",  # small-text
-    "setfit_epochs", "setfit_iterations", "setfit_batch_size",  # SetFit
-    "embedding_model", "selector_pool",  # label-free selectors
-)
+TRAINING_COLUMNS = ("learning_rate", "train_batch_size", "eval_batch_size", "warmup_steps", "weight_decay",
+                    "max_length", "precision")  # the default classifier (default and smalltext model classes)
+ACTIVE_COLUMNS = ("query_size", "budget", "pool_size", "init", "warmstart_size", "al_epochs", "al_learning_rate",
+                  "al_train_batch_size", "eval_every_iteration")  # small-text
+SETFIT_COLUMNS = ("setfit_epochs", "setfit_iterations", "setfit_batch_size")
+SELECTOR_COLUMNS = ("embedding_model", "selector_pool")  # label-free selectors
+SETTING_COLUMNS = (*TRAINING_COLUMNS, *ACTIVE_COLUMNS, *SETFIT_COLUMNS, *SELECTOR_COLUMNS)
 IDENTITY_COLUMNS = (*RUN_COLUMNS, *SETTING_COLUMNS)
 RESULT_COLUMNS = (
     "task", "tag", "mode", "modelclass", "activelearning", "warmstart", "run", "seed", "iteration", "n_train",

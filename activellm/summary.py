@@ -20,7 +20,8 @@ from activellm.errors import UserError
 from activellm.experiment import DEFAULT_MODELCLASS
 from activellm.files import atomic_write_text
 from activellm.metrics import METRIC_NAMES, main_metric
-from activellm.results import IDENTITY_COLUMNS, SETTING_COLUMNS, STATUS_OK, is_final, read_results
+from activellm.results import (IDENTITY_COLUMNS, SETFIT_COLUMNS, SETTING_COLUMNS, STATUS_OK, TRAINING_COLUMNS,
+                               is_final, read_results)
 from activellm.selection import BASELINE_MODE
 from activellm.tasks import TaskError, load_splits, parse_task_name
 
@@ -80,9 +81,7 @@ def summarize(rows: Iterable[dict[str, str]]) -> list[dict[str, object]]:
 
 # What a selection is paired with: the random baseline (the first N rows of the pool) of the same task, model,
 # size and training settings, on the same run and seed. A small-text run's final classifier is the default one.
-PAIRING_KEYS = ("task", "model", "n_train", "epochs", "learning_rate", "train_batch_size", "eval_batch_size",
-                "warmup_steps", "weight_decay", "max_length", "precision", "setfit_epochs", "setfit_iterations",
-                "setfit_batch_size")
+PAIRING_KEYS = ("task", "model", "n_train", "epochs", *TRAINING_COLUMNS, *SETFIT_COLUMNS)
 COMPARISON_COLUMNS = ("baseline_pairs", "diff_mean", "diff_ci_low", "diff_ci_high", "p_paired_t", "p_wilcoxon")
 
 
