@@ -17,7 +17,7 @@ from typing import Callable
 
 from activellm import paths
 from activellm.answers import read_numbers
-from activellm.experiment import RunConfig
+from activellm.experiment import RunConfig, reads_llm_list
 from activellm.llm import LLMSettings
 from activellm.prompt_workflow import answers_folder_name, ask, generate, plan
 from activellm.prompts import iteration_suffix
@@ -70,8 +70,7 @@ class ListRequest:
 def list_request(config: RunConfig, arms: dict[str, LLMArm]) -> ListRequest | None:
     """What ``config`` needs asked, or None when its mode is not an LLM folder of the grid."""
     arm = arms.get(config.mode)
-    reads_list = config.warmstart if config.modelclass == "smalltext" else config.activelearning is None
-    if arm is None or not reads_list:
+    if arm is None or not reads_llm_list(config):
         return None
     name = parse_task_name(config.task)
     continuous = name.continuous is not None
