@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -240,6 +241,17 @@ def claim_results_path(config: RunConfig) -> Path:
     raise RuntimeError(f"Could not find a free results file name in {folder}.")
 
 
+_RESULTS_NAME = re.compile(r"^(?P<stem>.*_\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d)(?:-(?P<suffix>\d+))?\.csv$")
+
+
+def results_file_order(path: Path) -> tuple[str, int]:
+    """Sort key putting results files in the order :func:`claim_results_path` made them: ``run_1_<time>.csv``
+    before ``run_1_<time>-1.csv`` before ``-2``, which plain name order reverses (``-`` sorts before ``.``).
+    A name not made there sorts by itself."""
+    match = _RESULTS_NAME.match(path.name)
+    return (match["stem"], int(match["suffix"] or 0)) if match else (path.stem, 0)
+
+
 def is_complete(csv_path: Path, config: RunConfig) -> bool:
     """Whether ``csv_path`` holds an ok row for every seed of ``config`` with the same identity."""
     try:
@@ -256,7 +268,7 @@ def find_complete_results(config: RunConfig) -> Path | None:
     folder = config.results_dir()
     if not folder.is_dir():
         return None
-    for csv_path in sorted(folder.glob(f"run_{config.run}_*.csv"), reverse=True):
+    for csv_path in sorted(folder.glob(f"run_{config.run}_*.csv"), key=results_file_order, reverse=True):
         if is_complete(csv_path, config):
             return csv_path
     return None

@@ -17,7 +17,7 @@ from typing import Iterable, Sequence
 from activellm import paths
 from activellm.comparison import paired_comparison, t_interval
 from activellm.errors import UserError
-from activellm.experiment import DEFAULT_MODELCLASS
+from activellm.experiment import DEFAULT_MODELCLASS, results_file_order
 from activellm.files import atomic_write_text
 from activellm.metrics import METRIC_NAMES, main_metric
 from activellm.results import (IDENTITY_COLUMNS, SETFIT_COLUMNS, SETTING_COLUMNS, STATUS_OK, TRAINING_COLUMNS,
@@ -33,9 +33,9 @@ SUMMARY_FILE = "summary.csv"
 
 
 def result_files(root: Path | None = None) -> list[Path]:
-    """Every results CSV under logs/run/ (not the summary), oldest first by name."""
+    """Every results CSV under logs/run/ (not the summary), oldest first by the time and suffix in its name."""
     root = root or paths.logs_dir()
-    return sorted((p for p in root.rglob("run_*.csv")), key=lambda p: p.name)
+    return sorted(root.rglob("run_*.csv"), key=results_file_order)
 
 
 def latest_rows(files: Iterable[Path]) -> list[dict[str, str]]:

@@ -30,14 +30,19 @@ def separable_task(project_root):
 
 
 def _accuracy(project_root, tiny_model, epochs):
+    def written():
+        return set((project_root / "logs").rglob("run_*.csv"))
+
+    before = written()
     assert model_training.main(["--task", "separable", "--model", tiny_model, "--seeds", "1", "--epochs",
                                 str(epochs), "--learning-rate", "1e-3", "--train-batch-size", "8"]) == 0
-    newest = sorted((project_root / "logs" / "run").rglob("run_*.csv"))[-1]
-    (row,) = read_results(newest)
+    (new,) = written() - before  # runs in the same second get run_1_<time>.csv and run_1_<time>-1.csv
+    (row,) = read_results(new)
     return float(row["accuracy"])
 
 
-def test_training_learns_and_is_scored_on_the_test_split(separable_task, tiny_model, project_root):
+def test_training_learns_and_is_scored_on_the_test_split(separable_task, tiny_model, project_root, monkeypatch):
+    monkeypatch.setattr(paths, "timestamp", lambda: "2026-01-01_00-00-00")  # both runs in one second, as in CI
     untrained = _accuracy(project_root, tiny_model, epochs=0)
     trained = _accuracy(project_root, tiny_model, epochs=30)
     assert untrained <= 0.6

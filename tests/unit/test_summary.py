@@ -39,6 +39,16 @@ def test_summary_aggregates_seeds_and_runs_newest_file_winning(logs):
     assert path == logs / "summary.csv" and "accuracy_mean" in path.read_text() and "mcc_mean" not in path.read_text()
 
 
+def test_a_redo_started_in_the_same_second_wins_over_the_first(project_root):
+    # claim_results_path names the second run_1_<time>-1.csv, which plain name order puts first
+    folder = project_root / "logs" / "run" / "b"
+    for suffix, accuracies in (("", [0.9, 0.9]), ("-1", [0.8, 0.6]), ("-2", [0.5, 0.5]), ("-10", [0.7, 0.7])):
+        write_results(folder / f"run_2_2026-01-01_00-00-00{suffix}.csv",
+                      _rows("rotten_tomatoes", "baseline", 2, accuracies), "h")
+    (entry,) = summarize(latest_rows(result_files()))
+    assert entry["accuracy_mean"] == pytest.approx(0.7)
+
+
 def test_summary_skips_iteration_rows_and_failed_rows(project_root):
     folder = project_root / "logs" / "run" / "x"
     rows = _rows("rotten_tomatoes", "baseline", 1, [0.5, 0.7])
