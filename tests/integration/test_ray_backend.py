@@ -6,6 +6,7 @@ import json
 import pytest
 
 import automatic_run
+from activellm.experiment import results_file_order
 from activellm.results import read_results
 
 ray = pytest.importorskip("ray")
@@ -27,8 +28,9 @@ def _sweep(tiny_model, backend, *extra, modes=("baseline",)):
 
 
 def _results(project_root):
+    csvs = sorted((project_root / "logs" / "run").rglob("run_*.csv"), key=results_file_order)
     return {(r["activelearning"], r["seed"]): (r["accuracy"], r["f1"], r["selected"])
-            for p in sorted((project_root / "logs" / "run").rglob("run_*.csv")) for r in read_results(p)}
+            for p in csvs for r in read_results(p)}
 
 
 def test_ray_gives_the_local_results_and_then_skips(local_ray, tiny_task, tiny_model, project_root, capsys):

@@ -4,7 +4,7 @@ import json
 
 import automatic_run
 import model_training
-from activellm.experiment import find_complete_results
+from activellm.experiment import find_complete_results, results_file_order
 from activellm.results import read_results
 
 
@@ -20,7 +20,7 @@ def _status(project_root):
 
 def _accuracies(project_root):
     found = {}
-    for path in sorted((project_root / "logs" / "run").rglob("run_*.csv")):
+    for path in sorted((project_root / "logs" / "run").rglob("run_*.csv"), key=results_file_order):
         for row in read_results(path):
             found[(row["activelearning"], row["seed"])] = (row["accuracy"], row["f1"])
     return found
