@@ -37,6 +37,12 @@ def test_a_cell_differing_in_one_setting_is_not_finished(project_root, argv, cha
     assert find_complete_results(automatic_run.parse_cell(argv + changed)) is None
 
 
+def test_the_newest_of_two_finished_files_of_one_second_is_reported(project_root):
+    for name in ("run_1_2026-01-01_00-00-00.csv", "run_1_2026-01-01_00-00-00-1.csv", "run_1_2026-01-01_00-00-00-2.csv"):
+        _finished(BASE, name=name)
+    assert find_complete_results(automatic_run.parse_cell(BASE)).name == "run_1_2026-01-01_00-00-00-2.csv"
+
+
 def test_settings_that_do_not_apply_stay_out_of_the_identity(project_root):
     """SetFit ignores the BERT learning rate; a default run ignores the active learning budget."""
     _finished(SETFIT)
