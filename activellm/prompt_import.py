@@ -53,7 +53,7 @@ def read_authors_prompt(path: Path) -> AuthorsPrompt:
             shown.append((int(match["number"]), int(match["id"]), match["text"]))
     if not shown:
         raise PromptImportError(f"{path}: no instance lines 'N. text [ID: idx]' separated by '\\n ##### \\n' found; is "
-                           "this one of the authors' prompts?")
+                                "this one of the authors' prompts?")
     recap = _RECAP.search(text)
     labeled = [int(n) for n in re.findall(r"\d+", recap["numbers"])] if recap else []
     return AuthorsPrompt(Path(path), text, shown, labeled)
@@ -73,7 +73,7 @@ def prompt_files(source: Path, run: int) -> list[Path]:
     single = [p for p in source.iterdir() if (m := _SINGLE_FILE.match(p.name)) and int(m["run"]) == run]
     if not single:
         raise PromptImportError(f"{source} holds no prompt of run {run} (prompt_50000_{run}.txt, or "
-                           f"prompt_50000_{run}<date>_<time>.txt for continuous iterations).")
+                                f"prompt_50000_{run}<date>_<time>.txt for continuous iterations).")
     return single
 
 
@@ -87,15 +87,15 @@ def check_against_train(prompts: list[AuthorsPrompt], train_texts: list[str], ta
         beyond = sorted({i for _, i, _ in prompt.shown if i >= len(train_texts)})
         if beyond:
             raise PromptImportError(f"{prompt.path}: ids beyond the {len(train_texts)} rows of {task}'s train split: "
-                               f"{', '.join(map(str, beyond[:10]))}. Is it the right task (or split)?")
+                                    f"{', '.join(map(str, beyond[:10]))}. Is it the right task (or split)?")
         differing = [(i, shown, train_texts[i]) for _, i, shown in prompt.shown
                      if _normalised(shown) != _normalised(train_texts[i])]
         if differing:
             examples = "; ".join(f"ID {i}: prompt {shown[:80]!r} vs train split {train[:80]!r}"
                                  for i, shown, train in differing[:MISMATCHES_SHOWN])
             raise PromptImportError(f"{prompt.path}: {len(differing)} of {len(prompt.shown)} shown texts differ from "
-                               f"{task}'s train split at their ids ({examples}). Wrong task, wrong split, or another "
-                               "version of the dataset; nothing was written.")
+                                    f"{task}'s train split at their ids ({examples}). Wrong task, wrong split, or "
+                                    "another version of the dataset; nothing was written.")
 
 
 def import_prompts(source: Path, task: str, run: int, folder: str, mode: str) -> list[Path]:
@@ -109,7 +109,8 @@ def import_prompts(source: Path, task: str, run: int, folder: str, mode: str) ->
     missing = sorted({i for p in prompts for _, i, _ in p.shown if i not in position_of})
     if missing:
         raise PromptImportError(f"The pool {paths.pool_file(loaded.spec.data_name, run)} lacks the dataset ids "
-                           f"{', '.join(map(str, missing[:10]))}; delete it to rebuild it from the whole train split.")
+                                f"{', '.join(map(str, missing[:10]))}; delete it to rebuild it from the whole "
+                                "train split.")
     pool_path = paths.pool_file(loaded.spec.data_name, run)
     continuous = len(prompts) > 1 or loaded.name.continuous is not None
     written = []
