@@ -13,11 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from activellm import paths
 from activellm.files import file_sha256
 
 PACKAGES = ("torch", "transformers", "small-text", "setfit", "sentence-transformers", "datasets", "accelerate",
             "numpy", "scikit-learn", "openai")
-REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def package_versions() -> dict[str, str | None]:
@@ -33,11 +33,11 @@ def package_versions() -> dict[str, str | None]:
 def git_commit() -> dict[str, object] | None:
     """The project's commit and whether the working tree had changes; None outside a git checkout."""
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPOSITORY, capture_output=True, text=True,
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.REPOSITORY, capture_output=True, text=True,
                               timeout=10)
         if head.returncode != 0:
             return None
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPOSITORY,
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=paths.REPOSITORY,
                                 capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return None

@@ -17,12 +17,13 @@ import re
 from pathlib import Path
 
 ROOT_ENV = "ACTIVELLM_ROOT"
+REPOSITORY = Path(__file__).resolve().parent.parent  # the code: scripts and package
 
 
 def project_root() -> Path:
     """The folder under which data/, prompts/, answers/ and logs/ live."""
     configured = os.environ.get(ROOT_ENV)
-    return Path(configured) if configured else Path(__file__).resolve().parent.parent
+    return Path(configured) if configured else REPOSITORY
 
 
 def data_dir(data_name: str) -> Path:

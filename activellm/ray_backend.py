@@ -20,7 +20,6 @@ from activellm import paths
 from activellm.errors import UserError
 from activellm.files import atomic_write_bytes, atomic_write_text
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 EXCLUDES = [".git", "logs", "data", "answers", "prompts", "__pycache__", ".pytest_cache", ".venv", "*.pyc"]
 SHIPPED_FOLDERS = ("data", "answers", "prompts")
 
@@ -65,7 +64,7 @@ def run_cell(argv: list[str], inputs: dict[str, bytes], threads: int) -> dict:
 
 def runtime_env() -> dict:
     """The repository as every worker's working directory (results, caches and git left out)."""
-    return {"working_dir": str(REPOSITORY), "excludes": EXCLUDES}
+    return {"working_dir": str(paths.REPOSITORY), "excludes": EXCLUDES}
 
 
 class RayBackend:

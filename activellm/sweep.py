@@ -22,7 +22,7 @@ from activellm import paths
 from activellm.experiment import ConfigError, RunConfig, find_complete_results
 from activellm.files import atomic_write_text
 
-SCRIPT = Path(__file__).resolve().parent.parent / "model_training.py"
+SCRIPT = paths.REPOSITORY / "model_training.py"
 TAIL_LINES = 20
 
 
