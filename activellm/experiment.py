@@ -252,25 +252,32 @@ def results_file_order(path: Path) -> tuple[str, int]:
     return (match["stem"], int(match["suffix"] or 0)) if match else (path.stem, 0)
 
 
-def is_complete(csv_path: Path, config: RunConfig) -> bool:
-    """Whether ``csv_path`` holds an ok row for every seed of ``config`` with the same identity."""
+def finished_seeds(csv_path: Path, config: RunConfig) -> set[str]:
+    """The seeds with an ok row of a trained model of ``config``'s identity in ``csv_path``."""
     try:
         rows = read_results(csv_path)
     except (OSError, ValueError):
-        return False
+        return set()
     identity = config.identity()
-    matching = [r for r in rows if all(r.get(k) == v for k, v in identity.items()) and r.get("status") == STATUS_OK
-                and is_final(r)]
-    return {r.get("seed") for r in matching} >= {str(s) for s in config.seeds}
+    return {r.get("seed", "") for r in rows if all(r.get(k) == v for k, v in identity.items())
+            and r.get("status") == STATUS_OK and is_final(r)}
 
 
 def find_complete_results(config: RunConfig) -> Path | None:
+    """The newest finished results CSV of ``config`` when the finished CSVs together hold every seed of it, else
+    None. The summary merges seeds the same way (the newest row per seed wins), so a sweep cell counts as finished
+    exactly when the summary has all of its seeds."""
     folder = config.results_dir()
     if not folder.is_dir():
         return None
+    wanted, covered, newest = {str(s) for s in config.seeds}, set(), None
     for csv_path in sorted(folder.glob(f"run_{config.run}_*.csv"), key=results_file_order, reverse=True):
-        if is_complete(csv_path, config):
-            return csv_path
+        seeds = finished_seeds(csv_path, config) & wanted
+        if seeds:
+            newest = newest or csv_path
+            covered |= seeds
+        if covered == wanted:
+            return newest
     return None
 
 

@@ -1,8 +1,10 @@
-"""Reading all results back: the summary table over seeds and runs, and plots.
+"""Reading all results back: the summary table over runs, and plots.
 
-Each finished run's CSV counts once: where a configuration was run again (``--redo``), its newest CSV wins.
-Rows of active learning iterations (``--eval-every-iteration``) are learning-curve points of the active
-learner's own classifier and stay out of the summary, which describes trained models per seed.
+The unit of every mean, interval and test is the run (one selection; see activellm.comparison): a run's seeds are
+averaged first. Seeds merge across files: for each configuration and seed the newest finished CSV wins, so a hand
+run of one seed after a sweep replaces that seed and keeps the others. Rows of active learning iterations
+(``--eval-every-iteration``) are learning-curve points of the active learner's own classifier and stay out of the
+summary, which describes trained models.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from activellm import paths
-from activellm.comparison import paired_comparison, t_interval
+from activellm.comparison import holm, paired_comparison, run_means, seed_spread, t_interval
 from activellm.errors import UserError
 from activellm.experiment import DEFAULT_MODELCLASS, results_file_order
 from activellm.files import atomic_write_text
@@ -28,8 +30,13 @@ from activellm.tasks import TaskError, load_splits, parse_task_name
 # The full configuration: rows are averaged only when all of these agree (two learning rates never mix).
 CORE_KEYS = ("task", "mode", "modelclass", "activelearning", "warmstart", "model", "n_train")
 GROUP_KEYS = (*CORE_KEYS, "epochs", *SETTING_COLUMNS, "llm_model")
-RUN_KEYS = IDENTITY_COLUMNS  # a re-run of the same configuration replaces the older CSV
+RUN_KEYS = IDENTITY_COLUMNS  # with the seed: a re-run of the same configuration and seed replaces the older row
 SUMMARY_FILE = "summary.csv"
+# Per metric: mean over runs, sd of the run means, 95% t-interval over runs, pooled within-run sd over seeds.
+METRIC_STATISTICS = ("mean", "run_sd", "ci_low", "ci_high", "seed_sd")
+UNIT_CAPTION = ("Unit: the run (one selection). Each run's seeds are averaged first; mean ± sd and the 95% "
+                "t-interval are over runs (empty for one run); seed sd is the pooled within-run standard deviation "
+                "of the main metric, training noise on the same selection, not evidence about it.")
 
 
 def result_files(root: Path | None = None) -> list[Path]:
@@ -39,35 +46,56 @@ def result_files(root: Path | None = None) -> list[Path]:
 
 
 def latest_rows(files: Iterable[Path]) -> list[dict[str, str]]:
-    """The ok rows of trained models, the newest file winning for each run configuration."""
-    newest: dict[tuple, list[dict[str, str]]] = {}
-    for path in files:
-        rows = [r for r in read_results(path) if r.get("status") == STATUS_OK and is_final(r)]
-        if rows:
-            newest[tuple(rows[0].get(k, "") for k in RUN_KEYS)] = rows  # files come oldest first
-    return [row for rows in newest.values() for row in rows]
+    """The ok rows of trained models: for each run configuration and seed, the newest file's row."""
+    newest: dict[tuple, dict[str, str]] = {}
+    for path in files:  # oldest first
+        for row in read_results(path):
+            if row.get("status") == STATUS_OK and is_final(row):
+                newest[(*(row.get(k, "") for k in RUN_KEYS), row.get("seed", ""))] = row
+    return list(newest.values())
 
 
 def _number(value: str | None) -> float | None:
     return float(value) if value not in (None, "") else None
 
 
+def _values_by_run(members: Iterable[dict[str, str]], metric: str) -> dict[str, list[float]]:
+    by_run: dict[str, list[float]] = defaultdict(list)
+    for member in members:
+        value = _number(member.get(metric))
+        if value is not None:
+            by_run[str(member.get("run"))].append(value)
+    return dict(by_run)
+
+
+def _seeds_per_run(members: Sequence[dict[str, str]]) -> str:
+    """How many seeds each run has: "3", or "2-3" where runs differ."""
+    counts = defaultdict(int)
+    for member in members:
+        counts[member.get("run")] += 1
+    low, high = min(counts.values()), max(counts.values())
+    return str(low) if low == high else f"{low}-{high}"
+
+
 def summarize(rows: Iterable[dict[str, str]]) -> list[dict[str, object]]:
-    """One row per full configuration (GROUP_KEYS): count, mean, standard deviation and 95% interval of each
-    metric over seeds and runs, and the paired comparison of its main metric with the random baseline."""
+    """One row per full configuration (GROUP_KEYS): how many runs and seeds per run it rests on; per metric the
+    mean over runs, the sd and 95% interval of the run means, and the seed sd; the paired comparison of its main
+    metric with the random baseline over runs, with Holm-adjusted p-values over the rows of the summary."""
     groups: dict[tuple, list[dict[str, str]]] = defaultdict(list)
     for row in rows:
         groups[tuple(row.get(k, "") for k in GROUP_KEYS)].append(row)
     summary = []
     for key, members in sorted(groups.items(), key=lambda item: _sort_key(item[0])):
         entry: dict[str, object] = dict(zip(GROUP_KEYS, key))
-        entry["count"] = len(members)
         entry["runs"] = len({m.get("run") for m in members})
+        entry["seeds_per_run"] = _seeds_per_run(members)
         for name in METRIC_NAMES:
-            values = [v for v in (_number(m.get(name)) for m in members) if v is not None]
-            entry[f"{name}_mean"] = statistics.fmean(values) if values else None
-            entry[f"{name}_std"] = (statistics.stdev(values) if len(values) > 1 else 0.0) if values else None
-            entry[f"{name}_ci_low"], entry[f"{name}_ci_high"] = t_interval(values) or (None, None)
+            by_run = _values_by_run(members, name)
+            means = list(run_means(by_run).values())
+            entry[f"{name}_mean"] = statistics.fmean(means) if means else None
+            entry[f"{name}_run_sd"] = statistics.stdev(means) if len(means) > 1 else None
+            entry[f"{name}_ci_low"], entry[f"{name}_ci_high"] = t_interval(means) or (None, None)
+            entry[f"{name}_seed_sd"] = seed_spread(by_run)
         summary.append(entry)
     baselines: dict[tuple, list[dict[str, str]]] = defaultdict(list)  # baseline key -> the baseline's rows
     for key, members in groups.items():
@@ -76,13 +104,17 @@ def summarize(rows: Iterable[dict[str, str]]) -> list[dict[str, object]]:
             baselines[_baseline_key(candidate)] += members
     for entry in summary:
         entry.update(_against_baseline(entry, groups, baselines))
+    for test in ("p_paired_t", "p_wilcoxon"):  # one family: the rows of the comparison table
+        for entry, adjusted in zip(summary, holm([e[test] for e in summary])):
+            entry[f"{test}_holm"] = adjusted
     return summary
 
 
 # What a selection is paired with: the random baseline (the first N rows of the pool) of the same task, model,
-# size and training settings, on the same run and seed. A small-text run's final classifier is the default one.
+# size and training settings, on the same run and seeds. A small-text run's final classifier is the default one.
 PAIRING_KEYS = ("task", "model", "n_train", "epochs", *TRAINING_COLUMNS, *SETFIT_COLUMNS)
-COMPARISON_COLUMNS = ("baseline_pairs", "diff_mean", "diff_ci_low", "diff_ci_high", "p_paired_t", "p_wilcoxon")
+COMPARISON_COLUMNS = ("baseline_runs", "diff_mean", "diff_ci_low", "diff_ci_high", "p_paired_t", "p_paired_t_holm",
+                      "p_wilcoxon", "p_wilcoxon_holm")
 
 
 def is_random_baseline(entry: dict[str, object]) -> bool:
@@ -95,23 +127,32 @@ def _baseline_key(entry: dict[str, object]) -> tuple:
     return (modelclass, *(entry.get(k, "") for k in PAIRING_KEYS))
 
 
+def paired_run_means(members: Iterable[dict[str, str]], baseline: Iterable[dict[str, str]],
+                     metric: str) -> list[tuple[float, float]]:
+    """Per run that both have: the mean of ``members`` and of ``baseline`` over the seeds both have in that run."""
+    base = {(r.get("run"), r.get("seed")): _number(r.get(metric)) for r in baseline}
+    pairs: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for member in members:
+        value, matched = _number(member.get(metric)), base.get((member.get("run"), member.get("seed")))
+        if value is not None and matched is not None:
+            pairs[str(member.get("run"))].append((value, matched))
+    return [(statistics.fmean(a for a, _ in seeds), statistics.fmean(b for _, b in seeds))
+            for _, seeds in sorted(pairs.items())]
+
+
 def _against_baseline(entry: dict[str, object], groups: dict[tuple, list[dict[str, str]]],
                       baselines: dict[tuple, list[dict[str, str]]]) -> dict[str, object]:
-    """The paired comparison of ``entry``'s main metric with its random baseline (empty when there is none)."""
+    """The paired comparison over runs of ``entry``'s main metric with its random baseline (empty without one)."""
     result: dict[str, object] = dict.fromkeys(COMPARISON_COLUMNS)
     if is_random_baseline(entry):
         return result
-    metric = _main_metric(str(entry["task"]))
-    by_run_seed = {(r.get("run"), r.get("seed")): _number(r.get(metric))
-                   for r in baselines.get(_baseline_key(entry), [])}
     members = groups[tuple(entry.get(k, "") for k in GROUP_KEYS)]
-    pairs = [(_number(m.get(metric)), by_run_seed.get((m.get("run"), m.get("seed")))) for m in members]
-    pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
+    pairs = paired_run_means(members, baselines.get(_baseline_key(entry), []), _main_metric(str(entry["task"])))
     compared = paired_comparison([a for a, _ in pairs], [b for _, b in pairs])
     if compared is None:
         return result
     low, high = compared.interval or (None, None)
-    return {"baseline_pairs": compared.pairs, "diff_mean": compared.mean_difference, "diff_ci_low": low,
+    return {"baseline_runs": compared.pairs, "diff_mean": compared.mean_difference, "diff_ci_low": low,
             "diff_ci_high": high, "p_paired_t": compared.p_paired_t, "p_wilcoxon": compared.p_wilcoxon}
 
 
@@ -123,9 +164,9 @@ def _sort_key(key: tuple) -> tuple:
 
 
 def summary_columns(summary: list[dict[str, object]]) -> list[str]:
-    """GROUP_KEYS, count, runs, mean/std/interval of the metrics that some group has, the baseline comparison."""
+    """GROUP_KEYS, runs, seeds per run, the statistics of the metrics that some group has, the baseline comparison."""
     present = [n for n in METRIC_NAMES if any(e.get(f"{n}_mean") is not None for e in summary)]
-    return [*GROUP_KEYS, "count", "runs", *[f"{n}_{s}" for n in present for s in ("mean", "std", "ci_low", "ci_high")],
+    return [*GROUP_KEYS, "runs", "seeds_per_run", *[f"{n}_{s}" for n in present for s in METRIC_STATISTICS],
             *COMPARISON_COLUMNS]
 
 
@@ -166,37 +207,47 @@ def _format(value: object, digits: int = 4) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
+def _p_cell(value: object) -> str:
+    return _format(value, 3) or "n/a"
+
+
 def markdown_table(summary: list[dict[str, object]]) -> str:
-    """The summary as Markdown: metrics as mean ± std [95% interval]; then the paired comparisons of the main
-    metric with the random baseline, where there are any."""
+    """The summary as Markdown, its unit said in the caption: metrics as mean ± sd [95% interval] over runs and the
+    seed sd of the main metric; then the paired comparisons with the random baseline, where there are any."""
     present = [n for n in METRIC_NAMES if any(e.get(f"{n}_mean") is not None for e in summary)]
     keys = [*CORE_KEYS, *varying_keys(summary)]
-    header = [*keys, "n", *[f"{name} mean ± std [95% CI]" for name in present]]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    header = [*keys, "runs", "seeds/run", *[f"{name} mean ± sd [95% CI]" for name in present], "seed sd"]
+    lines = [UNIT_CAPTION, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for entry in summary:
-        cells = [str(entry[k]) for k in keys] + [str(entry["count"])]
+        cells = [str(entry[k]) for k in keys] + [str(entry["runs"]), str(entry["seeds_per_run"])]
         for name in present:
-            mean, spread = entry.get(f"{name}_mean"), entry.get(f"{name}_std")
+            mean, spread = entry.get(f"{name}_mean"), entry.get(f"{name}_run_sd")
             low, high = entry.get(f"{name}_ci_low"), entry.get(f"{name}_ci_high")
-            interval = f" [{low:.4f}, {high:.4f}]" if low is not None else ""
-            cells.append("" if mean is None else f"{mean:.4f} ± {spread:.4f}{interval}")
+            text = "" if mean is None else f"{mean:.4f}"
+            text += f" ± {spread:.4f}" if spread is not None else ""
+            text += f" [{low:.4f}, {high:.4f}]" if low is not None else ""
+            cells.append(text)
+        cells.append(_format(entry.get(f"{_main_metric(str(entry['task']))}_seed_sd")))
         lines.append("| " + " | ".join(cells) + " |")
     shared = [f"{k} {'/'.join(sorted(values))}" for k in GROUP_KEYS if k not in keys
               and (values := {str(e.get(k, "")) for e in summary} - {""})]
     if shared:
         lines += ["", "Settings of every row where they apply: " + ", ".join(shared) + "."]
-    compared = [e for e in summary if e.get("baseline_pairs")]
+    compared = [e for e in summary if e.get("baseline_runs")]
     if compared:
-        lines += ["", "Against the random baseline (the first N rows of the same run's pool), paired by run and seed, "
-                  "on the main metric; p: two-sided paired t-test and Wilcoxon signed-rank test:", ""]
-        header = [*keys, "metric", "pairs", "difference [95% CI]", "p (paired t)", "p (Wilcoxon)"]
+        tested = sum(e.get("p_paired_t") is not None or e.get("p_wilcoxon") is not None for e in compared)
+        lines += ["", "Against the random baseline (the first N rows of the same run's pool) on the main metric, paired "
+                  "by run: per run, the difference of the means over the seeds both have; the interval and the "
+                  "two-sided paired t-test and Wilcoxon signed-rank test are over runs; Holm: each test's p-values "
+                  f"adjusted together over the {tested} tested rows of this table.", ""]
+        header = [*keys, "metric", "runs", "difference [95% CI]", "p (paired t)", "Holm", "p (Wilcoxon)", "Holm"]
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for entry in compared:
             low, high = entry.get("diff_ci_low"), entry.get("diff_ci_high")
             interval = f" [{low:+.4f}, {high:+.4f}]" if low is not None else ""
             cells = [str(entry[k]) for k in keys] + [
-                _main_metric(str(entry["task"])), str(entry["baseline_pairs"]), f"{entry['diff_mean']:+.4f}{interval}",
-                _format(entry.get("p_paired_t"), 3) or "n/a", _format(entry.get("p_wilcoxon"), 3) or "n/a"]
+                _main_metric(str(entry["task"])), str(entry["baseline_runs"]), f"{entry['diff_mean']:+.4f}{interval}",
+                *(_p_cell(entry.get(c)) for c in ("p_paired_t", "p_paired_t_holm", "p_wilcoxon", "p_wilcoxon_holm"))]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -278,10 +329,11 @@ def plot_summary(summary: list[dict[str, object]], folder: Path | None = None) -
             points = sorted(points, key=lambda e: int(e["n_train"]))
             x = [int(p["n_train"]) for p in points]
             y = [p[f"{metric}_mean"] for p in points]
-            spread = [p[f"{metric}_std"] or 0.0 for p in points]
             axis.plot(x, y, marker="o", label=label)
-            axis.fill_between(x, [a - b for a, b in zip(y, spread)], [a + b for a, b in zip(y, spread)], alpha=0.15)
-        axis.set(xlabel="labelled instances", ylabel=metric, title=f"{family}: learning curves")
+            low = [p[f"{metric}_ci_low"] if p[f"{metric}_ci_low"] is not None else v for p, v in zip(points, y)]
+            high = [p[f"{metric}_ci_high"] if p[f"{metric}_ci_high"] is not None else v for p, v in zip(points, y)]
+            axis.fill_between(x, low, high, alpha=0.15)  # the 95% interval over runs
+        axis.set(xlabel="labelled instances", ylabel=f"{metric} (mean, 95% CI over runs)", title=f"{family}: learning curves")
         axis.grid(alpha=0.3)
         axis.legend(fontsize=8)
         written.append(_save(figure, folder / f"curve_{family}.png"))
@@ -306,7 +358,7 @@ def plot_summary(summary: list[dict[str, object]], folder: Path | None = None) -
         if majority_drawn:
             axis.legend(fontsize=8, loc="lower right")
         axis.set_xticks(range(len(bars)), labels, fontsize=7)
-        axis.set_ylabel(" / ".join(sorted(set(metrics))) + " (mean, 95% CI over seeds and runs)")
+        axis.set_ylabel(" / ".join(sorted(set(metrics))) + " (mean, 95% CI over runs)")
         axis.set_ylim(0, max(1.0, max((h + e for h, e in zip(heights, errors[1])), default=1.0)))
         axis.set_title("few-shot results")
         axis.grid(axis="y", alpha=0.3)

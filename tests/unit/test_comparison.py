@@ -1,12 +1,15 @@
-"""Intervals and paired tests against values computed by hand, and their place in the summary."""
+"""Intervals and paired tests over runs against values computed by hand, and their place in the summary."""
+
+import math
 
 import pytest
 
-from activellm.comparison import paired_comparison, t_interval
+from activellm.comparison import holm, paired_comparison, seed_spread, t_interval
 from activellm.results import write_results
-from activellm.summary import latest_rows, markdown_table, result_files, summarize
+from activellm.summary import latest_rows, markdown_table, result_files, summarize, write_summary
 
-T_975_3 = 3.182446  # Student's t, 97.5% quantile, 3 degrees of freedom (a printed table)
+T_975_1 = 12.706205  # Student's t, 97.5% quantile, 1 degree of freedom (a printed table)
+T_975_3 = 3.182446  # ... 3 degrees of freedom
 
 
 def test_t_interval_by_hand():
@@ -37,29 +40,119 @@ def test_undefined_tests_are_none_not_invented():
     assert paired_comparison([], []) is None
 
 
-def _rows(mode, activelearning, accuracies, learning_rate=5e-05):
+def test_float_noise_is_not_spread():
+    # 0.3-0.2, 0.8-0.7 and 0.9-0.8 are 0.1 up to 1e-16; a t-test over that "spread" reports p = 1e-31
+    compared = paired_comparison([0.3, 0.8, 0.9], [0.2, 0.7, 0.8])
+    assert compared.p_paired_t is None and compared.mean_difference == pytest.approx(0.1)
+    assert compared.interval == (pytest.approx(0.1), pytest.approx(0.1))
+    assert compared.p_wilcoxon == pytest.approx(0.25)  # three positive differences, exact: 2/8
+
+
+def test_holm_by_hand():
+    # sorted 0.01, 0.03, 0.04 of three tests: 3*0.01, 2*0.03, max(0.06, 1*0.04)
+    assert holm([0.01, 0.04, 0.03, None]) == [pytest.approx(0.03), pytest.approx(0.06), pytest.approx(0.06), None]
+    assert holm([0.6, 0.9]) == [1.0, 1.0]
+
+
+def test_seed_spread_pools_the_runs_and_needs_two_seeds():
+    assert seed_spread({"1": [0.7, 0.8, 0.9], "2": [0.6, 0.65, 0.7]}) == pytest.approx(math.sqrt(0.00625))
+    assert seed_spread({"1": [0.7], "2": [0.6]}) is None
+
+
+# 2 runs x 3 seeds, by hand. Selection: run 1 seeds 0.70 0.80 0.90 (mean 0.80), run 2 0.60 0.65 0.70 (0.65).
+# Baseline: run 1 0.60 0.70 0.80 (0.70), run 2 0.50 0.60 0.70 (0.60).
+SELECTION = {1: [0.70, 0.80, 0.90], 2: [0.60, 0.65, 0.70]}
+BASELINE = {1: [0.60, 0.70, 0.80], 2: [0.50, 0.60, 0.70]}
+
+
+def _rows(mode, activelearning, by_run, learning_rate=5e-05, seeds=(1, 2, 3)):
     return [{"task": "rotten_tomatoes", "tag": "rotten_tomatoes", "mode": mode, "modelclass": "default",
              "activelearning": activelearning, "warmstart": False, "run": run, "seed": seed, "n_train": 32,
              "model": "minilm", "epochs": 25, "learning_rate": learning_rate, "train_batch_size": 8,
              "accuracy": accuracy, "status": "ok"}
-            for (run, seed), accuracy in zip([(1, 1), (1, 2), (2, 1), (2, 2)], accuracies)]
+            for run, values in by_run.items() for seed, accuracy in zip(seeds, values)]
+
+
+def _write(folder, name, rows):
+    write_results(folder / name / "run_1_2026-01-01_00-00-00.csv", rows, "h")
+
+
+def test_two_runs_of_three_seeds_by_hand(project_root):
+    folder = project_root / "logs" / "run"
+    _write(folder, "a", _rows("baseline", "", BASELINE))
+    _write(folder, "b", _rows("baseline", "vote_k", SELECTION))
+    summary = summarize(latest_rows(result_files()))
+    voted = next(e for e in summary if e["activelearning"] == "vote_k")
+    assert voted["runs"] == 2 and voted["seeds_per_run"] == "3"
+    # mean of the run means 0.80, 0.65; their sd 0.15 / sqrt(2); the interval with 1 degree of freedom
+    run_sd = 0.15 / math.sqrt(2)
+    assert voted["accuracy_mean"] == pytest.approx(0.725)
+    assert voted["accuracy_run_sd"] == pytest.approx(run_sd)
+    assert voted["accuracy_ci_low"] == pytest.approx(0.725 - T_975_1 * run_sd / math.sqrt(2), abs=1e-5)
+    assert voted["accuracy_ci_high"] == pytest.approx(0.725 + T_975_1 * run_sd / math.sqrt(2), abs=1e-5)
+    # within-run variances 0.01 and 0.0025, two degrees of freedom each
+    assert voted["accuracy_seed_sd"] == pytest.approx(math.sqrt((0.01 * 2 + 0.0025 * 2) / 4))
+    # run differences 0.10, 0.05: mean 0.075, sd 0.05 / sqrt(2), t = 0.075 / 0.025 = 3 with 1 degree of freedom:
+    # two-sided p = 1 - (2 / pi) atan(3); Wilcoxon, exact: both positive, 2 of 2^2 sign patterns as extreme: 0.5
+    assert voted["baseline_runs"] == 2 and voted["diff_mean"] == pytest.approx(0.075)
+    assert voted["diff_ci_low"] == pytest.approx(0.075 - T_975_1 * 0.025, abs=1e-5)
+    assert voted["p_paired_t"] == pytest.approx(1 - 2 / math.pi * math.atan(3))
+    assert voted["p_wilcoxon"] == pytest.approx(0.5)
+    assert voted["p_paired_t_holm"] == pytest.approx(voted["p_paired_t"])  # one tested row: nothing to adjust
+    table = markdown_table(summary)
+    assert "Unit: the run (one selection)" in table and "over the 1 tested rows of this table" in table
+    assert "| 2 | 3 | 0.7250 ± 0.1061 [-0.2280, 1.6780] | 0.0791 |" in table
+    header = write_summary(summary).read_text().splitlines()[0].split(",")
+    assert {"runs", "seeds_per_run", "accuracy_run_sd", "accuracy_seed_sd", "p_paired_t_holm",
+            "p_wilcoxon_holm"} <= set(header)
+
+
+def test_one_run_has_no_interval_and_no_test(project_root):
+    folder = project_root / "logs" / "run"
+    _write(folder, "a", _rows("baseline", "", {1: BASELINE[1]}))
+    _write(folder, "b", _rows("baseline", "vote_k", {1: SELECTION[1]}))
+    voted = next(e for e in summarize(latest_rows(result_files())) if e["activelearning"] == "vote_k")
+    assert voted["runs"] == 1 and voted["accuracy_seed_sd"] == pytest.approx(0.1)
+    assert voted["accuracy_run_sd"] is None and voted["accuracy_ci_low"] is None
+    assert voted["baseline_runs"] == 1 and voted["diff_mean"] == pytest.approx(0.1)
+    assert voted["diff_ci_low"] is None and voted["p_paired_t"] is None and voted["p_wilcoxon"] is None
+    assert "| 1 | 3 | 0.8000 | 0.1000 |" in markdown_table([voted])
+
+
+def test_holm_adjusts_over_the_rows_of_the_table(project_root):
+    folder = project_root / "logs" / "run"
+    baseline = {run: [0.5] for run in range(1, 6)}
+    _write(folder, "a", _rows("baseline", "", baseline, seeds=(1,)))
+    _write(folder, "b", _rows("baseline", "vote_k", {r: [0.5 + 0.01 * r] for r in baseline}, seeds=(1,)))
+    _write(folder, "c", _rows("baseline", "embedding_kmeans", {r: [0.5 + 0.02 * r + 0.01 * (r % 2)]
+                                                                 for r in baseline}, seeds=(1,)))
+    summary = summarize(latest_rows(result_files()))
+    compared = [e for e in summary if e["baseline_runs"]]
+    assert len(compared) == 2
+    for test in ("p_paired_t", "p_wilcoxon"):
+        assert [e[f"{test}_holm"] for e in compared] == pytest.approx(holm([e[test] for e in compared]))
+    smaller = min(compared, key=lambda e: e["p_paired_t"])
+    assert smaller["p_paired_t_holm"] == pytest.approx(2 * smaller["p_paired_t"])
 
 
 def test_summary_pairs_each_selection_with_the_baseline_of_the_same_settings(project_root):
     folder = project_root / "logs" / "run"
-    write_results(folder / "a" / "run_1_x.csv", _rows("baseline", "", [0.5, 0.55, 0.6, 0.6]), "h")
-    write_results(folder / "b" / "run_1_x.csv", _rows("baseline", "vote_k", [0.6, 0.7, 0.65, 0.8]), "h")
+    _write(folder, "a", _rows("baseline", "", BASELINE))
+    _write(folder, "b", _rows("baseline", "vote_k", SELECTION))
     # another learning rate: no baseline with its settings, so no comparison
-    write_results(folder / "c" / "run_1_x.csv", _rows("baseline", "vote_k", [0.9] * 4, 1e-3), "h")
+    _write(folder, "c", _rows("baseline", "vote_k", SELECTION, learning_rate=1e-3))
     summary = summarize(latest_rows(result_files()))
     by = {(e["activelearning"], e["learning_rate"]): e for e in summary}
-    voted = by[("vote_k", "5e-05")]
-    assert voted["baseline_pairs"] == 4 and voted["diff_mean"] == pytest.approx(0.125)
-    assert voted["p_wilcoxon"] == pytest.approx(0.125)
-    assert by[("", "5e-05")]["baseline_pairs"] is None and by[("vote_k", "0.001")]["baseline_pairs"] is None
-    table = markdown_table(summary)
-    assert "Against the random baseline" in table
-    assert "| accuracy | 4 | +0.1250 [+0.0223, +0.2277] | 0.030 | 0.125 |" in table
+    assert by[("vote_k", "5e-05")]["baseline_runs"] == 2
+    assert by[("", "5e-05")]["baseline_runs"] is None and by[("vote_k", "0.001")]["baseline_runs"] is None
+
+
+def test_pairs_use_the_seeds_both_have(project_root):
+    folder = project_root / "logs" / "run"
+    _write(folder, "a", _rows("baseline", "", {1: [0.5, 0.9], 2: [0.5, 0.9]}, seeds=(1, 2)))
+    _write(folder, "b", _rows("baseline", "vote_k", {1: [0.6], 2: [0.7]}, seeds=(1,)))
+    voted = next(e for e in summarize(latest_rows(result_files())) if e["activelearning"] == "vote_k")
+    assert voted["diff_mean"] == pytest.approx(0.15)  # against seed 1's 0.5, not the run mean 0.7
 
 
 def test_bar_chart_with_intervals_and_the_majority_class(project_root):
@@ -67,8 +160,8 @@ def test_bar_chart_with_intervals_and_the_majority_class(project_root):
     from activellm.tasks import TASKS, load_splits
 
     folder = project_root / "logs" / "run"
-    write_results(folder / "a" / "run_1_x.csv", _rows("baseline", "", [0.5, 0.55, 0.6, 0.6]), "h")
-    write_results(folder / "b" / "run_1_x.csv", _rows("baseline", "vote_k", [0.6, 0.7, 0.65, 0.8]), "h")
+    _write(folder, "a", _rows("baseline", "", BASELINE))
+    _write(folder, "b", _rows("baseline", "vote_k", SELECTION))
     _, _, test = load_splits(TASKS["rotten_tomatoes"])
     assert majority_accuracy("rotten_tomatoes") == max((test["label"] == c).mean() for c in (0, 1))
     (png,) = plot_summary(summarize(latest_rows(result_files())))

@@ -12,11 +12,11 @@ SMALLTEXT = BASE + ["--modelclass", "smalltext", "--activelearning", "Prediction
 SETFIT = BASE + ["--modelclass", "setfit"]
 
 
-def _finished(argv, accuracy=0.5, name="run_1_2026-01-01_00-00-00.csv"):
+def _finished(argv, accuracy=0.5, name="run_1_2026-01-01_00-00-00.csv", seeds=None):
     """Write the finished CSV a run of ``argv`` would leave (rows built from its own identity)."""
     config = automatic_run.parse_cell(argv)
     rows = [{**config.identity(), "seed": seed, "n_train": 32, "accuracy": accuracy, "status": "ok"}
-            for seed in config.seeds]
+            for seed in seeds or config.seeds]
     write_results(config.results_dir() / name, rows, "h")
     return config
 
@@ -41,6 +41,25 @@ def test_the_newest_of_two_finished_files_of_one_second_is_reported(project_root
     for name in ("run_1_2026-01-01_00-00-00.csv", "run_1_2026-01-01_00-00-00-1.csv", "run_1_2026-01-01_00-00-00-2.csv"):
         _finished(BASE, name=name)
     assert find_complete_results(automatic_run.parse_cell(BASE)).name == "run_1_2026-01-01_00-00-00-2.csv"
+
+
+def test_a_hand_run_of_one_seed_keeps_the_sweeps_other_seeds(project_root):
+    """A sweep ran seeds 1 2; a hand run redoes seed 1: the summary has the new seed 1 and the old seed 2, and the
+    sweep still counts the cell finished, from the newest file."""
+    _finished(BASE, accuracy=0.5)
+    _finished(BASE[:-1] + ["1"], accuracy=0.9, name="run_1_2026-01-02_00-00-00.csv")
+    (entry,) = summarize(latest_rows(result_files()))
+    assert entry["seeds_per_run"] == "2" and entry["accuracy_mean"] == pytest.approx((0.9 + 0.5) / 2)
+    assert find_complete_results(automatic_run.parse_cell(BASE)).name == "run_1_2026-01-02_00-00-00.csv"
+
+
+def test_seeds_finished_in_separate_files_finish_the_cell(project_root):
+    _finished(BASE[:-1] + ["1"], name="run_1_2026-01-01_00-00-00.csv")
+    assert find_complete_results(automatic_run.parse_cell(BASE)) is None  # seed 2 is missing
+    _finished(BASE[:-1] + ["2"], name="run_1_2026-01-02_00-00-00.csv")
+    assert find_complete_results(automatic_run.parse_cell(BASE)).name == "run_1_2026-01-02_00-00-00.csv"
+    (entry,) = summarize(latest_rows(result_files()))
+    assert entry["seeds_per_run"] == "2"
 
 
 def test_settings_that_do_not_apply_stay_out_of_the_identity(project_root):
@@ -71,8 +90,9 @@ def test_the_summary_keeps_two_learning_rates_apart(project_root):
     assert sorted((e["learning_rate"], e["accuracy_mean"]) for e in summary) == [("0.001", 0.9), ("5e-05", 0.5)]
     assert varying_keys(summary) == ["learning_rate"]
     table = markdown_table(summary)
-    assert "| learning_rate |" in table.splitlines()[0] and "| 0.001 |" in table and "| 5e-05 |" in table
-    assert "train_batch_size" not in table.splitlines()[0]  # equal in every row: not a column, but stated below
+    header = next(line for line in table.splitlines() if line.startswith("| task"))
+    assert "| learning_rate |" in header and "| 0.001 |" in table and "| 5e-05 |" in table
+    assert "train_batch_size" not in header  # equal in every row: not a column, but stated below
     assert "Settings of every row where they apply: epochs 25, learning_rate" not in table
     assert "train_batch_size 128" in table
 

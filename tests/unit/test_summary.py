@@ -23,18 +23,21 @@ def logs(project_root):
     return folder
 
 
-def test_summary_aggregates_seeds_and_runs_newest_file_winning(logs):
+def test_summary_averages_seeds_within_runs_newest_file_winning(logs):
     summary = summarize(latest_rows(result_files()))
     baseline = next(e for e in summary if e["task"] == "rotten_tomatoes")
-    assert baseline["count"] == 4 and baseline["runs"] == 2
-    assert baseline["accuracy_mean"] == pytest.approx((0.5 + 0.7 + 0.8 + 0.6) / 4)
-    assert baseline["accuracy_std"] == pytest.approx(0.1290994, abs=1e-5)
+    # run 1: seeds 0.5, 0.7 (mean 0.6); run 2's redo: 0.8, 0.6 (mean 0.7) replaces 0.9, 0.9
+    assert baseline["runs"] == 2 and baseline["seeds_per_run"] == "2"
+    assert baseline["accuracy_mean"] == pytest.approx(0.65)
+    assert baseline["accuracy_run_sd"] == pytest.approx(0.1 / 2 ** 0.5)
+    assert baseline["accuracy_seed_sd"] == pytest.approx((0.02 + 0.02) ** 0.5 / 2 ** 0.5)  # pooled: sqrt(0.02)
     assert baseline["mcc_mean"] is None
     assert [e["n_train"] for e in summary if "cont" in e["task"]] == ["25", "50"]
     table = markdown_table(summary)
-    # t(0.975, 3) = 3.182446: 0.65 ± 3.182446 * 0.1290994 / 2
-    assert "| rotten_tomatoes | baseline | default |  | False | minilm | 32 | 4 | 0.6500 ± 0.1291 [0.4446, 0.8554] |" in table
-    assert baseline["accuracy_ci_low"] == pytest.approx(0.65 - 0.2054290, abs=1e-5)
+    # t(0.975, 1) = 12.706205: 0.65 ± 12.706205 * 0.0707107 / sqrt(2)
+    (row,) = [line for line in table.splitlines() if line.startswith("| rotten_tomatoes | baseline")]
+    assert row.startswith("| rotten_tomatoes | baseline | default |  | False | minilm | 32 | 2 | 2 | "
+                          "0.6500 ± 0.0707 [0.0147, 1.2853] |") and row.endswith("| 0.1414 |")  # f1 between
     path = write_summary(summary)
     assert path == logs / "summary.csv" and "accuracy_mean" in path.read_text() and "mcc_mean" not in path.read_text()
 
@@ -56,7 +59,7 @@ def test_summary_skips_iteration_rows_and_failed_rows(project_root):
     rows.append({**rows[0], "iteration": 3, "accuracy": 0.99})
     write_results(folder / "run_1_2026-01-01_00-00-00.csv", rows, "h")
     (entry,) = summarize(latest_rows(result_files()))
-    assert entry["count"] == 1 and entry["accuracy_mean"] == 0.5
+    assert entry["seeds_per_run"] == "1" and entry["accuracy_mean"] == 0.5
 
 
 def test_plots_are_png_files(logs):
