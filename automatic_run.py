@@ -47,23 +47,23 @@ def build_parser() -> argparse.ArgumentParser:
     grid = parser.add_argument_group("grid overrides (default: the lists at the top of this file)")
     grid.add_argument("--tasks", nargs="+", default=TASK)
     grid.add_argument("--modes", nargs="*", default=MODES, help="modes besides the LLM folders of --llms")
-    grid.add_argument("--runs", nargs="+", type=int, default=RUNS)
+    grid.add_argument("--runs", nargs="+", type=cli.nonnegative_int, default=RUNS)
     grid.add_argument("--modelclasses", nargs="+", default=MODELCLASS)
     grid.add_argument("--activelearning", nargs="+", default=ACTIVELEARNING)
     grid.add_argument("--warmstart", nargs="+", type=cli.strict_bool, default=WARMSTART)
     grid.add_argument("--models", nargs="+", default=MODEL)
-    grid.add_argument("--seeds", nargs="+", type=int, default=SEEDS)
-    grid.add_argument("--epochs", nargs="+", type=int, default=EPOCHS)
+    grid.add_argument("--seeds", nargs="+", type=cli.nonnegative_int, default=SEEDS)
+    grid.add_argument("--epochs", nargs="+", type=cli.positive_int, default=EPOCHS)
     grid.add_argument("--llms", nargs="*", default=LLMS, help="LLMs that select (each with each --prompt-modes)")
     grid.add_argument("--prompt-modes", nargs="+", default=PROMPT_MODES, help="prompt modes 1-12 (default 10)")
     grid.add_argument("--extra", nargs=argparse.REMAINDER, default=EXTRA_ARGS,
                       help="model_training.py options appended to every cell (put last)")
     llm = parser.add_argument_group("asking the LLMs (as prompt_generation.py --ask; the key from OPENAI_API_KEY)")
     cli.add_ask_options(llm, LLM_BASE_URL)
-    llm.add_argument("--llm-jobs", type=int, default=1, help="lists asked for at once (default 1)")
+    llm.add_argument("--llm-jobs", type=cli.positive_int, default=1, help="lists asked for at once (default 1)")
     parser.add_argument("--dry-run", action="store_true", help="list the cells and exit")
     parser.add_argument("--redo", action="store_true", help="run cells again although their results exist")
-    parser.add_argument("--jobs", type=int, default=1,
+    parser.add_argument("--jobs", type=cli.positive_int, default=1,
                         help="cells at once: on CPUs the cores are split between them, on GPUs one per device")
     backend = parser.add_argument_group("where the cells run")
     backend.add_argument("--backend", choices=["local", "ray"], default="local",
@@ -115,11 +115,11 @@ def llm_lists(arms: dict, cells: list) -> tuple[dict, dict]:
 
 
 def dry_run(cells: list, redo: bool, lists: dict, own: dict) -> None:
-    from activellm.sweep import cell_state
+    from activellm.sweep import LEFT_OUT, cell_state
 
     for cell in cells:
         state = cell_state(cell, redo)
-        label = {"invalid": f"invalid: {cell.problem}", "skipped": "skip (finished)"}.get(state, state)
+        label = {LEFT_OUT: f"left out (does not apply): {cell.problem}", "skipped": "skip (finished)"}.get(state, state)
         if state == "run" and cell.name in lists:
             wanted = own[cell.name].iterations
             missing = [i for i in lists[cell.name].missing() if i <= wanted]
@@ -136,13 +136,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from activellm.llm import LLMSettings
     from activellm.llm_loop import LLMArm, ListKeeper
-    from activellm.sweep import Grid, Sweep, expand
+    from activellm.errors import UserError
+    from activellm.sweep import LEFT_OUT, STATES, Grid, Sweep, expand
 
     arms = {arm.folder: arm for arm in (LLMArm(model, mode) for model in args.llms for mode in args.prompt_modes)}
     modes = list(dict.fromkeys([*args.modes, *arms]))
     grid = Grid(args.tasks, modes, args.runs, args.modelclasses, args.activelearning, args.warmstart,
                 args.models, args.seeds, args.epochs, args.extra)
-    cells = expand(grid, parse_cell)
+    try:
+        cells = expand(grid, parse_cell)
+    except UserError as error:  # an unknown name in the grid: nothing has run
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     lists, own = llm_lists(arms, cells)
     if args.dry_run:
         dry_run(cells, args.redo, lists, own)
@@ -161,14 +166,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished cells are kept; status in {sweep.status_path}", file=sys.stderr)
         return 130
-    counts = {state: sum(o.state == state for o in outcomes) for state in ("done", "skipped", "failed", "invalid")}
+    counts = {state: sum(o.state == state for o in outcomes) for state in STATES}
     report_summary(args.plot)
     for outcome in outcomes:
         if outcome.state == "failed":
             print(f"failed ({outcome.error or f'exit {outcome.returncode}'}): {outcome.cell.name}"
                   + (f"\n  log: {outcome.log}" if outcome.log else ""), file=sys.stderr)
-    print(f"sweep: {counts['done']} ran, {counts['skipped']} skipped, {counts['failed']} failed, "
-          f"{counts['invalid']} invalid of {len(cells)} cells; status in {sweep.status_path}")
+    left_out = f"; {counts[LEFT_OUT]} combinations of the grid left out (do not apply; --dry-run lists them)" \
+        if counts[LEFT_OUT] else ""
+    print(f"sweep: {counts['done']} ran, {counts['skipped']} skipped, {counts['failed']} failed of "
+          f"{len(cells) - counts[LEFT_OUT]} cells{left_out}; status in {sweep.status_path}")
     return 1 if counts["failed"] else 0
 
 

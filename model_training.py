@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--mode", default="baseline",
                         help="baseline (first N rows of the pool) or the folder of an index list under "
                              "answers/<task>/ (an LLM/prompt mode such as 10 or gpt_4o)")
-    parser.add_argument("--run", type=int, default=1, help="pool shuffle seed and list number (default 1)")
+    parser.add_argument("--run", type=cli.nonnegative_int, default=1, help="pool shuffle seed and list number (default 1)")
     parser.add_argument("--modelclass", default=DEFAULT_MODELCLASS, choices=MODELCLASSES,
                         help="default: fine-tune a transformer classifier; setfit: the SetFit baseline; smalltext: "
                              "a small-text strategy labels the pool, then the classifier trains on its picks")
@@ -52,10 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
                              f"{PAPER_MODEL} ({PAPER_SETFIT_MODEL} for setfit), as in the paper")
     parser.add_argument("--seeds", type=cli.seeds, default=PAPER_SEEDS,
                         help="training seeds, e.g. '42 109' (default: the paper's 42 109 27 158 77)")
-    parser.add_argument("--epochs", type=int, default=DEFAULTS.epochs, help="training epochs (default 25)")
+    parser.add_argument("--epochs", type=cli.positive_int, default=DEFAULTS.epochs, help="training epochs (default 25)")
     parser.add_argument("--learning-rate", type=float, default=DEFAULTS.learning_rate,
                         help="peak learning rate (default 5e-5)")
-    parser.add_argument("--train-batch-size", type=int, default=DEFAULTS.train_batch_size,
+    parser.add_argument("--train-batch-size", type=cli.positive_int, default=DEFAULTS.train_batch_size,
                         help="training batch size (default 128: one step per epoch for 32 examples)")
     parser.add_argument("--eval-batch-size", type=cli.int_or_auto, default=DEFAULTS.eval_batch_size,
                         help="evaluation batch size (default auto: 32 length-sorted on a CPU, 512 on a GPU; the "
@@ -64,28 +64,32 @@ def build_parser() -> argparse.ArgumentParser:
                         help="fp32 (default, the paper's); bf16 or fp16 autocast for training, scoring, small-text "
                              "queries and SetFit: bf16 on CPUs with native bf16 and on GPUs, fp16 on GPUs")
     active = parser.add_argument_group("active learning (--modelclass smalltext)")
-    active.add_argument("--query-size", type=int, default=ACTIVE.query_size, help="instances per query (default 25)")
-    active.add_argument("--budget", type=int, default=ACTIVE.budget, help="labelled instances in the end (default 300)")
-    active.add_argument("--pool-size", type=int, help="query only the first N rows of the pool (default: all)")
+    active.add_argument("--query-size", type=cli.positive_int, default=ACTIVE.query_size, help="instances per query (default 25)")
+    active.add_argument("--budget", type=cli.positive_int, default=ACTIVE.budget, help="labelled instances in the end (default 300)")
+    active.add_argument("--pool-size", type=cli.positive_int, help="query only the first N rows of the pool (default: all)")
     active.add_argument("--init", choices=COLD_INIT, default=ACTIVE.init,
                         help="cold start: the first query-size rows of the pool (default) or a class-balanced draw")
-    active.add_argument("--warmstart-size", type=int,
+    active.add_argument("--warmstart-size", type=cli.positive_int,
                         help="LLM picks to start from (default: k*i of the task name, e.g. 100 for *_25_cont_*_4)")
+    active.add_argument("--warmstart-from", metavar="MODE",
+                        help="with --mode smalltext_warmstart: the --mode of the warm start whose labels to train on "
+                             "(an LLM folder such as gpt-4o_10, or embedding_kmeans / vote_k); with --warmstart-size "
+                             "(default k) and the small-text options it names exactly one labelled list")
     active.add_argument("--eval-every-iteration", action="store_true",
                         help="evaluate the active learner's classifier after every query (learning curve rows)")
-    active.add_argument("--al-epochs", type=int, default=ACTIVE.epochs,
+    active.add_argument("--al-epochs", type=cli.positive_int, default=ACTIVE.epochs,
                         help="epochs of the active learner's classifier per iteration (default 10, small-text's)")
     selector = parser.add_argument_group("label-free selectors (--activelearning embedding_kmeans|vote_k, or "
                                          "--mode embedding_kmeans|vote_k --warmstart)")
     selector.add_argument("--embedding-model", default=SELECTOR.embedding_model,
                           help="sentence transformer for the embeddings (default minilm: the packaged "
                                "all-MiniLM-L6-v2)")
-    selector.add_argument("--selector-pool", type=int, default=SELECTOR.candidates,
+    selector.add_argument("--selector-pool", type=cli.nonnegative_int, default=SELECTOR.candidates,
                           help="choose among the first N rows of the run's pool, a seeded random subsample (default "
                                "3000; 200 = the rows a mode-10 prompt shows the LLM; 0 = the whole pool)")
     setfit = parser.add_argument_group("SetFit (--modelclass setfit)")
-    setfit.add_argument("--setfit-epochs", type=int, default=SETFIT.epochs, help="body epochs (default 4)")
-    setfit.add_argument("--setfit-iterations", type=int, default=SETFIT.iterations,
+    setfit.add_argument("--setfit-epochs", type=cli.positive_int, default=SETFIT.epochs, help="body epochs (default 4)")
+    setfit.add_argument("--setfit-iterations", type=cli.positive_int, default=SETFIT.iterations,
                         help="pairs generated per example (default 20)")
     return parser
 
@@ -100,6 +104,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     return RunConfig(task=args.task, mode=args.mode, run=args.run, modelclass=args.modelclass,
                      activelearning=activelearning, warmstart=args.warmstart, model=args.model,
                      seeds=args.seeds, settings=settings, active=active, warmstart_size=args.warmstart_size,
+                     warmstart_from=args.warmstart_from,
                      eval_every_iteration=args.eval_every_iteration,
                      setfit=SetFitSettings(epochs=args.setfit_epochs, iterations=args.setfit_iterations),
                      selector=SelectorSettings(embedding_model=args.embedding_model, candidates=args.selector_pool))

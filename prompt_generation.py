@@ -30,12 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
                                        "set --examples, --continuous and the iteration")
     parser.add_argument("--mode", default="10", choices=list(PROMPT_MODES),
                         help="prompt mode of the paper (default 10: step by step, no advice, 200 instances)")
-    parser.add_argument("--run", type=int, default=1, help="pool shuffle seed and file number (default 1)")
-    parser.add_argument("--examples", type=int, help="K, the instances the LLM may choose (default 32, or the "
+    parser.add_argument("--run", type=cli.nonnegative_int, default=1, help="pool shuffle seed and file number (default 1)")
+    parser.add_argument("--examples", type=cli.positive_int, help="K, the instances the LLM may choose (default 32, or the "
                                                      "task name's)")
     parser.add_argument("--continuous", choices=["false", *CONTINUOUS_VARIANTS], default="false",
                         help="continuous selection: norecap, recap (labelled texts pasted) or idxrecap (numbers)")
-    parser.add_argument("--prompt-examples", type=int,
+    parser.add_argument("--prompt-examples", type=cli.positive_int,
                         help="instances shown (default: 50/100/200/400 for modes 8-11, else 200)")
     parser.add_argument("--guidelines", help="file with annotation guidelines (mode 7)")
     parser.add_argument("--answers-name", metavar="FOLDER",
@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "their LLM saw")
     parse = parser.add_argument_group("parsing a saved answer")
     parse.add_argument("--parse-answer", metavar="FILE", help="answer_<run>.txt to parse into list_<run>.txt beside it")
-    parse.add_argument("--shown", type=int, help="numbers 0..N-1 were shown (when the prompt has no sidecar here)")
+    parse.add_argument("--shown", type=cli.positive_int, help="numbers 0..N-1 were shown (when the prompt has no sidecar here)")
     return parser
 
 

@@ -23,24 +23,41 @@ def add_flag(parser: argparse.ArgumentParser, name: str, help: str) -> None:
     parser.add_argument(name, nargs="?", const=True, default=False, type=strict_bool, help=help)
 
 
-def seeds(value: str) -> tuple[int, ...]:
+def _whole_number(value: str, least: int, what: str) -> int:
     try:
-        return tuple(int(v) for v in value.replace(",", " ").split())
+        number = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"seeds are whole numbers separated by spaces or commas, got {value!r}")
+        number = least - 1
+    if number < least:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {value!r}")
+    return number
+
+
+def positive_int(value: str) -> int:
+    """A whole number of at least 1 (sizes, counts, epochs)."""
+    return _whole_number(value, 1, "a whole number of at least 1")
+
+
+def nonnegative_int(value: str) -> int:
+    """A whole number of at least 0 (run numbers and seeds, which seed numpy's generators)."""
+    return _whole_number(value, 0, "a whole number of at least 0")
+
+
+def seeds(value: str) -> tuple[int, ...]:
+    """One or more whole numbers of at least 0, separated by spaces or commas."""
+    parts = value.replace(",", " ").split()
+    if not parts:
+        raise argparse.ArgumentTypeError("expected one or more seeds, e.g. '42 109'")
+    try:
+        return tuple(nonnegative_int(v) for v in parts)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"seeds are whole numbers of at least 0 separated by spaces or commas, "
+                                         f"got {value!r}") from None
 
 
 def int_or_auto(value: str) -> int | str:
     """A positive whole number, or ``auto``."""
-    if value == "auto":
-        return value
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number or auto, got {value!r}")
-    return number
+    return value if value == "auto" else _whole_number(value, 1, "a positive whole number or auto")
 
 
 def add_ask_options(group, base_url: str | None = None) -> None:
@@ -49,7 +66,7 @@ def add_ask_options(group, base_url: str | None = None) -> None:
                        help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 for vLLM, Ollama or llama.cpp "
                             "(default: OPENAI_BASE_URL, else OpenAI); the key comes from OPENAI_API_KEY")
     group.add_argument("--timeout", type=float, default=600.0, help="seconds per request (default 600)")
-    group.add_argument("--retries", type=int, default=5, help="retries on 429, 5xx and timeouts (default 5)")
-    group.add_argument("--follow-ups", type=int, default=2, help="follow-up messages when picks are missing (default 2)")
+    group.add_argument("--retries", type=nonnegative_int, default=5, help="retries on 429, 5xx and timeouts (default 5)")
+    group.add_argument("--follow-ups", type=nonnegative_int, default=2, help="follow-up messages when picks are missing (default 2)")
     group.add_argument("--temperature", type=float, help="sampling temperature (default: the endpoint's)")
     group.add_argument("--fill", choices=["random"], help="complete a short answer with random unpicked shown instances")

@@ -10,6 +10,7 @@ Model classes:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -26,7 +27,7 @@ from activellm.active import (STRATEGIES, ActiveSettings, Iteration, cold_start,
 from activellm.answers import AnswerError, llm_models, write_index_list
 from activellm.environment import environment_record
 from activellm.errors import UserError
-from activellm.files import atomic_write_text
+from activellm.files import atomic_write_text, file_sha256
 from activellm.metrics import compute_metrics
 from activellm.pools import load_pool
 from activellm.prompts import load_number_map, sidecar_paths
@@ -35,7 +36,7 @@ from activellm.results import (SETTING_COLUMNS, STATUS_OK, format_cell, format_m
 from activellm.selection import BASELINE_MODE, RANDOM_FILTERING, SMALLTEXT_MODES, listed_rows, select_rows
 from activellm.setfit_baseline import PAPER_SETFIT_MODEL, SetFitSettings, fit_and_evaluate_setfit
 from activellm.selectors import SELECTORS, SelectorSettings, select_label_free
-from activellm.tasks import TaskName, TaskSpec, load_splits, merged_texts, parse_task_name
+from activellm.tasks import TaskError, TaskName, TaskSpec, load_splits, merged_texts, parse_task_name
 from activellm.training import (PAPER_MODEL, PAPER_SEEDS, FitResult, TrainingSettings, check_precision,
                                 describe_device, encode_test_set, fit_and_evaluate)
 
@@ -45,7 +46,11 @@ DEFAULT_MODELS = {DEFAULT_MODELCLASS: PAPER_MODEL, "smalltext": PAPER_MODEL, "se
 
 
 class ConfigError(UserError, ValueError):
-    """Options that do not fit together; the message says which and why."""
+    """Options that cannot be used (an unknown name); the message says which and why."""
+
+
+class NotApplicable(ConfigError):
+    """Options that do not fit together: a grid leaves such a combination out, a single run refuses it."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class RunConfig:
     settings: TrainingSettings = field(default_factory=TrainingSettings)
     active: ActiveSettings = field(default_factory=ActiveSettings)
     warmstart_size: int | None = None
+    warmstart_from: str | None = None  # --mode smalltext_warmstart: the warm start's source (an LLM folder, a selector)
     eval_every_iteration: bool = False
     setfit: SetFitSettings = field(default_factory=SetFitSettings)
     selector: SelectorSettings = field(default_factory=SelectorSettings)
@@ -100,14 +106,18 @@ class RunConfig:
                           eval_batch_size=training.eval_batch_size, warmup_steps=training.warmup_steps,
                           weight_decay=training.weight_decay, max_length=training.max_length)
         values["precision"] = self.settings.precision  # training, scoring, small-text queries and SetFit alike
-        if self.modelclass == "smalltext":
+        labelled = labelled_list_configuration(self)
+        if labelled is not None:  # a small-text run, or a run on its labelled list: the list's making is identity
             active = self.active
             values.update(query_size=active.query_size, budget=active.budget, pool_size=active.pool_size,
-                          init=None if self.warmstart else active.init,
-                          warmstart_size=(self.warmstart_size or "k*i") if self.warmstart else None,
+                          init=labelled["init"] or None, warmstart_from=labelled["warmstart_from"] or None,
                           al_epochs=active.epochs, al_learning_rate=active.learning_rate,
-                          al_train_batch_size=active.train_batch_size,
-                          eval_every_iteration=self.eval_every_iteration)
+                          al_train_batch_size=active.train_batch_size, labelled_list=labelled_list_folder(labelled))
+            if self.modelclass == "smalltext":
+                values.update(warmstart_size=(self.warmstart_size or "k*i") if self.warmstart else None,
+                              eval_every_iteration=self.eval_every_iteration)
+            else:
+                values["warmstart_size"] = labelled["warmstart_size"] or None
         if self.modelclass == "setfit":
             setfit = self.setfit
             values.update(setfit_epochs=setfit.epochs, setfit_iterations=setfit.iterations,
@@ -126,30 +136,116 @@ class RunConfig:
         return {column: format_cell(value) for column, value in {**run_values, **self.setting_values()}.items()}
 
     def validate(self) -> None:
-        """Reject combinations the original silently mishandled (unknown strategies, a stray warm start)."""
+        """Reject unknown names (ConfigError) and combinations that would not be what their name says
+        (NotApplicable), which the original silently ran as something else."""
         if self.modelclass not in MODELCLASSES:
             raise ConfigError(f"Unknown --modelclass {self.modelclass!r}; use one of {', '.join(MODELCLASSES)}.")
-        if self.modelclass == "smalltext":
-            if self.activelearning not in STRATEGIES:
-                raise ConfigError(f"--modelclass smalltext needs --activelearning with a small-text strategy, got "
-                                  f"{self.activelearning!r}. Valid strategies: {', '.join(STRATEGIES)}.")
-            if not self.warmstart and self.mode != BASELINE_MODE:
-                raise ConfigError(f"A small-text cold start reads no list, so --mode {self.mode} would only repeat "
-                                  f"the cold start of --mode {BASELINE_MODE}: use --mode {BASELINE_MODE}, or "
-                                  "--warmstart to start from the mode's list.")
-            return
-        if self.warmstart:
-            raise ConfigError("--warmstart starts small-text strategies from the LLM's picks: use it with "
-                              "--modelclass smalltext.")
-        if self.activelearning in (None, RANDOM_FILTERING, *SELECTORS):
-            return
-        if self.activelearning not in STRATEGIES:
+        if self.activelearning not in (None, RANDOM_FILTERING, *SELECTORS, *STRATEGIES):
             raise ConfigError(f"Unknown --activelearning {self.activelearning!r}. Valid: {RANDOM_FILTERING}, the "
                               f"label-free selectors {', '.join(SELECTORS)}, or a small-text strategy: "
                               f"{', '.join(STRATEGIES)}.")
-        if self.mode not in SMALLTEXT_MODES:
-            raise ConfigError(f"--activelearning {self.activelearning} queries with --modelclass smalltext, or trains "
-                              f"on its saved list with --mode {' / '.join(SMALLTEXT_MODES)}.")
+        problem = self._combination_problem()
+        if problem:
+            raise NotApplicable(problem)
+
+    def _combination_problem(self) -> str | None:
+        """Why these options do not fit together, or None."""
+        smalltext = self.modelclass == "smalltext" or self.mode in SMALLTEXT_MODES
+        if smalltext and _is_regression(self.task):
+            return (f"{self.task} is a regression task; small-text strategies query classifiers, so "
+                    f"--modelclass smalltext and --mode {' / '.join(SMALLTEXT_MODES)} do not apply to it.")
+        if self.modelclass == "smalltext":
+            if self.activelearning not in STRATEGIES:
+                return (f"--modelclass smalltext needs --activelearning with a small-text strategy, got "
+                        f"{self.activelearning!r}. Valid strategies: {', '.join(STRATEGIES)}.")
+            if not self.warmstart and self.mode != BASELINE_MODE:
+                return (f"A small-text cold start reads no list, so --mode {self.mode} would only repeat the cold "
+                        f"start of --mode {BASELINE_MODE}: use --mode {BASELINE_MODE}, or --warmstart to start "
+                        "from the mode's list.")
+            if self.warmstart and self.mode in (BASELINE_MODE, *SMALLTEXT_MODES):
+                return (f"A warm start begins with the picks of an LLM's list or a label-free selector; --mode "
+                        f"{self.mode} is neither: use --mode <LLM folder> or --mode {' / '.join(SELECTORS)}.")
+            return None
+        if self.warmstart:
+            return ("--warmstart starts small-text strategies from the LLM's picks: use it with "
+                    "--modelclass smalltext.")
+        if self.activelearning in (RANDOM_FILTERING, *SELECTORS) and self.mode != BASELINE_MODE:
+            return (f"--activelearning {self.activelearning} chooses the rows itself and would ignore the list of "
+                    f"--mode {self.mode}: use it with --mode {BASELINE_MODE}.")
+        if self.activelearning in STRATEGIES and self.mode not in SMALLTEXT_MODES:
+            return (f"--activelearning {self.activelearning} queries with --modelclass smalltext, or trains on its "
+                    f"saved list with --mode {' / '.join(SMALLTEXT_MODES)}.")
+        if self.mode in SMALLTEXT_MODES and self.activelearning not in STRATEGIES:
+            return f"--mode {self.mode} reads the list of a small-text strategy: name it with --activelearning."
+        if self.mode == WARM_LIST_MODE and not self.warmstart_from:
+            raise ConfigError(f"--mode {WARM_LIST_MODE} trains on the labels of a small-text warm start: name its "
+                              "source with --warmstart-from (the --mode of that run: an LLM folder such as "
+                              f"gpt-4o_10, or {' / '.join(SELECTORS)}), and its size with --warmstart-size.")
+        if self.mode in SELECTORS:
+            return (f"--mode {self.mode} names a warm start for small-text (with --warmstart); to train on "
+                    f"{self.mode}'s picks use --mode {BASELINE_MODE} --activelearning {self.mode}.")
+        return None
+
+
+COLD_LIST_MODE, WARM_LIST_MODE = SMALLTEXT_MODES
+
+
+def _is_regression(task: str) -> bool:
+    try:
+        return parse_task_name(task).spec.is_regression
+    except TaskError:  # an unknown task: the run says so when it loads it
+        return False
+
+
+def labelled_list_configuration(config: RunConfig) -> dict[str, str] | None:
+    """The configuration that makes the small-text labelled list ``config`` writes (``--modelclass smalltext``) or
+    trains on (``--mode smalltext_coldstart|smalltext_warmstart``), as CSV values; None for any other run. Both
+    sides compute the same values, so a run trains on exactly the list of the run with its settings.
+
+    The warm start's size M is ``--warmstart-size``, else k*i of the task name for the small-text run and k (its
+    first iteration's) for a run on its list."""
+    if config.modelclass == "smalltext":
+        warm, source = config.warmstart, config.mode
+        size = (config.warmstart_size or parse_task_name(config.task).n_train) if warm else None
+    elif config.mode in SMALLTEXT_MODES:
+        warm, source = config.mode == WARM_LIST_MODE, config.warmstart_from
+        size = (config.warmstart_size or parse_task_name(config.task).examples) if warm else None
+    else:
+        return None
+    active = config.active
+    values: dict[str, object] = {
+        "start": "warm" if warm else "cold", "strategy": config.activelearning, "warmstart_from": source if warm else None,
+        "warmstart_size": size, "init": None if warm else active.init, "query_size": active.query_size,
+        "budget": active.budget, "pool_size": active.pool_size or "all", "al_epochs": active.epochs,
+        "al_learning_rate": active.learning_rate, "al_train_batch_size": active.train_batch_size,
+        "max_length": active.max_length, "model": config.model_name, "precision": config.settings.precision,
+    }
+    if warm and source in SELECTORS:
+        values.update(embedding_model=config.selector.embedding_model, selector_pool=config.selector.candidates)
+    return {key: format_cell(value) for key, value in values.items()}
+
+
+def labelled_list_folder(labelled: Mapping[str, str]) -> str:
+    """A readable name for a labelled list's configuration, and a hash of all of it:
+    ``from_gpt-4o_10_M25_q25_b100_<hash>`` (warm) or ``first_q25_b100_<hash>`` (cold)."""
+    readable = (f"from_{paths.safe_name(labelled['warmstart_from'])}_M{labelled['warmstart_size']}"
+                if labelled["start"] == "warm" else labelled["init"])
+    digest = hashlib.sha1(json.dumps(dict(labelled), sort_keys=True).encode()).hexdigest()[:8]
+    return f"{readable}_q{labelled['query_size']}_b{labelled['budget']}_{digest}"
+
+
+def labelled_list_path(config: RunConfig) -> Path | None:
+    """Where the small-text labelled list of ``config`` lies (written or read); None for other runs."""
+    labelled = labelled_list_configuration(config)
+    if labelled is None:
+        return None
+    mode = WARM_LIST_MODE if labelled["start"] == "warm" else COLD_LIST_MODE
+    return paths.strategy_list_file(parse_task_name(config.task).tag, mode, str(config.activelearning),
+                                    labelled_list_folder(labelled), config.run)
+
+
+def labelled_list_record_path(list_path: Path) -> Path:
+    return list_path.with_suffix(".json")
 
 
 @dataclass
@@ -208,8 +304,8 @@ def run_inputs(config: RunConfig, loaded: LoadedTask) -> dict[str, Path | None]:
         inputs["list"] = paths.list_file(tag, config.mode, config.run)
         for i, sidecar in enumerate(sidecar_paths(tag, config.mode, config.run)):
             inputs[f"sidecar_{i + 1}"] = sidecar
-    elif config.mode in SMALLTEXT_MODES and config.activelearning:
-        inputs["list"] = paths.strategy_list_file(tag, config.mode, config.activelearning, config.run)
+    elif config.mode in SMALLTEXT_MODES:
+        inputs["list"] = labelled_list_path(config)
     return inputs
 
 
@@ -259,7 +355,8 @@ def finished_seeds(csv_path: Path, config: RunConfig) -> set[str]:
     except (OSError, ValueError):
         return set()
     identity = config.identity()
-    return {r.get("seed", "") for r in rows if all(r.get(k) == v for k, v in identity.items())
+    # a column added after the file was written reads as empty: "does not apply" for that run
+    return {r.get("seed", "") for r in rows if all((r.get(k) or "") == v for k, v in identity.items())
             and r.get("status") == STATUS_OK and is_final(r)}
 
 
@@ -380,12 +477,57 @@ def run_smalltext(config: RunConfig, loaded: LoadedTask, writer: ResultsWriter) 
 
     labeled = run_active_learning(config.model_name, loaded.spec, pool, initial, config.activelearning, active,
                                   seed=config.run, on_iteration=evaluate)
-    start_kind = "smalltext_warmstart" if config.warmstart else "smalltext_coldstart"
-    list_path = paths.strategy_list_file(loaded.name.tag, start_kind, config.activelearning, config.run)
-    write_index_list(list_path, labeled)
-    writer.report(f"labelled list: {list_path} (train on its first k*i with --mode {start_kind} "
-                  f"--activelearning {config.activelearning})")
+    list_path = write_labelled_list(config, loaded, labeled)
+    kind = WARM_LIST_MODE if config.warmstart else COLD_LIST_MODE
+    source = f" --warmstart-from {config.mode} --warmstart-size {len(initial)}" if config.warmstart else ""
+    writer.report(f"labelled list: {list_path} (train on its first k*i with --mode {kind} "
+                  f"--activelearning {config.activelearning}{source} and this run's small-text settings)")
     return labeled
+
+
+def warm_start_source_file(config: RunConfig, loaded: LoadedTask) -> Path | None:
+    """The LLM list a warm start (or a run on its labels) began from; None for cold starts and selectors."""
+    labelled = labelled_list_configuration(config)
+    if labelled is None or labelled["start"] != "warm" or labelled["warmstart_from"] in SELECTORS:
+        return None
+    return paths.list_file(loaded.name.tag, labelled["warmstart_from"], config.run)
+
+
+def write_labelled_list(config: RunConfig, loaded: LoadedTask, labeled: list[int]) -> Path:
+    """The labelled list and, beside it, the configuration that made it and the hash of the LLM list it began
+    from (a run on the list checks both)."""
+    list_path = labelled_list_path(config)
+    assert list_path is not None
+    source = warm_start_source_file(config, loaded)
+    record = {"configuration": labelled_list_configuration(config), "task": config.task, "run": config.run,
+              "source_list_sha256": file_sha256(source) if source is not None and source.is_file() else None}
+    write_index_list(list_path, labeled)
+    atomic_write_text(labelled_list_record_path(list_path), json.dumps(record, indent=1) + "\n")
+    return list_path
+
+
+def labelled_list_rows(config: RunConfig, loaded: LoadedTask) -> list[int]:
+    """The first k*i rows of the labelled list of the small-text run with ``config``'s settings, after checking
+    that the list was made by exactly that configuration from the LLM list as it is now."""
+    list_path = labelled_list_path(config)
+    assert list_path is not None
+    if not list_path.is_file():
+        folder = list_path.parent.parent
+        made = sorted(p.parent.name for p in folder.glob(f"*/list_{config.run}.txt")) if folder.is_dir() else []
+        raise AnswerError(f"No labelled list {list_path}: run the small-text {labelled_list_configuration(config)['start']} "
+                          f"start with the same settings first (--modelclass smalltext --activelearning "
+                          f"{config.activelearning}{' --warmstart --mode ' + str(config.warmstart_from) if config.mode == WARM_LIST_MODE else ''})."
+                          + (f" Lists of run {config.run} made with other settings: {', '.join(made)}." if made else ""))
+    record_path = labelled_list_record_path(list_path)
+    record = json.loads(record_path.read_text()) if record_path.is_file() else {}
+    if record.get("configuration") != labelled_list_configuration(config):
+        raise AnswerError(f"{list_path} has no record of the configuration that made it, or another one "
+                          f"({record_path}); run the small-text start again to remake it.")
+    source = warm_start_source_file(config, loaded)
+    if source is not None and record.get("source_list_sha256") != (file_sha256(source) if source.is_file() else None):
+        raise AnswerError(f"{list_path} was labelled from an earlier version of {source}; run the small-text warm "
+                          "start again (--redo) so that its labels follow the list as it is now.")
+    return listed_rows(list_path, loaded.name.n_train, len(loaded.pool))
 
 
 def run_experiment(config: RunConfig, report: Callable[[str], None] = print) -> Path:
@@ -397,6 +539,8 @@ def run_experiment(config: RunConfig, report: Callable[[str], None] = print) -> 
     report(f"{writer.header}; device {describe_device()}")
     if config.modelclass == "smalltext":
         positions = run_smalltext(config, loaded, writer)  # then the default classifier on what it labelled
+    elif config.mode in SMALLTEXT_MODES:
+        positions = labelled_list_rows(config, loaded)
     else:
         number_map = load_number_map(loaded.name.tag, config.mode, config.run,
                                      paths.pool_file(loaded.spec.data_name, config.run))

@@ -6,6 +6,7 @@ folder named by the environment variable ``ACTIVELLM_ROOT`` (tests and users who
     data/<data>/df_train_full_shuffled_<run>.csv        the run's pool
     prompts/<tag>/<mode>/prompt_<run>.txt (+ .json)      a prompt and its sidecar
     answers/<tag>/<mode>/answer_<run>.txt, list_<run>.txt  an LLM reply and the indices parsed from it
+    answers/<tag>/smalltext_<cold|warm>start/<Strategy>/<configuration>/list_<run>.txt (+ .json)  small-text's labels
     logs/run/<task>/<mode>[/<variant>]/run_<run>_<time>.csv (+ .log)  results
 """
 
@@ -46,9 +47,10 @@ def list_file(tag: str, mode: str, run: int) -> Path:
     return answer_dir(tag, mode) / f"list_{run}.txt"
 
 
-def strategy_list_file(tag: str, mode: str, strategy: str, run: int) -> Path:
-    """The labelled indices of a small-text run: answers/<tag>/smalltext_<cold|warm>start/<Strategy>/list_<run>.txt."""
-    return answer_dir(tag, mode) / strategy / f"list_{run}.txt"
+def strategy_list_file(tag: str, mode: str, strategy: str, configuration: str, run: int) -> Path:
+    """The labelled indices of a small-text run, in a folder named by the configuration that made them:
+    answers/<tag>/smalltext_<cold|warm>start/<Strategy>/<configuration>/list_<run>.txt."""
+    return answer_dir(tag, mode) / strategy / configuration / f"list_{run}.txt"
 
 
 def answer_file(tag: str, mode: str, run: int) -> Path:

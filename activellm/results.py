@@ -22,8 +22,9 @@ RUN_COLUMNS = ("task", "mode", "run", "modelclass", "activelearning", "warmstart
 # Every other setting that can change a result; empty where it does not apply to the model class.
 TRAINING_COLUMNS = ("learning_rate", "train_batch_size", "eval_batch_size", "warmup_steps", "weight_decay",
                     "max_length", "precision")  # the default classifier (default and smalltext model classes)
-ACTIVE_COLUMNS = ("query_size", "budget", "pool_size", "init", "warmstart_size", "al_epochs", "al_learning_rate",
-                  "al_train_batch_size", "eval_every_iteration")  # small-text
+ACTIVE_COLUMNS = ("query_size", "budget", "pool_size", "init", "warmstart_from", "warmstart_size", "al_epochs",
+                  "al_learning_rate", "al_train_batch_size", "eval_every_iteration",
+                  "labelled_list")  # small-text: its settings, and the labelled list's folder it writes or reads
 SETFIT_COLUMNS = ("setfit_epochs", "setfit_iterations", "setfit_batch_size")
 SELECTOR_COLUMNS = ("embedding_model", "selector_pool")  # label-free selectors
 SETTING_COLUMNS = (*TRAINING_COLUMNS, *ACTIVE_COLUMNS, *SETFIT_COLUMNS, *SELECTOR_COLUMNS)

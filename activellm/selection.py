@@ -4,7 +4,7 @@
 * ``--activelearning random_filtering``: N rows drawn from the pool with the run as seed;
 * ``--activelearning embedding_kmeans|vote_k``: N rows chosen without labels (see activellm.selectors);
 * ``--mode smalltext_coldstart|smalltext_warmstart --activelearning <Strategy>``: the first N of the rows a
-  small-text run labelled, ``answers/<tag>/<mode>/<Strategy>/list_<run>.txt``;
+  small-text run labelled (activellm.experiment.labelled_list_rows);
 * any other mode: the first N numbers of ``answers/<tag>/<mode>/list_<run>.txt``.
 
 N is k times the iteration of the task name (``sst2`` 32, ``sst2_25_cont_index_recap_4`` 100).
@@ -61,8 +61,4 @@ def select_rows(task: TaskName, mode: str, run: int, activelearning: str | None,
         return select_label_free(activelearning, pool_texts, task.spec.data_name, n, run, selector)
     if mode == BASELINE_MODE:
         return first_rows(n, pool_size)
-    if mode in SMALLTEXT_MODES:  # the labelled order of a small-text run: its learning curve, k*i at a time
-        if not activelearning:
-            raise SelectionError(f"--mode {mode} reads the list of a small-text strategy: name it with --activelearning.")
-        return listed_rows(paths.strategy_list_file(task.tag, mode, activelearning, run), n, pool_size)
     return listed_rows(paths.list_file(task.tag, mode, run), n, pool_size, number_map)

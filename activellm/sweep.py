@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from activellm import paths
-from activellm.experiment import ConfigError, RunConfig, find_complete_results
+from activellm.experiment import NotApplicable, RunConfig, find_complete_results, labelled_list_path
 from activellm.files import atomic_write_text
 
 SCRIPT = paths.REPOSITORY / "model_training.py"
@@ -40,11 +40,15 @@ class Grid:
     extra_args: Sequence[str] = ()
 
 
+LEFT_OUT = "left out"  # a combination of the grid that does not apply (a selector with an LLM's list, ...)
+STATES = ("done", "skipped", "failed", LEFT_OUT, "interrupted")
+
+
 @dataclass
 class Cell:
     argv: list[str]
     config: RunConfig | None
-    problem: str | None = None  # why the combination cannot run
+    problem: str | None = None  # why the combination does not apply
 
     @property
     def name(self) -> str:
@@ -59,7 +63,8 @@ class Cell:
 
 def expand(grid: Grid, parse: Callable[[list[str]], RunConfig]) -> list[Cell]:
     """Every combination of the grid as a cell; ``parse`` turns a command line into its RunConfig (the one
-    model_training.py uses), so that skipping and running never disagree."""
+    model_training.py uses), so that skipping and running never disagree. A combination that does not apply is a
+    cell left out, with the reason; an unknown name (a typo in the grid) raises ConfigError."""
     cells = []
     for task, mode, run, modelclass, activelearning, warm, model, epochs in itertools.product(
             grid.tasks, grid.modes, grid.runs, grid.modelclasses, grid.activelearning, grid.warmstart, grid.models,
@@ -75,7 +80,7 @@ def expand(grid: Grid, parse: Callable[[list[str]], RunConfig]) -> list[Cell]:
         try:
             config.validate()
             cells.append(Cell(argv, config))
-        except ConfigError as error:
+        except NotApplicable as error:
             cells.append(Cell(argv, None, str(error)))
     return cells
 
@@ -83,7 +88,7 @@ def expand(grid: Grid, parse: Callable[[list[str]], RunConfig]) -> list[Cell]:
 @dataclass
 class Outcome:
     cell: Cell
-    state: str  # "done", "skipped", "failed", "invalid", "interrupted"
+    state: str  # one of STATES
     seconds: float = 0.0
     returncode: int | None = None
     log: str = ""
@@ -105,9 +110,9 @@ def _tail(path: Path) -> list[str]:
 
 
 def cell_state(cell: Cell, redo: bool) -> str:
-    """What a sweep does with a cell: "invalid", "skipped" (its complete results exist) or "run"."""
+    """What a sweep does with a cell: LEFT_OUT, "skipped" (its complete results exist) or "run"."""
     if cell.config is None:
-        return "invalid"
+        return LEFT_OUT
     if not redo and find_complete_results(cell.config) is not None:
         return "skipped"
     return "run"
@@ -131,17 +136,37 @@ class Sweep:
         self.log_dir = log_dir or paths.project_root() / "logs" / "sweep"
         self.outcomes: list[Outcome] = []
         self.lists, self.keeper = lists or {}, keeper
+        self.states: dict[int, str] = {}  # a recorded cell's state, by id
+        # the small-text cell of this sweep that labels the list a cell trains on
+        producers = {labelled_list_path(c.config): c for c in cells if c.config and c.config.modelclass == "smalltext"}
+        self.producers = {id(c): producer for c in cells if c.config and c.config.modelclass != "smalltext"
+                          and (producer := producers.get(labelled_list_path(c.config))) is not None}
+
+    def _producer_ready(self, cell: Cell, progress) -> bool | None:
+        """True when the cell may start, False while the small-text cell labelling its list has not finished,
+        None when that cell failed (the failure is recorded)."""
+        producer = self.producers.get(id(cell))
+        if producer is None:
+            return True
+        state = self.states.get(id(producer))
+        if state is None:
+            return False
+        if state in ("done", "skipped"):
+            return True
+        self._record(Outcome(cell, "failed", error=f"the small-text cell that labels its list {state}: "
+                                                   f"{producer.name}"), progress)
+        return None
 
     def _save_status(self) -> None:
-        counts = {state: sum(o.state == state for o in self.outcomes)
-                  for state in ("done", "skipped", "failed", "invalid", "interrupted")}
+        counts = {state: sum(o.state == state for o in self.outcomes) for state in STATES}
         atomic_write_text(self.status_path, json.dumps({"cells": len(self.cells), **counts,
                                                         "outcomes": [o.as_json() for o in self.outcomes]}, indent=1))
 
     def _record(self, outcome: Outcome, progress) -> None:
         self.outcomes.append(outcome)
+        self.states[id(outcome.cell)] = outcome.state
         self._save_status()
-        if outcome.state != "invalid":  # combinations that cannot run are listed, not counted as cells of the bar
+        if outcome.state != LEFT_OUT:  # combinations that do not apply are listed, not counted as cells of the bar
             progress.update()
         if outcome.state == "failed":
             progress.write(f"FAILED ({outcome.error or outcome.returncode}): {outcome.cell.name}"
@@ -167,7 +192,7 @@ class Sweep:
         from tqdm.auto import tqdm
 
         pending = list(self.cells)
-        states: dict[int, str] = {}
+        looked_up: dict[int, str] = {}  # cell_state, read once: a waiting cell is looked at again
         free = deque(range(self.backend.slots))
         running: dict[int, tuple[object, Cell, Path, float]] = {}
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -178,14 +203,16 @@ class Sweep:
                     for cell in list(pending):
                         if not free:
                             break
-                        if id(cell) not in states:  # once: a cell waiting for its list is looked at again
-                            states[id(cell)] = cell_state(cell, self.redo)
-                        state = states[id(cell)]
+                        if id(cell) not in looked_up:
+                            looked_up[id(cell)] = cell_state(cell, self.redo)
+                        state = looked_up[id(cell)]
                         if state != "run":
                             pending.remove(cell)
                             self._record(Outcome(cell, state), progress)
                             continue
-                        ready = self._list_ready(cell, progress)
+                        ready = self._producer_ready(cell, progress)
+                        if ready is True:
+                            ready = self._list_ready(cell, progress)
                         if ready is False:
                             continue  # its list is on its way; later cells may start meanwhile
                         pending.remove(cell)

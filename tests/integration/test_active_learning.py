@@ -7,10 +7,15 @@ import model_training
 from activellm import paths
 from activellm.active import (STRATEGIES, ActiveSettings, ClassifierFactory, encode_pool, fast_classifier_class,
                               run_active_learning)
-from activellm.experiment import load_task
+from activellm.experiment import labelled_list_path, load_task
 from activellm.results import read_results
 
 FAST = ["--al-epochs", "1", "--seeds", "5", "--epochs", "1"]
+
+
+def labelled_list(argv):
+    """The labelled list of the small-text run (or of the run on its list) of model_training.py ``argv``."""
+    return labelled_list_path(model_training.config_from_args(model_training.build_parser().parse_args(argv)))
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
@@ -45,10 +50,13 @@ def test_fast_inference_equals_small_texts_own(tiny_task, tiny_model):
 
 
 def test_cold_start_writes_the_list_and_learning_curve_rows(tiny_task, tiny_model, project_root):
-    assert model_training.main(["--task", "tiny_4_cont_index_recap_2", "--mode", "baseline", "--modelclass",
-                                "smalltext", "--activelearning", "PredictionEntropy", "--model", tiny_model,
-                                "--query-size", "4", "--budget", "12", "--eval-every-iteration", *FAST]) == 0
-    list_path = paths.strategy_list_file("tiny_4_cont_index_recap", "smalltext_coldstart", "PredictionEntropy", 1)
+    cold = ["--task", "tiny_4_cont_index_recap_2", "--mode", "baseline", "--modelclass", "smalltext",
+            "--activelearning", "PredictionEntropy", "--model", tiny_model, "--query-size", "4", "--budget", "12",
+            "--eval-every-iteration", *FAST]
+    assert model_training.main(cold) == 0
+    list_path = labelled_list(cold)
+    assert list_path.parent.parent == paths.answer_dir("tiny_4_cont_index_recap", "smalltext_coldstart") / \
+        "PredictionEntropy" and list_path.parent.name.startswith("first_q4_b12_")
     labeled = [int(n) for n in list_path.read_text().split(", ")]
     assert labeled[:4] == [0, 1, 2, 3] and len(set(labeled)) == 12
     csv_path = next((project_root / "logs" / "run").rglob("*.csv"))
@@ -62,27 +70,68 @@ def test_cold_start_writes_the_list_and_learning_curve_rows(tiny_task, tiny_mode
     pool = load_task("tiny", 1).pool
     assert final["selected"] == " ".join(str(pool["index"][i]) for i in labeled)
     # the learning curve: the default classifier on the first k*i labelled rows
-    assert model_training.main(["--task", "tiny_4_cont_index_recap_2", "--mode", "smalltext_coldstart",
-                                "--activelearning", "PredictionEntropy", "--model", tiny_model, *FAST]) == 0
+    curve = ["--task", "tiny_4_cont_index_recap_2", "--mode", "smalltext_coldstart", "--activelearning",
+             "PredictionEntropy", "--model", tiny_model, "--query-size", "4", "--budget", "12", *FAST]
+    assert labelled_list(curve) == list_path
+    assert model_training.main(curve) == 0
     trained = read_results(next((project_root / "logs" / "run" / "tiny_4_cont_index_recap_2" /
                                  "smalltext_coldstart").rglob("*.csv")))
     assert trained[0]["selected"] == " ".join(str(pool["index"][i]) for i in labeled[:8])
+    assert trained[0]["labelled_list"] == list_path.parent.name
+    # another budget names another list, which does not exist: a clear error naming the one that does
+    assert model_training.main(curve[:-len(FAST)] + ["--budget", "16", *FAST]) == 2
 
 
 def test_warm_start_begins_with_the_llm_picks(tiny_task, tiny_model, project_root, capsys):
     llm_list = paths.list_file("tiny_3_cont_index_recap", "10", 1)
     llm_list.parent.mkdir(parents=True)
     llm_list.write_text("9, 2, 30, 7, 11, 5, 40")
-    assert model_training.main(["--task", "tiny_3_cont_index_recap_2", "--mode", "10", "--modelclass", "smalltext",
-                                "--activelearning", "LeastConfidence", "--warmstart", "--model", tiny_model,
-                                "--query-size", "3", "--budget", "9", *FAST]) == 0
-    list_path = paths.strategy_list_file("tiny_3_cont_index_recap", "smalltext_warmstart", "LeastConfidence", 1)
+    warm = ["--task", "tiny_3_cont_index_recap_2", "--mode", "10", "--modelclass", "smalltext", "--activelearning",
+            "LeastConfidence", "--warmstart", "--model", tiny_model, "--query-size", "3", "--budget", "9", *FAST]
+    assert model_training.main(warm) == 0
+    list_path = labelled_list(warm)
+    assert list_path.parent.name.startswith("from_10_M6_q3_b9_")
     labeled = [int(n) for n in list_path.read_text().split(", ")]
     assert labeled[:6] == [9, 2, 30, 7, 11, 5] and len(set(labeled)) == 9  # k*i = 6 LLM picks, then queries
     assert model_training.main(["--task", "tiny", "--mode", "10", "--modelclass", "smalltext", "--activelearning",
                                 "LeastConfidence", "--warmstart", "--warmstart-size", "2", "--model", tiny_model,
                                 "--query-size", "3", "--budget", "5", *FAST]) == 2  # no list for tag "tiny"
     assert "Missing index list" in capsys.readouterr().err
+
+
+def test_warm_starts_from_two_sources_leave_two_lists_and_each_run_trains_on_its_own(tiny_task, tiny_model,
+                                                                                     project_root, capsys):
+    """An LLM list and a selector warm-start the same strategy, tag and run: two lists; a run on the labels of each
+    names its source and reads its own list, never the one that finished last."""
+    llm_list = paths.list_file("tiny_4", "gpt-4o_10", 1)
+    llm_list.parent.mkdir(parents=True)
+    llm_list.write_text("9, 2, 30, 7")
+    settings = ["--activelearning", "LeastConfidence", "--model", tiny_model, "--query-size", "2", "--budget", "6",
+                "--selector-pool", "40", *FAST]
+    lists = {}
+    for source in ("gpt-4o_10", "embedding_kmeans"):
+        producer = ["--task", "tiny_4", "--mode", source, "--modelclass", "smalltext", "--warmstart", *settings]
+        assert model_training.main(producer) == 0
+        lists[source] = labelled_list(producer)
+    assert lists["gpt-4o_10"] != lists["embedding_kmeans"] and all(p.is_file() for p in lists.values())
+    pool = load_task("tiny", 1).pool
+    for source, list_path in lists.items():
+        consumer = ["--task", "tiny_4", "--mode", "smalltext_warmstart", "--warmstart-from", source,
+                    "--warmstart-size", "4", *settings]
+        assert labelled_list(consumer) == list_path
+        assert model_training.main(consumer) == 0
+        picks = [int(n) for n in list_path.read_text().split(", ")][:4]
+        (row,) = read_results(max((project_root / "logs" / "run" / "tiny_4" / "smalltext_warmstart").rglob("*.csv"),
+                                  key=lambda p: p.stat().st_mtime_ns))
+        assert row["selected"] == " ".join(str(pool["index"][i]) for i in picks)
+        assert (row["warmstart_from"], row["labelled_list"]) == (source, list_path.parent.name)
+    # a list labelled from an earlier version of the LLM's list is refused
+    llm_list.write_text("1, 3, 5, 7")
+    consumer = ["--task", "tiny_4", "--mode", "smalltext_warmstart", "--warmstart-from", "gpt-4o_10",
+                "--warmstart-size", "4", *settings]
+    capsys.readouterr()
+    assert model_training.main(consumer) == 2
+    assert "labelled from an earlier version of" in capsys.readouterr().err
 
 
 def test_unknown_strategy_is_refused_with_the_valid_ones(tiny_task, tiny_model, project_root, capsys):

@@ -91,8 +91,9 @@ def test_a_warm_start_cell_gets_its_list_first(tiny_task, tiny_model, project_ro
                                    "--prompt-modes", "8", "--base-url", stub.base_url, "--extra", "--query-size",
                                    "2", "--budget", "6", "--al-epochs", "1"]) == 0
         assert len(stub.requests) == 1
-    labelled = paths.strategy_list_file("tiny_4", "smalltext_warmstart", "LeastConfidence", 1).read_text()
-    assert labelled.startswith("3, 7, 11, 15, ")
+    (labelled,) = paths.answer_dir("tiny_4", "smalltext_warmstart").rglob("list_1.txt")
+    assert labelled.parent.name.startswith("from_stub-llm_8_M4_q2_b6_")
+    assert labelled.read_text().startswith("3, 7, 11, 15, ")
 
 
 def test_dry_run_lists_the_asks(tiny_task, tiny_model, project_root, capsys):

@@ -6,7 +6,7 @@ import pytest
 
 import model_training
 from activellm import paths, selectors
-from activellm.experiment import load_task
+from activellm.experiment import labelled_list_path, load_task
 from activellm.results import read_results
 from activellm.selection import select_rows
 from activellm.selectors import SelectorSettings
@@ -65,11 +65,12 @@ def test_model_training_with_a_selector_records_it(tiny_task, tiny_model, projec
 
 
 def test_a_selector_warm_starts_small_text(tiny_task, tiny_model, project_root):
-    assert model_training.main(["--task", "tiny_4", "--mode", "embedding_kmeans", "--warmstart", "--modelclass",
-                                "smalltext", "--activelearning", "LeastConfidence", "--query-size", "2",
-                                "--budget", "6", "--selector-pool", "40", "--al-epochs", "1", "--model", tiny_model,
-                                *FAST]) == 0
-    labelled = paths.strategy_list_file("tiny_4", "smalltext_warmstart", "LeastConfidence", 1).read_text()
+    argv = ["--task", "tiny_4", "--mode", "embedding_kmeans", "--warmstart", "--modelclass", "smalltext",
+            "--activelearning", "LeastConfidence", "--query-size", "2", "--budget", "6", "--selector-pool", "40",
+            "--al-epochs", "1", "--model", tiny_model, *FAST]
+    assert model_training.main(argv) == 0
+    config = model_training.config_from_args(model_training.build_parser().parse_args(argv))
+    labelled = labelled_list_path(config).read_text()
     first = [int(n) for n in labelled.split(", ")]
     assert first[:4] == _picks("embedding_kmeans", 1, task="tiny_4") and len(set(first)) == 6
     (row,) = read_results(next((project_root / "logs" / "run").rglob("run_*.csv")))

@@ -1,7 +1,7 @@
 import pytest
 
 from activellm.active import STRATEGIES, ActiveLearningError, cold_start, make_strategy
-from activellm.experiment import ConfigError, RunConfig
+from activellm.experiment import ConfigError, NotApplicable, RunConfig
 
 
 def test_every_strategy_of_the_issue_is_known():
@@ -14,7 +14,7 @@ def test_unknown_strategy_lists_the_valid_ones_instead_of_falling_back():
     with pytest.raises(ActiveLearningError) as error:
         make_strategy("LeastConfident")
     assert "LeastConfident" in str(error.value) and "PredictionEntropy" in str(error.value)
-    with pytest.raises(ConfigError, match="Valid strategies: LeastConfidence"):
+    with pytest.raises(ConfigError, match="small-text strategy: LeastConfidence"):
         RunConfig(task="t", mode="10", run=1, modelclass="smalltext", activelearning="Entropy").validate()
     with pytest.raises(ConfigError, match="Valid: random_filtering"):
         RunConfig(task="t", mode="10", run=1, activelearning="Entropy").validate()
@@ -51,3 +51,29 @@ def test_a_cold_start_with_a_list_mode_is_refused_as_a_duplicate():
     RunConfig(task="t", mode="baseline", run=1, modelclass="smalltext", activelearning="BALD").validate()
     RunConfig(task="t", mode="gpt-4o_10", run=1, modelclass="smalltext", activelearning="BALD",
               warmstart=True).validate()
+
+
+@pytest.mark.parametrize("selector", ["random_filtering", "embedding_kmeans", "vote_k"])
+@pytest.mark.parametrize("modelclass", ["default", "setfit"])
+def test_a_selector_never_runs_under_an_llms_mode(selector, modelclass):
+    """``gpt-4o_10 / vote_k`` would ignore the LLM's list and re-run the selector under the LLM's name."""
+    with pytest.raises(NotApplicable, match="would ignore the list of --mode gpt-4o_10"):
+        RunConfig(task="rotten_tomatoes", mode="gpt-4o_10", run=1, modelclass=modelclass,
+                  activelearning=selector).validate()
+    RunConfig(task="rotten_tomatoes", mode="baseline", run=1, modelclass=modelclass, activelearning=selector).validate()
+
+
+def test_combinations_that_would_fail_later_are_refused_at_once():
+    with pytest.raises(NotApplicable, match="A warm start begins with the picks"):
+        RunConfig(task="rotten_tomatoes", mode="baseline", run=1, modelclass="smalltext", activelearning="BALD",
+                  warmstart=True).validate()
+    with pytest.raises(NotApplicable, match="regression task"):
+        RunConfig(task="stsb", mode="baseline", run=1, modelclass="smalltext", activelearning="BALD").validate()
+    with pytest.raises(NotApplicable, match="regression task"):
+        RunConfig(task="stsb", mode="smalltext_coldstart", run=1, activelearning="BALD").validate()
+    with pytest.raises(NotApplicable, match="--mode baseline --activelearning vote_k"):
+        RunConfig(task="rotten_tomatoes", mode="vote_k", run=1).validate()
+    with pytest.raises(ConfigError, match="--warmstart-from"):
+        RunConfig(task="rotten_tomatoes", mode="smalltext_warmstart", run=1, activelearning="BALD").validate()
+    RunConfig(task="rotten_tomatoes", mode="smalltext_warmstart", run=1, activelearning="BALD",
+              warmstart_from="gpt-4o_10").validate()

@@ -1,4 +1,7 @@
+import pytest
+
 import automatic_run
+from activellm.experiment import ConfigError
 from activellm.sweep import Grid, expand
 
 
@@ -18,22 +21,34 @@ def test_every_combination_is_a_cell_with_model_trainings_own_config():
     assert len({c.name for c in cells}) == len(cells)
 
 
-def test_invalid_combinations_are_flagged_not_run():
-    cells = expand(_grid(tasks=["rotten_tomatoes"], modes=["baseline"], runs=[1],
-                         activelearning=["random_filtering", "Entropy"], warmstart=[False, True]),
+def test_combinations_that_do_not_apply_are_left_out_not_run():
+    cells = expand(_grid(tasks=["rotten_tomatoes"], modes=["baseline", "gpt-4o_10"], runs=[1],
+                         activelearning=["random_filtering", "None"], warmstart=[False, True]),
                    automatic_run.parse_cell)
     valid = [c for c in cells if c.problem is None]
-    assert [c.config.activelearning for c in valid] == ["random_filtering"]
-    assert any("Valid: random_filtering" in c.problem for c in cells if c.problem)
+    assert [(c.config.mode, c.config.activelearning) for c in valid] == [("baseline", "random_filtering"),
+                                                                         ("baseline", None), ("gpt-4o_10", None)]
+    assert any("would ignore the list of --mode gpt-4o_10" in c.problem for c in cells if c.problem)
+
+
+def test_an_unknown_name_in_the_grid_is_an_error_before_anything_runs(project_root, capsys):
+    assert automatic_run.main(["--activelearning", "Entropy", "--dry-run"]) == 2
+    assert "Unknown --activelearning 'Entropy'" in capsys.readouterr().err
+    with pytest.raises(ConfigError):
+        expand(_grid(activelearning=["Entropy"]), automatic_run.parse_cell)
 
 
 def test_overrides_and_dry_run(project_root, capsys):
     assert automatic_run.main(["--tasks", "sst2", "rte", "--modes", "10", "--runs", "3", "--modelclasses", "default",
-                               "--activelearning", "None", "vote_k", "--dry-run", "--extra", "--pool-size", "50"]) == 0
+                               "--activelearning", "None", "random_filtering", "--dry-run", "--extra",
+                               "--pool-size", "50"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2 * 2
-    assert all(line.startswith("run ") and "--mode 10 --run 3" in line and line.endswith("--pool-size 50")
-               for line in lines)
+    runnable = [line for line in lines if line.startswith("run ")]
+    assert len(runnable) == 2 and all("--mode 10 --run 3" in line and line.endswith("--pool-size 50")
+                                      for line in runnable)
+    assert all(line.startswith("left out (does not apply): --activelearning random_filtering chooses")
+               for line in lines if line not in runnable)
     assert "--task sst2" in lines[0] and "--seeds 42" in lines[0]
 
 
@@ -49,7 +64,7 @@ def test_the_main_jobs_grid_runs_every_arm_on_every_run(project_root, capsys):
     assert arms == [("default", "-"), ("default", "embedding_kmeans"), ("default", "vote_k"),
                     ("smalltext", "PredictionEntropy")]
     assert len(runnable) == 4 * 5 and all("--train-batch-size 8" in line for line in runnable)
-    assert all(line.startswith("invalid: ") for line in lines if line not in runnable)
+    assert all(line.startswith("left out (does not apply): ") for line in lines if line not in runnable)
     valid = [c.config for c in expand(_default_grid(), automatic_run.parse_cell) if c.problem is None]
     assert len(valid) == 20 and sum(config.uses_selector for config in valid) == 10
     assert {config.settings.train_batch_size for config in valid} == {8}
@@ -102,3 +117,47 @@ def test_a_cell_waiting_for_its_llm_list_is_checked_for_finished_results_once(pr
                            keeper=keeper, backend=Backend()).run()
     assert [o.state for o in outcomes] == ["done"] and keeper.list.looks == 4
     assert len(lookups) == 1  # not once per look while the list was on its way
+
+
+def _labelling_grid():
+    """A cell training on a small-text cold start's labels (listed first) and the small-text cell labelling them."""
+    return _grid(tasks=["rotten_tomatoes"], modes=["smalltext_coldstart", "baseline"], runs=[1],
+                 modelclasses=["default", "smalltext"], activelearning=["LeastConfidence"], seeds=[1])
+
+
+class _OrderedBackend:
+    """Two slots; a cell finishes on its third poll with the return code ``codes`` gives its model class."""
+
+    slots = 2
+
+    def __init__(self, codes):
+        self.codes, self.events, self.polls = codes, [], {}
+
+    def start(self, cell, slot, log):
+        self.events.append(("start", cell.config.modelclass))
+        return cell
+
+    def poll(self, cell, log):
+        self.polls[cell.name] = self.polls.get(cell.name, 0) + 1
+        if self.polls[cell.name] < 3:
+            return None
+        self.events.append(("end", cell.config.modelclass))
+        return self.codes[cell.config.modelclass]
+
+
+def test_a_cell_on_small_texts_labels_waits_for_the_cell_that_labels_them(tmp_path, monkeypatch):
+    from activellm import sweep
+
+    monkeypatch.setattr(sweep, "find_complete_results", lambda config: None)
+    cells = [c for c in expand(_labelling_grid(), automatic_run.parse_cell) if c.config is not None]
+    assert [(c.config.mode, c.config.modelclass) for c in cells] == [("smalltext_coldstart", "default"),
+                                                                      ("baseline", "smalltext")]
+    backend = _OrderedBackend({"default": 0, "smalltext": 0})
+    outcomes = sweep.Sweep(cells, status_path=tmp_path / "s.json", log_dir=tmp_path, backend=backend).run()
+    assert backend.events == [("start", "smalltext"), ("end", "smalltext"), ("start", "default"), ("end", "default")]
+    assert sorted(o.state for o in outcomes) == ["done", "done"]
+    backend = _OrderedBackend({"default": 0, "smalltext": 1})
+    outcomes = sweep.Sweep(cells, status_path=tmp_path / "s.json", log_dir=tmp_path, backend=backend).run()
+    assert ("start", "default") not in backend.events
+    (failed,) = [o for o in outcomes if o.cell.config.modelclass == "default"]
+    assert failed.state == "failed" and "the small-text cell that labels its list failed" in failed.error
