@@ -54,12 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
                                "their LLM saw")
     parse = parser.add_argument_group("parsing a saved answer")
     parse.add_argument("--parse-answer", metavar="FILE", help="answer_<run>.txt to parse into list_<run>.txt beside it")
+    parse.add_argument("--prompt", metavar="FILE",
+                       help="the prompt that was answered (prompts/<task>/<folder>/prompt_<run>.txt), where it lies "
+                            "in another folder than the answer and others of that run showed other instances")
     parse.add_argument("--shown", type=cli.positive_int, help="numbers 0..N-1 were shown (when the prompt has no sidecar here)")
     return parser
 
 
-def _report_parse(parsed, list_path, numbers) -> None:
-    for note in parsed.notes():
+def _report_parse(parsed, list_path, numbers, notes) -> None:
+    for note in [*parsed.notes(), *notes]:
         print(f"note: {note}", file=sys.stderr)
     print(format_index_list(parsed.picks))
     print(f"list: {list_path} ({len(numbers)} numbers)", file=sys.stderr)
@@ -82,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.parse_answer:
-            result = parse_answer_file(args.parse_answer, args.examples, args.shown)
-            _report_parse(result.parsed, result.list_path, result.numbers)
+            result = parse_answer_file(args.parse_answer, args.examples, args.shown, args.prompt)
+            _report_parse(result.parsed, result.list_path, result.numbers, result.notes)
             return 0
         if not args.task:
             parser.error("--task is required (or --parse-answer FILE)")

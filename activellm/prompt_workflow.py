@@ -190,13 +190,68 @@ class ParsedFile:
     parsed: ParsedAnswer
     list_path: Path
     numbers: list[int]  # the whole list written (earlier iterations included)
+    notes: list[str]  # how the numbers were mapped, where that needs saying
 
 
-def parse_answer_file(answer_path: Path, examples: int | None = None, shown_count: int | None = None) -> ParsedFile:
+def answered_sidecar(answer_path: Path, run: int, iteration: int, prompt: Path | None = None) -> Path | None:
+    """The sidecar of the prompt that ``answer_path`` answers: the one of ``prompt`` (``--prompt``), else the one
+    its metadata names, else ``prompts/<tag>/<its folder>/``, else the one prompt of that task and run under
+    any folder of ``prompts/<tag>/`` (several are fine when they all showed the same rows); None when none is."""
+    root, tag, folder = paths.project_root(), answer_path.parent.parent.name, answer_path.parent.name
+    stem = prompt_stem(run, iteration)
+    if prompt is not None:
+        sidecar = Path(prompt).with_suffix(".json")
+        if not sidecar.is_file():
+            raise AnswerError(f"--prompt {prompt}: no sidecar {sidecar} beside it; name a prompt generated or imported "
+                              "here (prompts/<task>/<folder>/prompt_<run>.txt).")
+        return sidecar
+    metadata_path = answer_path.with_suffix(".json")
+    named = json.loads(metadata_path.read_text()).get("prompt_file") if metadata_path.is_file() else None
+    if named and (root / named).with_suffix(".json").is_file():
+        return (root / named).with_suffix(".json")
+    if (paths.prompt_dir(tag, folder) / f"{stem}.json").is_file():
+        return paths.prompt_dir(tag, folder) / f"{stem}.json"
+    candidates = sorted((root / "prompts" / tag).glob(f"*/{stem}.json"))
+    if len({json.dumps(read_sidecar(c)["shown"]) for c in candidates}) > 1:
+        raise AnswerError(f"{answer_path}: the prompts {', '.join(str(c.relative_to(root)) for c in candidates)} of "
+                          f"run {run} showed different instances; name the one that was answered with --prompt FILE.")
+    return candidates[0] if candidates else None
+
+
+def _record_prompt(answer_path: Path, sidecar_path: Path) -> None:
+    """Name the answered prompt in the answer's metadata, where training looks for its sidecar."""
+    metadata_path = answer_path.with_suffix(".json")
+    metadata = json.loads(metadata_path.read_text()) if metadata_path.is_file() else {}
+    prompt_file = str(sidecar_path.with_suffix(".txt").relative_to(paths.project_root()))
+    if metadata.get("prompt_file") not in (None, prompt_file):
+        raise AnswerError(f"{metadata_path} names the prompt {metadata['prompt_file']}, not {prompt_file}; leave out "
+                          "--prompt, or correct the metadata if it names the wrong prompt.")
+    if metadata.get("prompt_file") != prompt_file:
+        atomic_write_text(metadata_path, json.dumps({**metadata, "prompt_file": prompt_file}, indent=1) + "\n")
+
+
+def plain_numbers_are_pool_rows(tag: str, run: int, iteration: int, highest: int) -> bool | None:
+    """Whether a prompt made here would have numbered the pool's first rows 0..``highest`` as their positions
+    (no near-duplicate skipped among them); None where the task's pool cannot be loaded."""
+    from activellm.prompts import choose_shown
+    from activellm.tasks import TaskError
+
+    try:
+        loaded = load_task(f"{tag}_{iteration}" if "_cont" in tag else tag, run)
+    except TaskError:
+        return None
+    shown = choose_shown(merged_texts(loaded.pool, loaded.spec), loaded.pool["index"].tolist(), 0, 0, highest + 1)
+    return all(s.number == s.position for s in shown) and len(shown) == highest + 1
+
+
+def parse_answer_file(answer_path: Path, examples: int | None = None, shown_count: int | None = None,
+                      prompt: Path | None = None) -> ParsedFile:
     """Parse a saved answer (pasted by hand or asked) into list_<run>.txt beside it.
 
-    The prompt's sidecar, when found under prompts/<tag>/<mode>/, supplies the shown numbers, the dataset ids,
-    k and the earlier iterations' picks; ``shown_count`` (numbers 0..N-1) stands in for it otherwise.
+    The sidecar of the answered prompt (see :func:`answered_sidecar`) supplies the shown numbers, the dataset
+    ids, k and the earlier iterations' picks, and is recorded in the answer's metadata for training. Without one,
+    numbers are pool positions (``shown_count``: numbers 0..N-1 were shown), which is refused where a prompt made
+    here would have skipped a near-duplicate before the highest number picked.
     """
     answer_path = Path(answer_path)
     match = _ANSWER_NAME.match(answer_path.name)
@@ -206,9 +261,9 @@ def parse_answer_file(answer_path: Path, examples: int | None = None, shown_coun
         raise AnswerError(f"{answer_path.name}: answer files are named answer_<run>.txt (or answer_<run>_cont<i>.txt "
                           "for iteration i of a continuous selection); rename it so the list gets its run number.")
     run, iteration = int(match["run"]), int(match["iteration"] or 1)
-    sidecar_path = (paths.project_root() / "prompts" / answer_path.parent.parent.name / answer_path.parent.name
-                    / f"{prompt_stem(run, iteration)}.json")
-    sidecar = read_sidecar(sidecar_path) if sidecar_path.is_file() else {}
+    tag = answer_path.parent.parent.name
+    sidecar_path = answered_sidecar(answer_path, run, iteration, prompt)
+    sidecar = read_sidecar(sidecar_path) if sidecar_path else {}
     k = examples or sidecar.get("examples") or DEFAULT_EXAMPLES
     list_path = answer_path.parent / f"list_{run}.txt"
     labeled_before = sidecar.get("labeled_before")
@@ -223,8 +278,24 @@ def parse_answer_file(answer_path: Path, examples: int | None = None, shown_coun
     if not parsed.picks:
         raise AnswerError(f"{answer_path}: no picks found ({'; '.join(parsed.notes())}). The answer should end "
                           "with the chosen numbers as a comma-separated list.")
-    continuous = bool(sidecar.get("continuous")) or "_cont" in answer_path.parent.parent.name
+    notes = []
+    if sidecar_path is not None:
+        if sidecar_path.parent != paths.prompt_dir(tag, answer_path.parent.name):  # else training finds it there
+            _record_prompt(answer_path, sidecar_path)
+        notes.append(f"numbers mapped through the sidecar {sidecar_path.relative_to(paths.project_root())}")
+    else:
+        highest = max([*parsed.picks, *labeled_before])
+        plain = plain_numbers_are_pool_rows(tag, run, iteration, highest)
+        if plain is False:
+            raise AnswerError(f"{answer_path}: no sidecar of the answered prompt was found (looked in the answer's "
+                              f"metadata and under prompts/{tag}/), and a prompt made here skips near-duplicates "
+                              f"among the pool's first {highest + 1} rows, so reading the numbers as pool rows "
+                              "would shift picks. Name the prompt with --prompt FILE, or generate it again here.")
+        notes.append("no sidecar of the prompt found: numbers read as pool positions" +
+                     (" (no near-duplicate among the rows they reach)" if plain else
+                      f" (the pool of {tag} could not be loaded to check them)"))
+    continuous = bool(sidecar.get("continuous")) or "_cont" in tag
     # a continuous list is cumulative: extra picks would shift every later iteration
     picks = parsed.picks[:k] if continuous else parsed.picks
     numbers = save_list(list_path, labeled_before, picks)
-    return ParsedFile(parsed, list_path, numbers)
+    return ParsedFile(parsed, list_path, numbers, notes)

@@ -23,7 +23,7 @@ def dup_task(project_root):
     folder.mkdir(parents=True)
     train = sentiment_frame(40)
     train.loc[1, "text"] = "RT " + train.loc[0, "text"] + " http://t.co/xyz"
-    train.loc[2, "text"] = train.loc[0, "text"]
+    train.loc[2, "text"] = train.loc[0, "text"] + "  "  # the same after stripping: near-duplicate, not exact
     train.to_csv(folder / "df_train_full.csv", index=False)
     sentiment_frame(10, offset=500).to_csv(folder / "df_test.csv", index=False)
     pool = folder / "df_train_full_shuffled_1.csv"  # dropped in: row order fixed for the test
@@ -53,6 +53,55 @@ def test_prompt_sidecar_and_training_use_the_shown_rows(dup_task, tiny_model, pr
     (row,) = read_results(next((project_root / "logs").rglob("*.csv")))
     by_number = {s["number"]: s["index"] for s in sidecar["shown"]}
     assert row["selected"] == " ".join(str(by_number[n]) for n in (1, 2, 5, 9)) == "3 4 7 11"
+
+
+def test_an_answer_in_another_folder_maps_through_the_answered_prompts_sidecar(dup_task, tiny_model, project_root,
+                                                                               capsys):
+    """A reply pasted into answers/dups_4/gpt_4o/ for the prompt in prompts/dups_4/8/: the sidecar is found, named
+    in the answer's metadata, and training maps through it (plain positions would put 1, 2 on rows 1, 2)."""
+    assert prompt_generation.main(["--task", "dups_4", "--mode", "8", "--prompt-examples", "10"]) == 0
+    answer = paths.answer_file("dups_4", "gpt_4o", 1)
+    answer.parent.mkdir(parents=True)
+    answer.write_text("Final answer: 1, 2, 5, 9")
+    capsys.readouterr()
+    assert prompt_generation.main(["--parse-answer", str(answer)]) == 0
+    assert "numbers mapped through the sidecar prompts/dups_4/8/prompt_1.json" in capsys.readouterr().err
+    assert json.loads(answer.with_suffix(".json").read_text())["prompt_file"] == "prompts/dups_4/8/prompt_1.txt"
+    assert model_training.main(["--task", "dups_4", "--mode", "gpt_4o", "--model", tiny_model, "--seeds", "1",
+                                "--epochs", "1"]) == 0
+    (row,) = read_results(next((project_root / "logs").rglob("*.csv")))
+    assert row["selected"] == "3 4 7 11"
+
+
+def test_an_answer_without_any_sidecar_is_refused_where_duplicates_were_skipped(dup_task, project_root, capsys):
+    answer = paths.answer_file("dups_4", "gpt_4o", 1)
+    answer.parent.mkdir(parents=True)
+    answer.write_text("Final answer: 1, 2, 5, 9")
+    assert prompt_generation.main(["--parse-answer", str(answer)]) == 2
+    assert "skips near-duplicates among the pool's first 10 rows" in capsys.readouterr().err
+    assert not paths.list_file("dups_4", "gpt_4o", 1).exists()
+    answer.write_text("Final answer: 15, 20, 25, 30")  # no duplicates skipped... but rows 1 and 2 lie below: refused
+    assert prompt_generation.main(["--parse-answer", str(answer)]) == 2
+    tiny = paths.answer_file("tiny", "gpt_4o", 1)  # a pool without near-duplicates: positions are right, and said
+    tiny.parent.mkdir(parents=True)
+    tiny.write_text("Final answer: 1, 2")
+    from tests.conftest import write_local_task
+    write_local_task(project_root)
+    assert prompt_generation.main(["--parse-answer", str(tiny), "--examples", "2"]) == 0
+    assert "numbers read as pool positions (no near-duplicate among the rows they reach)" in capsys.readouterr().err
+
+
+def test_two_prompts_of_a_run_that_showed_different_rows_need_prompt(dup_task, project_root, capsys):
+    assert prompt_generation.main(["--task", "dups_4", "--mode", "8", "--prompt-examples", "10"]) == 0
+    assert prompt_generation.main(["--task", "dups_4", "--mode", "9", "--prompt-examples", "12"]) == 0
+    answer = paths.answer_file("dups_4", "gpt_4o", 1)
+    answer.parent.mkdir(parents=True)
+    answer.write_text("Final answer: 1, 2, 5, 11")
+    assert prompt_generation.main(["--parse-answer", str(answer)]) == 2
+    assert "name the one that was answered with --prompt FILE" in capsys.readouterr().err
+    assert prompt_generation.main(["--parse-answer", str(answer), "--prompt",
+                                   str(paths.prompt_dir("dups_4", "9") / "prompt_1.txt")]) == 0
+    assert paths.list_file("dups_4", "gpt_4o", 1).read_text() == "1, 2, 5, 11\n"
 
 
 def test_parse_answer_reports_drops_and_uses_shown(project_root, capsys):
