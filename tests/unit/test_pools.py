@@ -31,11 +31,33 @@ def test_different_runs_shuffle_differently(project_root):
 
 def test_existing_pool_file_is_reused_untouched(project_root):
     spec, train = _spec_and_train(project_root)
-    dropped_in = pd.DataFrame({"label": [1, 0], "text": ["authors b", "authors a"], "index": [7, 3]})
+    order = list(reversed(range(len(train))))  # the authors' own shuffle: the split's rows in another order
+    dropped_in = train.iloc[order][["label", "text"]].assign(index=order)
     path = paths.pool_file("tiny", 1)
     path.parent.mkdir(parents=True, exist_ok=True)
     dropped_in.to_csv(path, index=False)
     before = path.read_bytes()
     pool = load_pool(spec, train, 1)
-    assert pool["text"].tolist() == ["authors b", "authors a"] and pool["index"].tolist() == [7, 3]
+    assert pool["index"].tolist() == order and pool["text"].tolist() == train["text"].iloc[order].tolist()
     assert path.read_bytes() == before
+
+
+def test_a_pool_made_before_the_split_changed_is_refused(project_root):
+    import pytest
+
+    from activellm.tasks import TaskError
+
+    spec, train = _spec_and_train(project_root)
+    load_pool(spec, train, 1)
+    fixed = train.copy()
+    fixed.loc[5, "label"] = 1 - fixed.loc[5, "label"]  # a user fixes one label in df_train_full.csv
+    with pytest.raises(TaskError, match="no longer holds the rows of the task's train split"):
+        load_pool(spec, fixed, 1)
+    with pytest.raises(TaskError, match="Delete .*df_train_full_shuffled_"):
+        load_pool(spec, train.iloc[:-1], 1)  # a row removed
+    load_pool(spec, train, 1)  # the split as it was: fine
+    without_ids = paths.pool_file("tiny", 2)
+    train.iloc[::-1].to_csv(without_ids, index=False)
+    assert len(load_pool(spec, train, 2)) == len(train)
+    with pytest.raises(TaskError):
+        load_pool(spec, fixed, 2)

@@ -1,3 +1,6 @@
+import json
+
+import pandas as pd
 import pytest
 
 from activellm.tasks import TASKS, TaskError, parse_task_name, load_splits, get_spec
@@ -116,3 +119,54 @@ def test_hub_failure_says_what_to_do_offline(project_root, monkeypatch):
     with pytest.raises(TaskError) as error:
         load_splits(TASKS["sst2"])
     assert "no network" in str(error.value) and "rotten_tomatoes" in str(error.value)
+
+
+def _fake_hub(monkeypatch):
+    import datasets
+
+    split = {"sentence": ["hub a", "hub b"], "label": [0, 1], "idx": [0, 1]}
+    monkeypatch.setattr(datasets, "load_dataset", lambda path, config=None: datasets.DatasetDict(
+        {"train": datasets.Dataset.from_dict(split), "validation": datasets.Dataset.from_dict(split)}))
+
+
+def test_a_users_file_in_a_folder_named_like_a_hub_task_is_never_overwritten(project_root, monkeypatch):
+    _fake_hub(monkeypatch)  # as with network access
+    folder = write_local_task(project_root, "sst2")  # the user's df_train_full.csv and df_test.csv
+    before = (folder / "df_train_full.csv").read_bytes()
+    with pytest.raises(TaskError, match="was not written here.*folder of another name"):
+        load_splits(TASKS["sst2"])
+    assert (folder / "df_train_full.csv").read_bytes() == before and not (folder / "df_test_validation.csv").exists()
+    # a cache written here is completed or refreshed as before
+    (folder / "df_train_full.csv").unlink()
+    load_splits(TASKS["sst2"])
+    assert json.loads((folder / "source.json").read_text())["files"] == ["df_test_validation.csv", "df_train_full.csv"]
+    (folder / "df_test_validation.csv").unlink()
+    _, train, _ = load_splits(TASKS["sst2"])
+    assert train["text"].tolist() == ["hub a", "hub b"]
+
+
+def test_local_labels_must_be_zero_to_c_minus_one(project_root):
+    folder = write_local_task(project_root, "onetwo")
+    for name in ("df_train_full.csv", "df_test.csv"):
+        frame = pd.read_csv(folder / name)
+        frame.assign(label=frame["label"] + 1).to_csv(folder / name, index=False)
+    with pytest.raises(TaskError, match=r"labels of df_train_full.csv are 1, 2.*e\.g\. 1 -> 0, 2 -> 1"):
+        load_splits(get_spec("onetwo"))
+
+
+def test_local_tasks_hold_each_text_once_and_none_of_the_pool_in_the_test_set(project_root, capsys):
+    folder = write_local_task(project_root, "repeats")
+    train = pd.read_csv(folder / "df_train_full.csv")
+    pd.concat([train, train.iloc[:3]]).to_csv(folder / "df_train_full.csv", index=False)
+    test = pd.read_csv(folder / "df_test.csv")
+    pd.concat([test, train.iloc[10:12]]).to_csv(folder / "df_test.csv", index=False)
+    _, loaded_train, loaded_test = load_splits(get_spec("repeats"))
+    assert len(loaded_train) == len(train) and not loaded_train["text"].duplicated().any()
+    assert len(loaded_test) == len(test) and not set(loaded_test["text"]) & set(loaded_train["text"])
+    assert "3 repeated texts dropped from the train split and 2 test rows" in capsys.readouterr().err
+
+
+def test_imdb_drops_its_repeated_reviews_before_splitting(project_root):
+    _, train, test = load_splits(TASKS["imdb"])
+    assert len(train) + len(test) == 25000 - 96 and len(test) == 2500
+    assert not set(train["text"]) & set(test["text"]) and not train["text"].duplicated().any()
