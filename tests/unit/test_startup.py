@@ -47,3 +47,4 @@ print(json.dumps({"code": code, "after_import": frozen_after_import[0], "after_m
     assert result["after_import"] > 100_000  # later collections during the run skip the model stack
     assert result["after_main"] >= result["after_import"] + 5000  # and the exit's final collection skips it all
     assert result["enabled"]
+
