@@ -7,6 +7,7 @@ to the code, the libraries, the hardware, and the exact pool and index list it w
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import platform
 import subprocess
@@ -30,8 +31,14 @@ def package_versions() -> dict[str, str | None]:
     return versions
 
 
+GIT_ENV = "ACTIVELLM_GIT"  # the driver's git_commit() as JSON, for a cell run where the code has no .git (Ray)
+
+
 def git_commit() -> dict[str, object] | None:
-    """The project's commit and whether the working tree had changes; None outside a git checkout."""
+    """The project's commit and whether the working tree had changes; None outside a git checkout. A Ray worker's
+    copy of the code has no .git: there the driver's record, passed in ACTIVELLM_GIT, stands for it."""
+    if os.environ.get(GIT_ENV):
+        return json.loads(os.environ[GIT_ENV])
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.REPOSITORY, capture_output=True, text=True,
                               timeout=10)

@@ -15,7 +15,7 @@ import json
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -35,7 +35,7 @@ from activellm.results import (SETTING_COLUMNS, STATUS_OK, format_cell, format_m
                                read_results, write_results)
 from activellm.selection import BASELINE_MODE, RANDOM_FILTERING, SMALLTEXT_MODES, listed_rows, select_rows
 from activellm.setfit_baseline import PAPER_SETFIT_MODEL, SetFitSettings, fit_and_evaluate_setfit
-from activellm.selectors import SELECTORS, SelectorSettings, select_label_free
+from activellm.selectors import SELECTORS, SelectorSettings, candidate_count, select_label_free
 from activellm.tasks import TaskError, TaskName, TaskSpec, load_splits, merged_texts, parse_task_name
 from activellm.training import (PAPER_MODEL, PAPER_SEEDS, FitResult, TrainingSettings, check_precision,
                                 describe_device, encode_test_set, fit_and_evaluate)
@@ -436,9 +436,10 @@ def warm_start_rows(config: RunConfig, loaded: LoadedTask, pool_size: int) -> li
     """The first M picks of the LLM's list for this task/mode/run (M = k*i of the task name or --warmstart-size),
     or M picks of a label-free selector named as the mode (``--mode vote_k --warmstart``)."""
     size = config.warmstart_size or loaded.name.n_train
-    if config.mode in SELECTORS:
-        texts = merged_texts(loaded.pool, loaded.spec)[:pool_size]
-        return select_label_free(config.mode, texts, loaded.spec.data_name, size, config.run, config.selector)
+    if config.mode in SELECTORS:  # the whole pool's cached embeddings, candidates within the first pool_size rows
+        texts = merged_texts(loaded.pool, loaded.spec)
+        within = replace(config.selector, candidates=min(candidate_count(config.selector, len(texts)), pool_size))
+        return select_label_free(config.mode, texts, loaded.spec.data_name, size, config.run, within)
     list_path = paths.list_file(loaded.name.tag, config.mode, config.run)
     number_map = load_number_map(loaded.name.tag, config.mode, config.run,
                                  paths.pool_file(loaded.spec.data_name, config.run))

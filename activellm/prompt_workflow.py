@@ -25,7 +25,8 @@ from activellm.experiment import LoadedTask, load_task
 from activellm.files import atomic_write_text, file_sha256
 from activellm.llm import Conversation, LLMSettings, converse
 from activellm.prompts import (CONTINUOUS_VARIANTS, Prompt, PromptError, PromptRequest, build_prompt, count_tokens,
-                               iteration_suffix, load_number_map, prompt_stem, read_sidecar, write_prompt)
+                               highest_shown_before, iteration_suffix, load_number_map, prompt_stem, read_sidecar,
+                               write_prompt)
 from activellm.tasks import DEFAULT_EXAMPLES, make_tag, merged_texts
 
 _ANSWER_NAME = re.compile(r"^answer_(?P<run>\d+)(?:_cont(?P<iteration>\d+))?\.txt$")
@@ -100,9 +101,10 @@ class GeneratedPrompt:
 def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str | None = None) -> GeneratedPrompt:
     """Build the job's prompt and write it with its sidecar under prompts/."""
     spec, pool = job.loaded.spec, job.loaded.pool
+    shown_before = highest_shown_before(job.tag, job.folder, job.run, job.iteration) if job.labeled_before else None
     request = PromptRequest(mode=job.mode, examples=job.examples, continuous=job.continuous,
                             prompt_examples=prompt_examples, guidelines=guidelines,
-                            labeled_before=job.labeled_before)
+                            labeled_before=job.labeled_before, shown_before=shown_before)
     pool_path = paths.pool_file(spec.data_name, job.run)
     number_map = load_number_map(job.tag, job.folder, job.run, pool_path) if job.labeled_before else None
     prompt = build_prompt(request, merged_texts(pool, spec), pool["index"].tolist(), number_map)

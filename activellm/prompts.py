@@ -181,6 +181,7 @@ class PromptRequest:
     prompt_examples: int | None = None
     guidelines: str | None = None
     labeled_before: list[int] = field(default_factory=list)
+    shown_before: int | None = None  # the highest number shown in earlier iterations (None: no sidecar of them)
 
     @property
     def prompt_mode(self) -> PromptMode:
@@ -241,8 +242,8 @@ def build_prompt(request: PromptRequest, texts: Sequence[str], ids: Sequence[int
         shown = choose_shown(texts, ids, 0, 0, request.shown_count)
     elif request.continuous == "idxrecap":
         shown = choose_shown(texts, ids, 0, 0, max(labeled) + 1 + request.shown_count)
-    else:  # norecap and recap continue after the highest number shown so far
-        last = max(labeled)
+    else:  # norecap and recap continue after the highest number shown so far (without sidecars: picked)
+        last = request.shown_before if request.shown_before is not None else max(labeled)
         shown = choose_shown(texts, ids, to_position(last) + 1, last + 1, request.shown_count)
     if not shown:
         raise PromptError("No instances are left in the pool to show.")
@@ -310,6 +311,13 @@ def sidecar_paths(tag: str, folder: str, run: int) -> list[Path]:
     prompts = paths.prompt_dir(tag, folder)
     found = named + [prompts / f"prompt_{run}.json"] + sorted(prompts.glob(f"prompt_{run}_cont*.json"))
     return [p for p in dict.fromkeys(found) if p.is_file()]
+
+
+def highest_shown_before(tag: str, folder: str, run: int, iteration: int) -> int | None:
+    """The highest number the run's prompts of iterations before ``iteration`` showed; None without sidecars."""
+    numbers = [int(shown["number"]) for path in sidecar_paths(tag, folder, run)
+               if ((sidecar := read_sidecar(path)).get("iteration") or 1) < iteration for shown in sidecar["shown"]]
+    return max(numbers, default=None)
 
 
 def load_number_map(tag: str, mode: str, run: int, pool_file: Path | None = None) -> dict[int, int] | None:

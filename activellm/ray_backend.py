@@ -10,6 +10,7 @@ results, caches and git); LLM keys never do: LLM asks stay in the driver (active
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from activellm import paths
+from activellm.environment import GIT_ENV, git_commit
 from activellm.errors import UserError
 from activellm.files import atomic_write_bytes, atomic_write_text
 
@@ -42,15 +44,16 @@ def cell_inputs(cell) -> dict[str, bytes]:
             for folder in folders if folder.is_dir() for path in folder.rglob("*") if path.is_file()}
 
 
-def run_cell(argv: list[str], inputs: dict[str, bytes], threads: int) -> dict:
-    """On a worker: lay out ``inputs`` in a fresh project root, run model_training.py, return what it wrote."""
+def run_cell(argv: list[str], inputs: dict[str, bytes], threads: int, git: str = "null") -> dict:
+    """On a worker: lay out ``inputs`` in a fresh project root, run model_training.py, return what it wrote.
+    ``git`` is the driver's commit record (JSON): the worker's copy of the code has no .git."""
     with tempfile.TemporaryDirectory(prefix="activellm-cell-") as scratch:
         root = Path(scratch)
         for relative, data in inputs.items():
             (root / relative).parent.mkdir(parents=True, exist_ok=True)
             (root / relative).write_bytes(data)
         environment = {**os.environ, paths.ROOT_ENV: str(root), "OMP_NUM_THREADS": str(threads),
-                       "MKL_NUM_THREADS": str(threads)}
+                       "MKL_NUM_THREADS": str(threads), GIT_ENV: git}
         environment.pop("OPENAI_API_KEY", None)  # cells never ask an LLM
         script = Path(os.getcwd()) / "model_training.py"  # the runtime environment's copy of the repository
         done = subprocess.run([sys.executable, str(script), *argv], env=environment, capture_output=True, text=True)
@@ -89,10 +92,11 @@ class RayBackend:
         self.remote = ray.remote(run_cell).options(num_cpus=self.cpus_per_cell, num_gpus=self.gpus_per_cell,
                                                    max_retries=0)
         self.ray = ray
+        self.git = json.dumps(git_commit())  # once: every cell runs the code as it is now
 
     def start(self, cell, slot: int, log: Path):
         atomic_write_text(log, f"submitted to Ray: {' '.join(cell.argv)}\n")
-        return self.remote.remote(cell.argv, cell_inputs(cell), max(1, int(self.cpus_per_cell)))
+        return self.remote.remote(cell.argv, cell_inputs(cell), max(1, int(self.cpus_per_cell)), self.git)
 
     def poll(self, reference, log: Path) -> int | None:
         ready, _ = self.ray.wait([reference], timeout=0)

@@ -251,15 +251,19 @@ def test_continuous_answers_pasted_by_hand_extend_the_list(dup_task, project_roo
     assert prompt_generation.main(common) == 0
     first = paths.answer_file(tag, "8", 1)
     first.parent.mkdir(parents=True)
-    first.write_text("I choose 4, 1")
+    first.write_text("I choose 3, 1")
     assert prompt_generation.main(["--parse-answer", str(first)]) == 0
-    assert prompt_generation.main(common) == 0  # iteration 2: after number 4 (pool row 6, two rows were skipped)
+    # iteration 2: after number 4, the highest shown (pool row 6, two rows were skipped), not 3, the highest picked
+    assert prompt_generation.main(common) == 0
     second_sidecar = _sidecar(tag, stem="prompt_1_cont2")
-    assert second_sidecar["iteration"] == 2 and second_sidecar["labeled_before"] == [4, 1]
+    assert second_sidecar["iteration"] == 2 and second_sidecar["labeled_before"] == [3, 1]
     assert [(s["number"], s["position"]) for s in second_sidecar["shown"]][:2] == [(5, 7), (6, 8)]
     second = first.with_name("answer_1_cont2.txt")
-    second.write_text("Picks: 5, 4, 9")  # 4 was labelled before: dropped and reported
+    second.write_text("Picks: 5, 3, 9")  # 3 was labelled before: dropped and reported
     capsys.readouterr()
     assert prompt_generation.main(["--parse-answer", str(second)]) == 0
-    assert "earlier iterations: 4" in capsys.readouterr().err
-    assert paths.list_file(tag, "8", 1).read_text() == "4, 1, 5, 9\n"
+    assert "earlier iterations: 3" in capsys.readouterr().err
+    assert paths.list_file(tag, "8", 1).read_text() == "3, 1, 5, 9\n"
+    assert prompt_generation.main(common) == 0  # iteration 3, regenerated twice: still after iteration 2's highest
+    assert prompt_generation.main(common[:-2] + ["--prompt-examples", "5", "--task", "dups_2_cont_no_recap_3"]) == 0
+    assert _sidecar(tag, stem="prompt_1_cont3")["shown"][0]["number"] == 10

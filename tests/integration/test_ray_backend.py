@@ -40,8 +40,12 @@ def test_ray_gives_the_local_results_and_then_skips(local_ray, tiny_task, tiny_m
     csvs = sorted((project_root / "logs" / "run").rglob("run_*.csv"))
     assert len(csvs) == 4  # two by the local backend, two written by the driver from the Ray tasks
     assert _results(project_root) == local and len(local) == 2  # the newer (Ray) files overwrite the keys
+    from activellm.environment import git_commit
+
     for csv_path in csvs:
         assert csv_path.with_suffix(".log").is_file() and csv_path.with_suffix(".json").is_file()
+        # the worker's copy of the code has no .git: the driver's commit is recorded for every cell
+        assert json.loads(csv_path.with_suffix(".json").read_text())["git"] == git_commit()
     status = json.loads((project_root / "logs" / "sweep" / "status.json").read_text())
     assert status["done"] == 2
     capsys.readouterr()

@@ -75,3 +75,17 @@ def test_a_selector_warm_starts_small_text(tiny_task, tiny_model, project_root):
     assert first[:4] == _picks("embedding_kmeans", 1, task="tiny_4") and len(set(first)) == 6
     (row,) = read_results(next((project_root / "logs" / "run").rglob("run_*.csv")))
     assert row["embedding_model"] == "minilm" and row["llm_model"] == ""
+
+
+def test_a_warm_start_with_pool_size_reads_the_whole_pools_cached_embeddings(tiny_task, project_root):
+    from activellm.experiment import warm_start_rows
+
+    argv = ["--task", "tiny_4", "--mode", "vote_k", "--warmstart", "--modelclass", "smalltext", "--activelearning",
+            "LeastConfidence", "--pool-size", "30", "--selector-pool", "0"]
+    picks = {}
+    for run in (1, 2):
+        config = model_training.config_from_args(model_training.build_parser().parse_args([*argv, "--run", str(run)]))
+        picks[run] = warm_start_rows(config, load_task("tiny_4", run), 30)
+        assert len(picks[run]) == 4 and max(picks[run]) < 30  # candidates within the queried pool
+    (cache,) = (project_root / "data" / "tiny" / "embeddings").glob("*.npy")  # one file for both runs
+    assert "_64_" in cache.name  # the whole pool of 64, not the first 30 rows of each run
