@@ -3,10 +3,9 @@
 
 Edit the grid below (or override it: --tasks sst2 rte --modes baseline 10 ...), then:
 
-    python automatic_run.py              # run every cell not finished yet; print the summary table
-    python automatic_run.py --dry-run    # list the cells and whether each would run or be skipped
-    python automatic_run.py --summary    # only the table (logs/run/summary.csv) of what has run
-    python automatic_run.py --plot       # also write learning curves and a bar chart under logs/run/plots/
+    python automatic_run.py              # run every cell not finished yet; print the summary table, write the plots
+    python automatic_run.py --dry-run    # list the cells: would run, skipped (finished) or left out (does not apply)
+    python automatic_run.py --summary    # only the table (logs/run/summary.csv) and plots (logs/run/plots/)
 """
 
 from __future__ import annotations
@@ -53,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument("--warmstart", nargs="+", type=cli.strict_bool, default=WARMSTART)
     grid.add_argument("--models", nargs="+", default=MODEL)
     grid.add_argument("--seeds", nargs="+", type=cli.nonnegative_int, default=SEEDS)
-    grid.add_argument("--epochs", nargs="+", type=cli.positive_int, default=EPOCHS)
+    grid.add_argument("--epochs", nargs="+", type=cli.nonnegative_int, default=EPOCHS)
     grid.add_argument("--llms", nargs="*", default=LLMS, help="LLMs that select (each with each --prompt-modes)")
     grid.add_argument("--prompt-modes", nargs="+", default=PROMPT_MODES, help="prompt modes 1-12 (default 10)")
     grid.add_argument("--extra", nargs=argparse.REMAINDER, default=EXTRA_ARGS,
@@ -72,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     backend.add_argument("--cpus-per-cell", type=float, help="Ray: CPUs per cell (default: the cluster's CPUs / --jobs)")
     backend.add_argument("--gpus-per-cell", type=float, help="Ray: GPUs per cell (default 1 where the cluster has GPUs)")
     parser.add_argument("--summary", action="store_true", help="only print (and write) the summary table")
-    parser.add_argument("--plot", action="store_true", help="write PNG plots of the summary under logs/run/plots/")
+    parser.add_argument("--no-plot", dest="plot", action="store_false",
+                        help="do not write the plots (default: a bar chart of the few-shot cells and learning curves of "
+                             "continuous tasks under logs/run/plots/)")
     return parser
 
 

@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
                              f"{PAPER_MODEL} ({PAPER_SETFIT_MODEL} for setfit), as in the paper")
     parser.add_argument("--seeds", type=cli.seeds, default=PAPER_SEEDS,
                         help="training seeds, e.g. '42 109' (default: the paper's 42 109 27 158 77)")
-    parser.add_argument("--epochs", type=cli.positive_int, default=DEFAULTS.epochs, help="training epochs (default 25)")
+    parser.add_argument("--epochs", type=cli.nonnegative_int, default=DEFAULTS.epochs, help="training epochs (default 25)")
     parser.add_argument("--learning-rate", type=float, default=DEFAULTS.learning_rate,
                         help="peak learning rate (default 5e-5)")
     parser.add_argument("--train-batch-size", type=cli.positive_int, default=DEFAULTS.train_batch_size,

@@ -338,32 +338,71 @@ def plot_summary(summary: list[dict[str, object]], folder: Path | None = None) -
         axis.legend(fontsize=8)
         written.append(_save(figure, folder / f"curve_{family}.png"))
     if bars:
-        figure, axis = plt.subplots(figsize=(max(6.0, 0.6 * len(bars) + 2), 4.5))
-        labels = ["\n".join([str(e["task"]), *textwrap.wrap(_line_label(e, varying), 24), f"n={e['n_train']}"])
-                  for e in bars]
-        metrics = [_main_metric(str(e["task"])) for e in bars]
-        heights = [e.get(f"{m}_mean") or 0.0 for e, m in zip(bars, metrics)]
-        lows = [e.get(f"{m}_ci_low") for e, m in zip(bars, metrics)]
-        highs = [e.get(f"{m}_ci_high") for e, m in zip(bars, metrics)]
-        errors = [[h - low if low is not None else 0.0 for h, low in zip(heights, lows)],
-                  [high - h if high is not None else 0.0 for h, high in zip(heights, highs)]]
-        axis.bar(range(len(bars)), heights, yerr=errors, capsize=4, color="tab:blue", alpha=0.8)
-        majority_drawn = False
-        for i, (entry, metric) in enumerate(zip(bars, metrics)):
-            majority = majority_accuracy(str(entry["task"])) if metric == "accuracy" else None
-            if majority is not None:
-                axis.hlines(majority, i - 0.45, i + 0.45, colors="tab:red", linestyles="--",
-                            label=None if majority_drawn else "majority class of the test set")
-                majority_drawn = True
-        if majority_drawn:
-            axis.legend(fontsize=8, loc="lower right")
-        axis.set_xticks(range(len(bars)), labels, fontsize=7)
-        axis.set_ylabel(" / ".join(sorted(set(metrics))) + " (mean, 95% CI over runs)")
-        axis.set_ylim(0, max(1.0, max((h + e for h, e in zip(heights, errors[1])), default=1.0)))
-        axis.set_title("few-shot results")
-        axis.grid(axis="y", alpha=0.3)
-        written.append(_save(figure, folder / "fewshot.png"))
+        written.append(_bar_chart(plt, bars, varying, folder / "fewshot.png"))
     return written
+
+
+def _selection_label(entry: dict[str, object], varying: Sequence[str] = ()) -> str:
+    """What a bar stands for, in a few words: the selection, then the settings that differ between the bars."""
+    if is_random_baseline(entry):
+        label = "random (baseline)"
+    elif entry["modelclass"] == "smalltext":
+        label = f"{entry['activelearning']} (small-text)"
+        if entry["warmstart"] == "True":
+            label += f" warm from {entry['mode']}"
+    elif entry["activelearning"]:
+        label = str(entry["activelearning"])
+    else:
+        label = str(entry["mode"])
+    if entry["modelclass"] == "setfit":
+        label += " SetFit"
+    return label + "".join(f"\n{key}={entry.get(key, '')}" for key in varying)
+
+
+def _values(bars: Sequence[dict[str, object]], key: str) -> str:
+    return "/".join(dict.fromkeys(str(e[key]) for e in bars))
+
+
+def _bar_chart(plt, bars: list[dict[str, object]], varying: Sequence[str], path: Path) -> Path:
+    """The few-shot cells as bars: mean over runs with its 95% interval, the random baseline in grey, a dashed line
+    at the accuracy of always predicting the test set's majority class; the title names task, model, k and runs."""
+    several_tasks = len({e["task"] for e in bars}) > 1
+    shown = [k for k in varying if k != "task"]
+    figure, axis = plt.subplots(figsize=(max(6.5, 1.1 * len(bars) + 2), 5))
+    labels = [("\n".join(textwrap.wrap(str(e["task"]), 18)) + "\n" if several_tasks else "")
+              + _selection_label(e, shown) for e in bars]
+    metrics = [_main_metric(str(e["task"])) for e in bars]
+    heights = [e.get(f"{m}_mean") or 0.0 for e, m in zip(bars, metrics)]
+    lows = [e.get(f"{m}_ci_low") for e, m in zip(bars, metrics)]
+    highs = [e.get(f"{m}_ci_high") for e, m in zip(bars, metrics)]
+    errors = [[h - low if low is not None else 0.0 for h, low in zip(heights, lows)],
+              [high - h if high is not None else 0.0 for h, high in zip(heights, highs)]]
+    colours = ["tab:gray" if is_random_baseline(e) else "tab:blue" for e in bars]
+    axis.bar(range(len(bars)), heights, yerr=errors, capsize=4, color=colours, alpha=0.85)
+    for i, height in enumerate(heights):
+        axis.annotate(f"{height:.3f}", (i, height), xytext=(6, 3), textcoords="offset points", fontsize=8)
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color="tab:gray", label="random baseline: the first k rows of each run's pool")] \
+        if any(is_random_baseline(e) for e in bars) else []
+    majority_drawn = False
+    for i, (entry, metric) in enumerate(zip(bars, metrics)):
+        majority = majority_accuracy(str(entry["task"])) if metric == "accuracy" else None
+        if majority is not None:
+            line = axis.hlines(majority, i - 0.45, i + 0.45, colors="tab:red", linestyles="--",
+                               label=f"majority class of the test set ({majority:.3f})")
+            handles += [] if majority_drawn else [line]
+            majority_drawn = True
+    if handles:
+        axis.legend(handles=handles, fontsize=8, loc="lower right")
+    axis.set_xticks(range(len(bars)), labels, fontsize=8)
+    axis.set_ylabel(" / ".join(sorted(set(metrics))) + " (mean over runs, 95% CI over runs)")
+    axis.set_ylim(0, max(1.0, max((h + e for h, e in zip(heights, errors[1])), default=1.0)))
+    runs = "/".join(dict.fromkeys(str(e["runs"]) for e in bars))
+    axis.set_title(f"{_values(bars, 'task')}: {_values(bars, 'model')}, k = {_values(bars, 'n_train')}, "
+                   f"{runs} runs × {_values(bars, 'seeds_per_run')} seed(s) each", fontsize=10)
+    axis.grid(axis="y", alpha=0.3)
+    return _save(figure, path)
 
 
 def _save(figure, path: Path) -> Path:

@@ -101,6 +101,32 @@ class Outcome:
                 "problem": self.cell.problem, "error": self.error}
 
 
+def _options(argv: Sequence[str]) -> dict[str, str]:
+    """A cell's command line as option -> value (a flag alone: "true")."""
+    options: dict[str, str] = {}
+    key = None
+    for token in argv:
+        if token.startswith("--"):
+            key, options[token] = token, "true"
+        elif key is not None:
+            options[key], key = token, None
+    return options
+
+
+def varying_options(cells: Sequence[Cell]) -> list[str]:
+    """The options whose values differ between the cells that can run: what tells them apart (the run last)."""
+    runnable = [_options(c.argv) for c in cells if c.config is not None]
+    keys = dict.fromkeys(k for options in runnable for k in options)
+    varying = [k for k in keys if len({options.get(k) for options in runnable}) > 1]
+    return sorted(varying, key=lambda k: k == "--run")
+
+
+def short_label(cell: Cell, varying: Sequence[str]) -> str:
+    """The cell as the progress bar names it: the values that vary, e.g. ``default · vote_k · run 3``."""
+    options = _options(cell.argv)
+    return " · ".join(f"run {options[k]}" if k == "--run" else options.get(k, f"no {k[2:]}") for k in varying)
+
+
 def _tail(path: Path) -> list[str]:
     """The last lines of a cell's output, for the status file."""
     try:
@@ -197,7 +223,8 @@ class Sweep:
         running: dict[int, tuple[object, Cell, Path, float]] = {}
         self.log_dir.mkdir(parents=True, exist_ok=True)
         runnable = sum(cell.config is not None for cell in self.cells)
-        with tqdm(total=runnable, desc="sweep", unit="cell") as progress:
+        varying = varying_options(self.cells)
+        with tqdm(total=runnable, desc="sweep", unit="cell", dynamic_ncols=True) as progress:
             try:
                 while pending or running:
                     for cell in list(pending):
@@ -221,7 +248,7 @@ class Sweep:
                         slot = free.popleft()
                         log = self.log_dir / f"{cell.name}.log"
                         running[slot] = (self.backend.start(cell, slot, log), cell, log, time.perf_counter())
-                        progress.set_postfix_str(cell.name[:60])
+                        progress.set_postfix_str(f"started {short_label(cell, varying)}")
                     for slot, (handle, cell, log, started) in list(running.items()):
                         returncode = self.backend.poll(handle, log)
                         if returncode is None:

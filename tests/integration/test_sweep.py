@@ -33,6 +33,9 @@ def test_two_cell_sweep_then_skip_then_redo(tiny_task, tiny_model, project_root,
     out = capsys.readouterr().out
     assert "sweep: 2 ran, 0 skipped, 0 failed" in out and "| tiny_4 | baseline | default |" in out
     assert (project_root / "logs" / "run" / "summary.csv").is_file()
+    # a sweep ends with its table and the path of its plot
+    plot = project_root / "logs" / "run" / "plots" / "fewshot.png"
+    assert f"plot: {plot}" in out and plot.read_bytes()[:4] == b"\x89PNG"
     assert len(list((project_root / "logs" / "sweep").glob("*.log"))) == 2  # each cell's own output
     assert _sweep(tiny_model) == 0
     assert "sweep: 0 ran, 2 skipped" in capsys.readouterr().out
@@ -64,9 +67,12 @@ def test_summary_alone(tiny_task, tiny_model, project_root, capsys):
     assert automatic_run.main(["--summary"]) == 0
     assert "No finished runs" in capsys.readouterr().out
     _sweep(tiny_model, "--activelearning", "None")
-    assert automatic_run.main(["--summary", "--plot"]) == 0
+    capsys.readouterr()
+    assert automatic_run.main(["--summary", "--no-plot"]) == 0
+    assert "fewshot.png" not in capsys.readouterr().out
+    assert automatic_run.main(["--summary"]) == 0
     out = capsys.readouterr().out
-    assert "| tiny_4 |" in out and "fewshot.png" in out
+    assert "| tiny_4 |" in out and "plot: " in out and "fewshot.png" in out
 
 
 def test_an_interrupted_run_leaves_no_results_csv(tiny_task, tiny_model, project_root, monkeypatch):

@@ -166,3 +166,30 @@ def test_bar_chart_with_intervals_and_the_majority_class(project_root):
     assert majority_accuracy("rotten_tomatoes") == max((test["label"] == c).mean() for c in (0, 1))
     (png,) = plot_summary(summarize(latest_rows(result_files())))
     assert png.name == "fewshot.png" and png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_bar_chart_reads_on_its_own(project_root, monkeypatch):
+    """Title with task, model, k and runs; the baseline marked; run-level intervals; the majority-class line."""
+    from activellm import summary as summary_module
+
+    folder = project_root / "logs" / "run"
+    _write(folder, "a", _rows("baseline", "", BASELINE))
+    _write(folder, "b", _rows("baseline", "vote_k", SELECTION))
+    figures = []
+    monkeypatch.setattr(summary_module, "_save", lambda figure, path: figures.append(figure) or path)
+    entries = summarize(latest_rows(result_files()))
+    summary_module.plot_summary(entries)
+    (axis,) = figures[0].axes
+    assert axis.get_title() == "rotten_tomatoes: minilm, k = 32, 2 runs × 3 seed(s) each"
+    assert [t.get_text() for t in axis.get_xticklabels()] == ["random (baseline)", "vote_k"]
+    legend = [t.get_text() for t in axis.get_legend().get_texts()]
+    assert legend[0] == "random baseline: the first k rows of each run's pool"
+    assert legend[1].startswith("majority class of the test set (0.5")
+    assert "95% CI over runs" in axis.get_ylabel()
+    baseline_bar, voted_bar = axis.patches[:2]
+    assert baseline_bar.get_facecolor() != voted_bar.get_facecolor()
+    (errorbars,) = [c for c in axis.containers if hasattr(c, "has_yerr") and c.has_yerr]
+    segments = errorbars.lines[2][0].get_segments()  # one vertical segment per bar: the run-level interval
+    voted = next(e for e in entries if e["activelearning"] == "vote_k")
+    assert segments[1][0][1] == pytest.approx(voted["accuracy_ci_low"])
+    assert segments[1][1][1] == pytest.approx(voted["accuracy_ci_high"])

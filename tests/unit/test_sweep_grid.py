@@ -161,3 +161,14 @@ def test_a_cell_on_small_texts_labels_waits_for_the_cell_that_labels_them(tmp_pa
     assert ("start", "default") not in backend.events
     (failed,) = [o for o in outcomes if o.cell.config.modelclass == "default"]
     assert failed.state == "failed" and "the small-text cell that labels its list failed" in failed.error
+
+
+def test_the_progress_bar_names_a_cell_by_what_varies():
+    from activellm.sweep import short_label, varying_options
+
+    cells = expand(_default_grid(), automatic_run.parse_cell)
+    varying = varying_options(cells)
+    assert varying == ["--modelclass", "--activelearning", "--run"]
+    labels = [short_label(c, varying) for c in cells if c.config is not None]
+    assert "default · vote_k · run 3" in labels and "default · no activelearning · run 1" in labels
+    assert "smalltext · PredictionEntropy · run 5" in labels and max(map(len, labels)) < 40
