@@ -18,16 +18,17 @@ from activellm import cli
 # --- the grid: every combination is one cell, one model_training.py process --------------------------------------
 # The default is the offline main job: does a label-free selection beat random picks at 32 shots? Rotten Tomatoes with
 # the packaged MiniLM, batch 8 (with the paper's batch 128, 32 examples make one optimizer step per epoch and MiniLM
-# stays at the majority class), 5 runs (pool shuffles) of one seed each: the random baseline (the first 32 rows),
-# k-means representatives and vote-k on sentence embeddings, and small-text's PredictionEntropy at the same budget
-# (16 random rows, then one query of 16 over the first 2,000 pool rows). Combinations that cannot run (a small-text
-# strategy with the default model class, ...) are left out and listed by --dry-run.
+# stays at the majority class), 5 runs (pool shuffles: 5 independent selections per arm) of one seed each: the random
+# baseline (the first 32 rows), k-means representatives, vote-k, TypiClust and ProbCover on sentence embeddings, and
+# small-text's PredictionEntropy at the same budget (16 random rows, then one query of 16 over the first 2,000 pool
+# rows). Combinations that do not apply (a small-text strategy with the default model class, ...) are left out and
+# listed by --dry-run.
 TASK = ["rotten_tomatoes"]  # task names; continuous learning curves: [f"sst2_25_cont_index_recap_{i}" for i in range(1, 13)]
 MODES = ["baseline"]  # baseline, an LLM/prompt folder under answers/<task>/ (e.g. "gpt-4o_10"), smalltext_coldstart, ...
 RUNS = [1, 2, 3, 4, 5]  # pool shuffles (and list numbers)
 MODELCLASS = ["default", "smalltext"]  # default (fine-tune), setfit, smalltext
-ACTIVELEARNING = ["None", "embedding_kmeans", "vote_k", "PredictionEntropy"]  # None, random_filtering,
-# embedding_kmeans, vote_k, or a small-text strategy (PredictionEntropy, BALD, ...)
+ACTIVELEARNING = ["None", "embedding_kmeans", "vote_k", "typiclust", "probcover", "PredictionEntropy"]  # None,
+# random_filtering, a label-free selector (embedding_kmeans, vote_k, typiclust, probcover) or a small-text strategy
 WARMSTART = [False]  # True: start small-text strategies from the LLM's (or a selector's) picks
 MODEL = ["minilm"]  # minilm (packaged, offline), bert-base-uncased (the paper's, needs the hub), any local folder
 SEEDS = [42]  # training seeds of every cell (the paper's five: 42 109 27 158 77)

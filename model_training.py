@@ -79,14 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
                         help="evaluate the active learner's classifier after every query (learning curve rows)")
     active.add_argument("--al-epochs", type=cli.positive_int, default=ACTIVE.epochs,
                         help="epochs of the active learner's classifier per iteration (default 10, small-text's)")
-    selector = parser.add_argument_group("label-free selectors (--activelearning embedding_kmeans|vote_k, or "
-                                         "--mode embedding_kmeans|vote_k --warmstart)")
+    selector = parser.add_argument_group(f"label-free selectors (--activelearning {'|'.join(SELECTORS)}, or "
+                                         f"--mode {'|'.join(SELECTORS)} --warmstart)")
     selector.add_argument("--embedding-model", default=SELECTOR.embedding_model,
                           help="sentence transformer for the embeddings (default minilm: the packaged "
                                "all-MiniLM-L6-v2)")
     selector.add_argument("--selector-pool", type=cli.nonnegative_int, default=SELECTOR.candidates,
                           help="choose among the first N rows of the run's pool, a seeded random subsample (default "
                                "3000; 200 = the rows a mode-10 prompt shows the LLM; 0 = the whole pool)")
+    selector.add_argument("--probcover-delta", type=float,
+                          help="probcover: the cosine radius of its balls (default: the purity rule, see "
+                               "docs/training-and-selectors.md)")
     setfit = parser.add_argument_group("SetFit (--modelclass setfit)")
     setfit.add_argument("--setfit-epochs", type=cli.positive_int, default=SETFIT.epochs, help="body epochs (default 4)")
     setfit.add_argument("--setfit-iterations", type=cli.positive_int, default=SETFIT.iterations,
@@ -107,7 +110,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
                      warmstart_from=args.warmstart_from,
                      eval_every_iteration=args.eval_every_iteration,
                      setfit=SetFitSettings(epochs=args.setfit_epochs, iterations=args.setfit_iterations),
-                     selector=SelectorSettings(embedding_model=args.embedding_model, candidates=args.selector_pool))
+                     selector=SelectorSettings(embedding_model=args.embedding_model, candidates=args.selector_pool,
+                                             probcover_delta=args.probcover_delta))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,7 +35,7 @@ from activellm.results import (SETTING_COLUMNS, STATUS_OK, format_cell, format_m
                                read_results, write_results)
 from activellm.selection import BASELINE_MODE, RANDOM_FILTERING, SMALLTEXT_MODES, listed_rows, select_rows
 from activellm.setfit_baseline import PAPER_SETFIT_MODEL, SetFitSettings, fit_and_evaluate_setfit
-from activellm.selectors import SELECTORS, SelectorSettings, candidate_count, select_label_free
+from activellm.selectors import PROBCOVER, SELECTORS, SelectorSettings, candidate_count, select_label_free
 from activellm.tasks import TaskError, TaskName, TaskSpec, load_splits, merged_texts, parse_task_name
 from activellm.training import (PAPER_MODEL, PAPER_SEEDS, FitResult, TrainingSettings, check_precision,
                                 describe_device, encode_test_set, fit_and_evaluate)
@@ -124,6 +124,8 @@ class RunConfig:
                           setfit_batch_size=setfit.batch_size)
         if self.uses_selector:
             values.update(embedding_model=self.selector.embedding_model, selector_pool=self.selector.candidates)
+            if PROBCOVER in (self.activelearning, self.mode):
+                values["probcover_delta"] = self.selector.probcover_delta or "purity"
         return values
 
     def identity(self) -> dict[str, str]:
@@ -222,6 +224,8 @@ def labelled_list_configuration(config: RunConfig) -> dict[str, str] | None:
     }
     if warm and source in SELECTORS:
         values.update(embedding_model=config.selector.embedding_model, selector_pool=config.selector.candidates)
+        if source == PROBCOVER:
+            values["probcover_delta"] = config.selector.probcover_delta or "purity"
     return {key: format_cell(value) for key, value in values.items()}
 
 
@@ -439,7 +443,8 @@ def warm_start_rows(config: RunConfig, loaded: LoadedTask, pool_size: int) -> li
     if config.mode in SELECTORS:  # the whole pool's cached embeddings, candidates within the first pool_size rows
         texts = merged_texts(loaded.pool, loaded.spec)
         within = replace(config.selector, candidates=min(candidate_count(config.selector, len(texts)), pool_size))
-        return select_label_free(config.mode, texts, loaded.spec.data_name, size, config.run, within)
+        return select_label_free(config.mode, texts, loaded.spec.data_name, size, config.run, within,
+                                 loaded.spec.num_labels)
     list_path = paths.list_file(loaded.name.tag, config.mode, config.run)
     number_map = load_number_map(loaded.name.tag, config.mode, config.run,
                                  paths.pool_file(loaded.spec.data_name, config.run))
@@ -546,7 +551,8 @@ def run_experiment(config: RunConfig, report: Callable[[str], None] = print) -> 
         number_map = load_number_map(loaded.name.tag, config.mode, config.run,
                                      paths.pool_file(loaded.spec.data_name, config.run))
         positions = select_rows(loaded.name, config.mode, config.run, config.activelearning,
-                                merged_texts(loaded.pool, loaded.spec), number_map, config.selector)
+                                merged_texts(loaded.pool, loaded.spec), number_map, config.selector,
+                                loaded.spec.num_labels)
     train_per_seed(config, loaded, positions, writer)
     csv_path = writer.finish()
     for line in format_means([r for r in writer.rows if is_final(r)]):

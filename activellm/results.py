@@ -26,7 +26,7 @@ ACTIVE_COLUMNS = ("query_size", "budget", "pool_size", "init", "warmstart_from",
                   "al_learning_rate", "al_train_batch_size", "eval_every_iteration",
                   "labelled_list")  # small-text: its settings, and the labelled list's folder it writes or reads
 SETFIT_COLUMNS = ("setfit_epochs", "setfit_iterations", "setfit_batch_size")
-SELECTOR_COLUMNS = ("embedding_model", "selector_pool")  # label-free selectors
+SELECTOR_COLUMNS = ("embedding_model", "selector_pool", "probcover_delta")  # label-free selectors
 SETTING_COLUMNS = (*TRAINING_COLUMNS, *ACTIVE_COLUMNS, *SETFIT_COLUMNS, *SELECTOR_COLUMNS)
 IDENTITY_COLUMNS = (*RUN_COLUMNS, *SETTING_COLUMNS)
 RESULT_COLUMNS = (

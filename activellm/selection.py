@@ -2,7 +2,8 @@
 
 * ``--mode baseline``: the first N rows of the pool (the paper's random baseline: the pool is shuffled);
 * ``--activelearning random_filtering``: N rows drawn from the pool with the run as seed;
-* ``--activelearning embedding_kmeans|vote_k``: N rows chosen without labels (see activellm.selectors);
+* ``--activelearning embedding_kmeans|vote_k|typiclust|probcover``: N rows chosen without labels (see
+  activellm.selectors);
 * ``--mode smalltext_coldstart|smalltext_warmstart --activelearning <Strategy>``: the first N of the rows a
   small-text run labelled (activellm.experiment.labelled_list_rows);
 * any other mode: the first N numbers of ``answers/<tag>/<mode>/list_<run>.txt``.
@@ -51,14 +52,15 @@ def listed_rows(list_path: Path, n: int, pool_size: int, number_map: Mapping[int
 
 def select_rows(task: TaskName, mode: str, run: int, activelearning: str | None, pool_texts: Sequence[str],
                 number_map: Mapping[int, int] | None = None,
-                selector: SelectorSettings = SelectorSettings()) -> list[int]:
-    """Pool positions, in selection order, that a run of ``task``/``mode`` trains on."""
+                selector: SelectorSettings = SelectorSettings(), classes: int = 2) -> list[int]:
+    """Pool positions, in selection order, that a run of ``task``/``mode`` trains on (``classes``: the task's
+    number of classes, for ProbCover's radius rule)."""
     n = task.n_train
     pool_size = len(pool_texts)
     if activelearning == RANDOM_FILTERING:
         return random_rows(n, pool_size, seed=run)
     if activelearning in SELECTORS:
-        return select_label_free(activelearning, pool_texts, task.spec.data_name, n, run, selector)
+        return select_label_free(activelearning, pool_texts, task.spec.data_name, n, run, selector, classes)
     if mode == BASELINE_MODE:
         return first_rows(n, pool_size)
     return listed_rows(paths.list_file(task.tag, mode, run), n, pool_size, number_map)

@@ -1,6 +1,6 @@
 """Label-free cold-start selectors: which k instances to label when no label exists yet, without an LLM.
 
-Both read sentence embeddings of the candidate rows, never a label:
+All read sentence embeddings of the candidate rows, never a label:
 
 * ``embedding_kmeans``: k-means with N clusters (seeded by the run) on the normalised embeddings; from each
   cluster the row nearest its centre, largest cluster first. The cold-start core of ALPS (Yuan et al., 2020) and
@@ -10,6 +10,17 @@ Both read sentence embeddings of the candidate rows, never a label:
   maximises the votes of unpicked rows, each vote worth rho^-c (rho = 10) where c counts the voter's neighbours
   already picked, so that picks cover the pool while staying diverse. Vote-k's second stage needs a model's
   confidence and so labels; a cold start has none, which is why its authors' fast variant is used throughout.
+* ``typiclust`` (Hacohen, Dekel and Weinshall, ICML 2022, "Active Learning on a Budget"): k-means into N clusters
+  (seeded by the run); clusters of at most 5 rows are left out (unless all are that small); the largest cluster
+  first, one pick per cluster and round, the row of highest typicality within its cluster: the inverse of its mean
+  Euclidean distance (on the unit vectors) to its min(20, size/2) nearest neighbours among the cluster's unpicked
+  rows.
+* ``probcover`` (Yehuda, Dekel, Hacohen and Weinshall, NeurIPS 2022, "Active Learning Through a Covering Lens"):
+  greedy maximum coverage of balls of cosine distance delta: each pick is the row whose ball holds the most rows not
+  yet covered (ties: the lowest row); once all are covered, the rows of largest ball go next. delta is
+  ``--probcover-delta``, or the paper's purity rule without labels: the rows are split into C k-means clusters (C the
+  task's number of classes, seeded by the run) and delta is the largest radius at which at least 95% of the balls
+  hold rows of one cluster only (the 5% quantile of each row's distance to its nearest row of another cluster).
 
 Candidates are the first ``--selector-pool`` rows of the run's pool (default 3,000; 0 = all): the pool is a seeded
 shuffle, so the candidates, and with them the picks, differ between runs. Embeddings come from a sentence
@@ -33,6 +44,11 @@ from activellm.files import atomic_write_bytes
 
 EMBEDDING_KMEANS = "embedding_kmeans"
 VOTE_K = "vote_k"
+TYPICLUST = "typiclust"
+PROBCOVER = "probcover"
+TYPICLUST_MIN_CLUSTER = 5  # clusters of at most this many rows are left out, as in the reference implementation
+TYPICLUST_NEIGHBOURS = 20
+PROBCOVER_PURITY = 0.95
 DEFAULT_EMBEDDING_MODEL = "minilm"
 VOTE_K_NEIGHBOURS = 150
 VOTE_K_RHO = 10.0
@@ -46,6 +62,7 @@ class SelectorError(UserError, ValueError):
 class SelectorSettings:
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     candidates: int = 3000  # the first rows of the run's pool; 0: all of it
+    probcover_delta: float | None = None  # None: the purity rule
 
 
 def candidate_count(settings: SelectorSettings, pool_size: int) -> int:
@@ -153,15 +170,89 @@ def vote_k(embeddings: np.ndarray, n: int, k: int = VOTE_K_NEIGHBOURS, rho: floa
     return picks
 
 
-SELECTORS: dict[str, Callable[[np.ndarray, int, int], list[int]]] = {
-    EMBEDDING_KMEANS: lambda embeddings, n, seed: kmeans_representatives(embeddings, n, seed),
-    VOTE_K: lambda embeddings, n, seed: vote_k(embeddings, n),
+def typicality(embeddings: np.ndarray, neighbours: int) -> np.ndarray:
+    """TypiClust's typicality: 1 / (mean Euclidean distance to the ``neighbours`` nearest other rows + 1e-5)."""
+    if len(embeddings) < 2:
+        return np.ones(len(embeddings))
+    squared = np.maximum(2.0 - 2.0 * (embeddings @ embeddings.T), 0.0)  # unit vectors: |a-b|^2 = 2 - 2 a.b
+    np.fill_diagonal(squared, np.inf)
+    k = max(1, min(neighbours, len(embeddings) - 1))
+    nearest = np.sqrt(np.partition(squared, k - 1, axis=1)[:, :k])
+    return 1.0 / (nearest.mean(axis=1) + 1e-5)
+
+
+def typiclust(embeddings: np.ndarray, n: int, seed: int) -> list[int]:
+    """TypiClust (see the module docstring): the most typical row of each cluster, largest clusters first."""
+    from sklearn.cluster import KMeans
+
+    labels = KMeans(n_clusters=n, random_state=seed, n_init=10).fit(embeddings).labels_
+    sizes = np.bincount(labels, minlength=n)
+    kept = [c for c in range(n) if sizes[c] > TYPICLUST_MIN_CLUSTER]
+    rest = [c for c in range(n) if 0 < sizes[c] <= TYPICLUST_MIN_CLUSTER]  # used once the kept ones run dry
+    by_size = lambda clusters: sorted(clusters, key=lambda c: (-sizes[c], c))  # noqa: E731
+    picked = np.zeros(len(embeddings), dtype=bool)
+    picks: list[int] = []
+    for order in (by_size(kept), by_size(kept + rest)):
+        while len(picks) < n:
+            before = len(picks)
+            for cluster in order:
+                rows = np.flatnonzero((labels == cluster) & ~picked)
+                if len(rows) and len(picks) < n:
+                    best = rows[np.argmax(typicality(embeddings[rows], min(TYPICLUST_NEIGHBOURS, len(rows) // 2)))]
+                    picks.append(int(best))
+                    picked[best] = True
+            if len(picks) == before:
+                break
+    return picks
+
+
+def purity_delta(embeddings: np.ndarray, classes: int, seed: int, purity: float = PROBCOVER_PURITY) -> float:
+    """The largest cosine radius at which ``purity`` of the balls hold rows of one k-means cluster only."""
+    from sklearn.cluster import KMeans
+
+    labels = KMeans(n_clusters=max(2, classes), random_state=seed, n_init=10).fit(embeddings).labels_
+    distance = 1.0 - embeddings @ embeddings.T
+    distance[labels[:, None] == labels[None, :]] = np.inf
+    to_other = distance.min(axis=1)  # a ball of radius d is pure while d <= the distance to another cluster
+    return float(np.sort(to_other)[int(np.floor((1.0 - purity) * len(to_other)))])
+
+
+def probcover(embeddings: np.ndarray, n: int, delta: float) -> list[int]:
+    """ProbCover's greedy maximum coverage of cosine balls of radius ``delta`` (see the module docstring)."""
+    balls = (1.0 - embeddings @ embeddings.T) < delta  # row -> the rows its ball holds (itself included)
+    covered = np.zeros(len(embeddings), dtype=bool)
+    picked = np.zeros(len(embeddings), dtype=bool)
+    full_degree = balls.sum(axis=1)
+    picks: list[int] = []
+    for _ in range(min(n, len(embeddings))):
+        gain = balls[:, ~covered].sum(axis=1) if not covered.all() else full_degree.copy()
+        gain = np.where(picked, -1, gain)
+        best = int(np.argmax(gain))
+        picks.append(best)
+        picked[best] = True
+        covered |= balls[best]
+    return picks
+
+
+def _probcover(embeddings: np.ndarray, n: int, seed: int, settings: "SelectorSettings", classes: int) -> list[int]:
+    delta = settings.probcover_delta if settings.probcover_delta is not None else \
+        purity_delta(embeddings, classes, seed)
+    return probcover(embeddings, n, delta)
+
+
+# name -> f(candidate embeddings, n, run seed, settings, the task's number of classes): positions among the candidates
+SELECTORS: dict[str, Callable[[np.ndarray, int, int, SelectorSettings, int], list[int]]] = {
+    EMBEDDING_KMEANS: lambda embeddings, n, seed, settings, classes: kmeans_representatives(embeddings, n, seed),
+    VOTE_K: lambda embeddings, n, seed, settings, classes: vote_k(embeddings, n),
+    TYPICLUST: lambda embeddings, n, seed, settings, classes: typiclust(embeddings, n, seed),
+    PROBCOVER: _probcover,
 }
 
 
 def select_label_free(name: str, texts: Sequence[str], data_name: str, n: int, run: int,
-                      settings: SelectorSettings) -> list[int]:
-    """Pool positions of ``n`` rows chosen by selector ``name`` among the first candidates; reads no label."""
+                      settings: SelectorSettings, classes: int = 2) -> list[int]:
+    """Pool positions of ``n`` rows chosen by selector ``name`` among the first candidates; reads no label (only
+    the task's number of classes, which ProbCover's radius rule uses)."""
     if name not in SELECTORS:
         raise SelectorError(f"Unknown label-free selector {name!r}; use one of {', '.join(SELECTORS)}.")
     count = candidate_count(settings, len(texts))
@@ -169,4 +260,4 @@ def select_label_free(name: str, texts: Sequence[str], data_name: str, n: int, r
         raise SelectorError(f"{name} is to pick {n} rows among {count} candidates; raise --selector-pool "
                             f"(0 = the whole pool of {len(texts)}).")
     embeddings = pool_embeddings(data_name, settings.embedding_model, list(texts))[:count]
-    return SELECTORS[name](embeddings, n, run)
+    return SELECTORS[name](embeddings, n, run, settings, classes)

@@ -21,7 +21,7 @@ def _picks(name, run, task="tiny_8", candidates=40):
                        selector=SelectorSettings(candidates=candidates))
 
 
-@pytest.mark.parametrize("name", ["embedding_kmeans", "vote_k"])
+@pytest.mark.parametrize("name", ["embedding_kmeans", "vote_k", "typiclust", "probcover"])
 def test_selector_picks_distinct_rows_deterministically_per_run(name, tiny_task, project_root):
     first = _picks(name, 1)
     assert len(first) == len(set(first)) == 8 and max(first) < 40  # among the first 40 candidates
@@ -30,13 +30,14 @@ def test_selector_picks_distinct_rows_deterministically_per_run(name, tiny_task,
     assert ids(1, first) != ids(2, _picks(name, 2))  # another run, other candidates, other picks
 
 
-@pytest.mark.parametrize("name", ["embedding_kmeans", "vote_k"])
+@pytest.mark.parametrize("name", ["embedding_kmeans", "vote_k", "typiclust", "probcover"])
 def test_selectors_read_no_label(name, tiny_task, project_root):
     before = _picks(name, 1)
-    pool = paths.pool_file("tiny", 1)
-    df = pd.read_csv(pool)
+    split = project_root / "data" / "tiny" / "df_train_full.csv"
+    df = pd.read_csv(split)
     df["label"] = df["label"].sample(frac=1.0, random_state=7).tolist()[::-1]  # scrambled
-    df.to_csv(pool, index=False)
+    df.to_csv(split, index=False)
+    paths.pool_file("tiny", 1).unlink()  # rebuilt from the scrambled split: the same rows in the same order
     assert _picks(name, 1) == before
 
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from activellm.selectors import kmeans_representatives, nearest_neighbours, vote_k
+from activellm.selectors import (SelectorSettings, kmeans_representatives, nearest_neighbours, probcover,
+                                 purity_delta, typicality, typiclust, vote_k)
 
 
 def _clusters(points_per_cluster=(40, 30, 20, 10), seed=0):
@@ -63,9 +64,57 @@ def test_vote_k_by_hand_on_a_line():
     assert vote_k(embeddings, 4, k=1) == [1, 2, 3, 0]
 
 
-@pytest.mark.parametrize("name", ["embedding_kmeans", "vote_k"])
+@pytest.mark.parametrize("name", ["embedding_kmeans", "vote_k", "typiclust", "probcover"])
 def test_selector_names_are_dispatched(name):
     from activellm.selectors import SELECTORS
 
     embeddings, _ = _clusters()
-    assert len(set(SELECTORS[name](embeddings, 6, 3))) == 6
+    assert len(set(SELECTORS[name](embeddings, 6, 3, SelectorSettings(), 2))) == 6
+
+
+def _arc(angles):
+    angles = np.asarray(angles, dtype=np.float64)
+    return np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+
+
+def test_typicality_by_hand():
+    """Angles 0, 0.1, 0.2, 1.0 on the unit circle; one neighbour: chord 2 sin(0.05) for the first three rows,
+    2 sin(0.4) for the last; typicality 1 / (distance + 1e-5)."""
+    values = typicality(_arc([0, 0.1, 0.2, 1.0]), 1)
+    near, far = 2 * np.sin(0.05), 2 * np.sin(0.4)
+    assert values == pytest.approx([1 / (near + 1e-5)] * 3 + [1 / (far + 1e-5)], rel=1e-4)
+
+
+def test_typiclust_takes_the_most_typical_row_of_each_cluster_largest_first():
+    embeddings, clusters = _clusters()
+    picks = typiclust(embeddings, 4, seed=1)
+    assert clusters[picks].tolist() == [0, 1, 2, 3] and typiclust(embeddings, 4, seed=1) == picks
+    for pick, cluster in zip(picks, range(4)):  # by the definition, row by row
+        rows = np.flatnonzero(clusters == cluster)
+        k = min(20, len(rows) // 2)
+        distances = np.linalg.norm(embeddings[rows][:, None] - embeddings[rows][None], axis=2)
+        np.fill_diagonal(distances, np.inf)
+        typical = 1 / (np.sort(distances, axis=1)[:, :k].mean(axis=1) + 1e-5)
+        assert pick == rows[np.argmax(typical)]
+
+
+def test_typiclust_leaves_out_clusters_of_five_or_fewer_until_the_others_run_dry():
+    embeddings, clusters = _clusters((40, 30, 3))
+    assert clusters[typiclust(embeddings, 3, seed=1)].tolist() == [0, 1, 0]
+    small = _clusters((3, 2))[0]  # every cluster small: they are used, and no row twice
+    assert sorted(typiclust(small, 2, seed=0)) == sorted(set(typiclust(small, 2, seed=0)))
+
+
+def test_probcover_by_hand():
+    """Angles 0, .1, .2, 1, 1.05, 2 and a radius of cosine distance 1 - cos(.15): the balls hold {0,1}, {0,1,2},
+    {1,2}, {3,4}, {3,4}, {5}. Greedy: row 1 (3 new), row 3 (2 new, lower than 4), row 5 (1 new); then all are
+    covered and the largest unpicked ball goes next: rows 0, 2, 3, 4 hold 2, the lowest is 0."""
+    embeddings = _arc([0, 0.1, 0.2, 1.0, 1.05, 2.0])
+    assert probcover(embeddings, 4, 1 - np.cos(0.15)) == [1, 3, 5, 0]
+
+
+def test_probcovers_purity_radius_by_hand():
+    """Two groups of three (angles 0, .1, .2 and 1, 1.05, 1.1) split by 2-means; with 6 rows the 5% quantile of the
+    distances to the other group is the smallest of them: rows 2 and 3, 1 - cos(0.8)."""
+    embeddings = _arc([0, 0.1, 0.2, 1.0, 1.05, 1.1])
+    assert purity_delta(embeddings, 2, seed=0) == pytest.approx(1 - np.cos(0.8), abs=1e-6)

@@ -53,20 +53,20 @@ def test_overrides_and_dry_run(project_root, capsys):
 
 
 def test_the_main_jobs_grid_runs_every_arm_on_every_run(project_root, capsys):
-    """The default grid: baseline, k-means, vote-k and PredictionEntropy at 32 labels on five runs; the
-    combinations that cannot run are only listed."""
+    """The default grid: baseline, k-means, vote-k, TypiClust, ProbCover and PredictionEntropy at 32 labels on five
+    runs; the combinations that do not apply are only listed."""
     assert automatic_run.main(["--dry-run"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     runnable = [line for line in lines if line.startswith("run ")]
     arms = sorted({(line.split("--modelclass ")[1].split()[0],
                     line.split("--activelearning ")[1].split()[0] if "--activelearning" in line else "-")
                    for line in runnable})
-    assert arms == [("default", "-"), ("default", "embedding_kmeans"), ("default", "vote_k"),
-                    ("smalltext", "PredictionEntropy")]
-    assert len(runnable) == 4 * 5 and all("--train-batch-size 8" in line for line in runnable)
+    assert arms == [("default", "-"), ("default", "embedding_kmeans"), ("default", "probcover"),
+                    ("default", "typiclust"), ("default", "vote_k"), ("smalltext", "PredictionEntropy")]
+    assert len(runnable) == 6 * 5 and all("--train-batch-size 8" in line for line in runnable)
     assert all(line.startswith("left out (does not apply): ") for line in lines if line not in runnable)
     valid = [c.config for c in expand(_default_grid(), automatic_run.parse_cell) if c.problem is None]
-    assert len(valid) == 20 and sum(config.uses_selector for config in valid) == 10
+    assert len(valid) == 30 and sum(config.uses_selector for config in valid) == 20
     assert {config.settings.train_batch_size for config in valid} == {8}
 
 
@@ -172,3 +172,4 @@ def test_the_progress_bar_names_a_cell_by_what_varies():
     labels = [short_label(c, varying) for c in cells if c.config is not None]
     assert "default · vote_k · run 3" in labels and "default · no activelearning · run 1" in labels
     assert "smalltext · PredictionEntropy · run 5" in labels and max(map(len, labels)) < 40
+    assert "default · probcover · run 2" in labels
