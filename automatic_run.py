@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     backend.add_argument("--cpus-per-cell", type=float, help="Ray: CPUs per cell (default: the cluster's CPUs / --jobs)")
     backend.add_argument("--gpus-per-cell", type=float, help="Ray: GPUs per cell (default 1 where the cluster has GPUs)")
     parser.add_argument("--summary", action="store_true", help="only print (and write) the summary table")
+    parser.add_argument("--diagnostics", action="store_true",
+                        help="with --summary: only the selection diagnostics (class balance, typicality, coverage, "
+                             "position bias) and the overlap of the selections")
     parser.add_argument("--no-plot", dest="plot", action="store_false",
                         help="do not write the plots (default: a bar chart of the few-shot cells and learning curves of "
                              "continuous tasks under logs/run/plots/)")
@@ -85,20 +88,28 @@ def parse_cell(argv: list[str]):
     return model_training.config_from_args(model_training.build_parser().parse_args(argv))
 
 
-def report_summary(plot: bool) -> None:
+def report_summary(plot: bool, diagnostics_only: bool = False) -> None:
+    """The summary table (and with it the selection diagnostics, the overlap of selections and the plots)."""
+    from activellm.diagnostics_report import diagnostics_markdown, overlap_markdown, plot_diagnostics
     from activellm.llm_usage import llm_usage, usage_markdown, write_usage
     from activellm.summary import latest_rows, markdown_table, plot_summary, result_files, summarize, write_summary
 
-    summary = summarize(latest_rows(result_files()))
+    rows = latest_rows(result_files())
+    summary = summarize(rows)
     if not summary:
         print("No finished runs under logs/run/ yet.")
     else:
         path = write_summary(summary)
-        print(markdown_table(summary))
-        print(f"summary: {path}")
+        if not diagnostics_only:
+            print(markdown_table(summary))
+        for table in (diagnostics_markdown(summary), overlap_markdown(rows)):
+            if table:
+                print(f"\n{table}")
+        print(f"\nsummary: {path}")
         if plot:
-            for png in plot_summary(summary):
-                print(f"plot: {png}")
+            for png in [*plot_summary(summary), plot_diagnostics(rows)]:
+                if png is not None:
+                    print(f"plot: {png}")
     usage = llm_usage()
     if usage:
         print(f"\nLLM usage (from the answers' metadata):\n\n{usage_markdown(usage)}")
@@ -134,7 +145,7 @@ def dry_run(cells: list, redo: bool, lists: dict, own: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.summary:
-        report_summary(args.plot)
+        report_summary(args.plot, diagnostics_only=args.diagnostics)
         return 0
     from activellm.llm import LLMSettings
     from activellm.llm_loop import LLMArm, ListKeeper

@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     selector.add_argument("--probcover-delta", type=float,
                           help="probcover: the cosine radius of its balls (default: the purity rule, see "
                                "docs/training-and-selectors.md)")
+    parser.add_argument("--no-diagnostics", dest="diagnostics", action="store_false",
+                        help="leave out the selection diagnostics (class balance, typicality, coverage, ...) of the "
+                             "CSV; they never change a pick or a result")
     setfit = parser.add_argument_group("SetFit (--modelclass setfit)")
     setfit.add_argument("--setfit-epochs", type=cli.positive_int, default=SETFIT.epochs, help="body epochs (default 4)")
     setfit.add_argument("--setfit-iterations", type=cli.positive_int, default=SETFIT.iterations,
@@ -108,7 +111,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
                      activelearning=activelearning, warmstart=args.warmstart, model=args.model,
                      seeds=args.seeds, settings=settings, active=active, warmstart_size=args.warmstart_size,
                      warmstart_from=args.warmstart_from,
-                     eval_every_iteration=args.eval_every_iteration,
+                     eval_every_iteration=args.eval_every_iteration, diagnostics=args.diagnostics,
                      setfit=SetFitSettings(epochs=args.setfit_epochs, iterations=args.setfit_iterations),
                      selector=SelectorSettings(embedding_model=args.embedding_model, candidates=args.selector_pool,
                                              probcover_delta=args.probcover_delta))

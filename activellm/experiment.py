@@ -25,6 +25,8 @@ from activellm import paths
 from activellm.active import (STRATEGIES, ActiveSettings, Iteration, cold_start, encode_pool,
                               run_active_learning)
 from activellm.answers import AnswerError, llm_models, write_index_list
+from activellm.diagnostics import describe as describe_diagnostics
+from activellm.diagnostics import llm_list_diagnostics, selection_diagnostics
 from activellm.environment import environment_record
 from activellm.errors import UserError
 from activellm.files import atomic_write_text, file_sha256
@@ -72,6 +74,7 @@ class RunConfig:
     eval_every_iteration: bool = False
     setfit: SetFitSettings = field(default_factory=SetFitSettings)
     selector: SelectorSettings = field(default_factory=SelectorSettings)
+    diagnostics: bool = True  # selection diagnostics in the CSV; never part of the identity, never of a result
 
     @property
     def uses_selector(self) -> bool:
@@ -423,9 +426,34 @@ def fit(config: RunConfig, spec: TaskSpec, train_df: pd.DataFrame, test, seed: i
     return fit_and_evaluate(config.model_name, spec, train_df, test, seed, config.settings)
 
 
+def run_diagnostics(config: RunConfig, loaded: LoadedTask, positions: list[int],
+                    report: Callable[[str], None]) -> dict[str, object]:
+    """The selection diagnostics of the rows a run trains on (activellm.diagnostics); empty with
+    ``--no-diagnostics`` or where the embedding model cannot be loaded (said, never failing the run)."""
+    if not config.diagnostics:
+        return {}
+    spec, pool = loaded.spec, loaded.pool
+    labels = [] if spec.is_regression else pool["label"].astype(int).tolist()
+    try:
+        values = selection_diagnostics(positions, [labels[p] for p in positions] if labels else [], labels,
+                                       spec.num_labels, spec.data_name, merged_texts(pool, spec),
+                                       config.selector.embedding_model)
+        if reads_llm_list(config) and config.modelclass != "smalltext":
+            values.update(llm_list_diagnostics(loaded.name.tag, config.mode, config.run, len(positions),
+                                               loaded.name.examples))
+    except UserError as error:
+        report(f"no selection diagnostics: {error}")
+        return {}
+    report(describe_diagnostics(values))
+    return values
+
+
 def train_per_seed(config: RunConfig, loaded: LoadedTask, positions: list[int], writer: ResultsWriter) -> None:
     """One model per seed on the pool rows ``positions``, each row written as soon as it is done; the test set is
     encoded once for all seeds."""
+    diagnostics = run_diagnostics(config, loaded, positions, writer.report)
+    if diagnostics:
+        writer.header += "\n" + describe_diagnostics(diagnostics)
     train_df = loaded.pool.iloc[positions]
     selected = selected_ids(loaded, positions)
     test = loaded.test if config.modelclass == "setfit" else \
@@ -433,7 +461,7 @@ def train_per_seed(config: RunConfig, loaded: LoadedTask, positions: list[int], 
     for seed in config.seeds:
         result = fit(config, loaded.spec, train_df, test, seed)
         writer.add({"seed": seed, "n_train": len(positions), **result.metrics, "train_seconds": result.train_seconds,
-                    "eval_seconds": result.eval_seconds, "selected": selected})
+                    "eval_seconds": result.eval_seconds, "selected": selected, **diagnostics})
 
 
 def warm_start_rows(config: RunConfig, loaded: LoadedTask, pool_size: int) -> list[int]:

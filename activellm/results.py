@@ -29,10 +29,17 @@ SETFIT_COLUMNS = ("setfit_epochs", "setfit_iterations", "setfit_batch_size")
 SELECTOR_COLUMNS = ("embedding_model", "selector_pool", "probcover_delta")  # label-free selectors
 SETTING_COLUMNS = (*TRAINING_COLUMNS, *ACTIVE_COLUMNS, *SETFIT_COLUMNS, *SELECTOR_COLUMNS)
 IDENTITY_COLUMNS = (*RUN_COLUMNS, *SETTING_COLUMNS)
+# Selection diagnostics (activellm.diagnostics): what the picks are like; never part of a run's identity.
+DIAGNOSTIC_COLUMNS = (
+    "diag_class_counts", "diag_majority_share", "diag_label_entropy", "diag_classes_covered", "diag_prior_distance",
+    "diag_typicality", "diag_diversity", "diag_coverage", "diag_near_duplicates",
+    "diag_position_mean", "diag_position_first_quarter", "diag_position_last_quarter",
+    "diag_llm_repeated", "diag_llm_not_shown", "diag_llm_already_labelled",
+)
 RESULT_COLUMNS = (
     "task", "tag", "mode", "modelclass", "activelearning", "warmstart", "run", "seed", "iteration", "n_train",
     "model", "epochs", *SETTING_COLUMNS, "llm_model", *METRIC_NAMES, "precision_per_class", "recall_per_class",
-    "train_seconds", "eval_seconds", "query_seconds", "selected", "status",
+    "train_seconds", "eval_seconds", "query_seconds", "selected", *DIAGNOSTIC_COLUMNS, "status",
 )
 STATUS_OK = "ok"
 

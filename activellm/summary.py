@@ -22,8 +22,8 @@ from activellm.errors import UserError
 from activellm.experiment import DEFAULT_MODELCLASS, results_file_order
 from activellm.files import atomic_write_text
 from activellm.metrics import METRIC_NAMES, main_metric
-from activellm.results import (IDENTITY_COLUMNS, SETFIT_COLUMNS, SETTING_COLUMNS, STATUS_OK, TRAINING_COLUMNS,
-                               is_final, read_results)
+from activellm.results import (DIAGNOSTIC_COLUMNS, IDENTITY_COLUMNS, SETFIT_COLUMNS, SETTING_COLUMNS, STATUS_OK,
+                               TRAINING_COLUMNS, is_final, read_results)
 from activellm.selection import BASELINE_MODE
 from activellm.tasks import TaskError, load_splits, parse_task_name
 
@@ -32,6 +32,7 @@ CORE_KEYS = ("task", "mode", "modelclass", "activelearning", "warmstart", "model
 GROUP_KEYS = (*CORE_KEYS, "epochs", *SETTING_COLUMNS, "llm_model")
 RUN_KEYS = IDENTITY_COLUMNS  # with the seed: a re-run of the same configuration and seed replaces the older row
 SUMMARY_FILE = "summary.csv"
+DIAGNOSTIC_NUMBERS = tuple(c for c in DIAGNOSTIC_COLUMNS if c != "diag_class_counts")  # averaged over runs
 # Per metric: mean over runs, sd of the run means, 95% t-interval over runs, pooled within-run sd over seeds.
 METRIC_STATISTICS = ("mean", "run_sd", "ci_low", "ci_high", "seed_sd")
 UNIT_CAPTION = ("Unit: the run (one selection). Each run's seeds are averaged first; mean ± sd and the 95% "
@@ -96,6 +97,9 @@ def summarize(rows: Iterable[dict[str, str]]) -> list[dict[str, object]]:
             entry[f"{name}_run_sd"] = statistics.stdev(means) if len(means) > 1 else None
             entry[f"{name}_ci_low"], entry[f"{name}_ci_high"] = t_interval(means) or (None, None)
             entry[f"{name}_seed_sd"] = seed_spread(by_run)
+        for name in DIAGNOSTIC_NUMBERS:  # the same in every seed's row of a run: the mean over runs
+            means = list(run_means(_values_by_run(members, name)).values())
+            entry[name] = statistics.fmean(means) if means else None
         summary.append(entry)
     baselines: dict[tuple, list[dict[str, str]]] = defaultdict(list)  # baseline key -> the baseline's rows
     for key, members in groups.items():
@@ -166,8 +170,9 @@ def _sort_key(key: tuple) -> tuple:
 def summary_columns(summary: list[dict[str, object]]) -> list[str]:
     """GROUP_KEYS, runs, seeds per run, the statistics of the metrics that some group has, the baseline comparison."""
     present = [n for n in METRIC_NAMES if any(e.get(f"{n}_mean") is not None for e in summary)]
+    diagnostics = [n for n in DIAGNOSTIC_NUMBERS if any(e.get(n) is not None for e in summary)]
     return [*GROUP_KEYS, "runs", "seeds_per_run", *[f"{n}_{s}" for n in present for s in METRIC_STATISTICS],
-            *COMPARISON_COLUMNS]
+            *COMPARISON_COLUMNS, *diagnostics]
 
 
 def varying_keys(summary: list[dict[str, object]]) -> list[str]:

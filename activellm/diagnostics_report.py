@@ -1,0 +1,120 @@
+"""The selection diagnostics read back: a table beside the accuracies, the overlap of selections, and a plot of
+accuracy against class balance and typicality (one point per run and selection).
+
+The table's values are means over runs (the unit, as in activellm.comparison); the overlap is the Jaccard
+similarity of the training rows of two selections of the same task, size and run, averaged over runs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections import defaultdict
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from activellm import paths
+from activellm.summary import GROUP_KEYS, _main_metric, _number, _save, _selection_label, varying_keys
+
+TABLE_COLUMNS = (  # summary key, header
+    ("diag_majority_share", "majority share"), ("diag_label_entropy", "label entropy"),
+    ("diag_classes_covered", "classes"), ("diag_prior_distance", "prior distance"),
+    ("diag_typicality", "typicality"), ("diag_diversity", "diversity"), ("diag_coverage", "coverage"),
+    ("diag_near_duplicates", "near-dup pairs"), ("diag_position_mean", "shown rank"),
+    ("diag_position_first_quarter", "first quarter"), ("diag_position_last_quarter", "last quarter"),
+    ("diag_llm_repeated", "repeated"), ("diag_llm_not_shown", "not shown"),
+)
+CAPTION = ("Selection diagnostics, means over runs: majority share and label entropy (1: balanced) of the picks' "
+           "classes, classes covered, total variation distance to the pool's class shares; typicality (picks' "
+           "density over the pool's, above 1: dense regions), diversity (mean pairwise cosine distance), coverage "
+           "(share of the pool within cosine distance 0.5 of a pick), near-duplicate pairs; for LLM lists the mean "
+           "rank in the shown order (0 first, 1 last), the shares from the first and last quarter, and the numbers "
+           "the parser dropped.")
+
+
+def _selection(entry: dict[str, object], shown: Sequence[str]) -> str:
+    return _selection_label(entry, shown).replace("\n", ", ")
+
+
+def diagnostics_markdown(summary: list[dict[str, object]]) -> str:
+    """The diagnostics of every summary row that has them, beside its main metric; empty without any."""
+    rows = [e for e in summary if e.get("diag_typicality") is not None or e.get("diag_majority_share") is not None]
+    if not rows:
+        return ""
+    columns = [(key, title) for key, title in TABLE_COLUMNS if any(e.get(key) is not None for e in rows)]
+    shown = [k for k in varying_keys(summary) if k != "task"]
+    header = ["task", "selection", "n_train", "runs", "main metric mean", *(title for _, title in columns)]
+    lines = [CAPTION, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for entry in rows:
+        metric = _main_metric(str(entry["task"]))
+        mean = entry.get(f"{metric}_mean")
+        cells = [str(entry["task"]), _selection(entry, shown), str(entry["n_train"]), str(entry["runs"]),
+                 "" if mean is None else f"{mean:.4f} ({metric})"]
+        cells += ["" if entry.get(key) is None else f"{entry[key]:.3f}" for key, _ in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _by_run(rows: Iterable[dict[str, str]]) -> dict[tuple, dict[str, list[dict[str, str]]]]:
+    """(task, n_train, run) -> selection label -> its rows (the seeds of a run share its selection)."""
+    rows = list(rows)
+    groups = {tuple(r.get(k, "") for k in GROUP_KEYS) for r in rows}
+    varying = [k for k in varying_keys([dict(zip(GROUP_KEYS, g)) for g in groups]) if k != "task"]
+    found: dict[tuple, dict[str, list[dict[str, str]]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        found[(row["task"], row["n_train"], row["run"])][_selection(row, varying)].append(row)
+    return found
+
+
+def overlap_markdown(rows: Iterable[dict[str, str]]) -> str:
+    """Mean Jaccard similarity over runs of the training rows of each pair of selections; empty with fewer than
+    two selections."""
+    pairs: dict[tuple, list[float]] = defaultdict(list)
+    for (task, n_train, _), selections in _by_run(rows).items():
+        for (a, rows_a), (b, rows_b) in itertools.combinations(sorted(selections.items()), 2):
+            ids_a, ids_b = set(rows_a[0].get("selected", "").split()), set(rows_b[0].get("selected", "").split())
+            pairs[(task, n_train, a, b)].append(len(ids_a & ids_b) / len(ids_a | ids_b) if ids_a | ids_b else 1.0)
+    if not pairs:
+        return ""
+    lines = ["Overlap of the selections (Jaccard similarity of their training rows in the same run, mean over runs):",
+             "", "| task | n_train | selection | selection | runs | Jaccard |", "|---|---|---|---|---|---|"]
+    for (task, n_train, a, b), values in sorted(pairs.items()):
+        lines.append(f"| {task} | {n_train} | {a} | {b} | {len(values)} | {statistics.fmean(values):.3f} |")
+    return "\n".join(lines)
+
+
+def plot_diagnostics(rows: Iterable[dict[str, str]], folder: Path | None = None) -> Path | None:
+    """Main metric against majority share and against typicality, one point per run and selection."""
+    points: dict[str, list[tuple[float, float, float]]] = defaultdict(list)  # selection -> (balance, typical, metric)
+    metrics = set()
+    for (task, _, _), selections in _by_run(rows).items():
+        metric = _main_metric(task)
+        metrics.add(metric)
+        for label, seeds in selections.items():
+            balance, typical = _number(seeds[0].get("diag_majority_share")), _number(seeds[0].get("diag_typicality"))
+            values = [v for v in (_number(r.get(metric)) for r in seeds) if v is not None]
+            if values and (balance is not None or typical is not None):
+                points[label].append((balance, typical, statistics.fmean(values)))
+    if not points:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
+    for label, values in sorted(points.items()):
+        for axis, index in zip(axes, (0, 1)):
+            xs = [v[index] for v in values if v[index] is not None]
+            ys = [v[2] for v in values if v[index] is not None]
+            axis.scatter(xs, ys, label=label, alpha=0.8)
+    axes[0].set(xlabel="majority share of the picks' classes (lower: more balanced)",
+                ylabel=" / ".join(sorted(metrics)) + " (mean over the run's seeds)")
+    axes[1].set(xlabel="typicality of the picks (density relative to the pool's)")
+    for axis in axes:
+        axis.grid(alpha=0.3)
+    axes[1].legend(fontsize=8)
+    figure.suptitle("Does a gain follow balance or typicality? One point per run and selection", fontsize=10)
+    folder = folder or paths.logs_dir() / "plots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return _save(figure, folder / "diagnostics.png")

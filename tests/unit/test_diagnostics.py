@@ -1,0 +1,75 @@
+"""Selection diagnostics on small cases computed by hand, and their tables."""
+
+import math
+
+import numpy as np
+import pytest
+
+from activellm.diagnostics import class_balance, density, embedding_diagnostics, position_bias
+from activellm.diagnostics_report import diagnostics_markdown, overlap_markdown
+
+
+def _arc(angles):
+    angles = np.asarray(angles, dtype=np.float64)
+    return np.stack([np.cos(angles), np.sin(angles)], axis=1)
+
+
+def test_class_balance_by_hand():
+    """Picks of classes 0 0 0 1 among 3 classes; the pool's shares .25 .5 .25."""
+    values = class_balance([0, 0, 0, 1], [0, 1, 1, 2], 3)
+    assert values["diag_class_counts"] == [3, 1, 0] and values["diag_classes_covered"] == 2
+    assert values["diag_majority_share"] == pytest.approx(0.75)
+    assert values["diag_label_entropy"] == pytest.approx(-(0.75 * math.log(0.75) + 0.25 * math.log(0.25)) / math.log(3))
+    assert values["diag_prior_distance"] == pytest.approx(0.5 * (0.5 + 0.25 + 0.25))
+    assert class_balance([1, 0], [0, 1], 2)["diag_label_entropy"] == pytest.approx(1.0)
+
+
+def test_density_by_hand():
+    """Angles 0, .1, .3 and one neighbour: similarities cos .1, cos .1, cos .2."""
+    assert density(_arc([0, 0.1, 0.3]), 1, block=2) == pytest.approx([math.cos(0.1), math.cos(0.1), math.cos(0.2)])
+
+
+def test_typicality_diversity_coverage_and_near_duplicates_by_hand():
+    """Angles 0, .1, .3, 1.1, 2.6; picks 0 and 4. Within cosine distance 0.5 of a pick: rows 0, 1, 2 (of row 0)
+    and 4; row 3 is 1 - cos 1.1 = 0.546 from row 0 and 1 - cos 1.5 from row 4."""
+    embeddings = _arc([0, 0.1, 0.3, 1.1, 2.6])
+    pool_density = np.array([0.9, 0.8, 0.7, 0.6, 0.5])
+    values = embedding_diagnostics(embeddings, [0, 4], pool_density)
+    assert values["diag_typicality"] == pytest.approx(((0.9 + 0.5) / 2) / 0.7)
+    assert values["diag_diversity"] == pytest.approx(1 - math.cos(2.6))
+    assert values["diag_coverage"] == pytest.approx(4 / 5)
+    assert values["diag_near_duplicates"] == 0
+    # picks 0 and 1: similarity cos .1 = 0.995, one near-duplicate pair
+    assert embedding_diagnostics(embeddings, [0, 1], pool_density)["diag_near_duplicates"] == 1
+
+
+def test_position_bias_by_hand():
+    """Ranks 0, 1, 3 of 4 shown: relative 0, 1/3, 1; one pick in the first quarter (rank 0), one in the last."""
+    values = position_bias([(0, 4), (1, 4), (3, 4)])
+    assert values["diag_position_mean"] == pytest.approx((0 + 1 / 3 + 1) / 3)
+    assert values["diag_position_first_quarter"] == pytest.approx(1 / 3)
+    assert values["diag_position_last_quarter"] == pytest.approx(1 / 3)
+    assert position_bias([]) == {}
+
+
+def _row(activelearning, run, selected, accuracy=0.6, **diagnostics):
+    return {"task": "rotten_tomatoes", "mode": "baseline", "modelclass": "default", "activelearning": activelearning,
+            "warmstart": "False", "model": "minilm", "n_train": "3", "run": str(run), "seed": "1",
+            "selected": selected, "accuracy": str(accuracy), **{k: str(v) for k, v in diagnostics.items()}}
+
+
+def test_overlap_is_the_mean_jaccard_over_runs_by_hand():
+    """Run 1: {1,2,3} and {2,3,4}: 2/4; run 2: {1,2,3} and {1,2,3}: 1. Mean 0.75."""
+    rows = [_row("", 1, "1 2 3"), _row("vote_k", 1, "2 3 4"), _row("", 2, "1 2 3"), _row("vote_k", 2, "3 2 1")]
+    table = overlap_markdown(rows)
+    assert "| rotten_tomatoes | 3 | random (baseline) | vote_k | 2 | 0.750 |" in table
+
+
+def test_the_diagnostics_table_stands_beside_the_main_metric():
+    summary = [{"task": "rotten_tomatoes", "mode": "baseline", "modelclass": "default", "activelearning": "vote_k",
+                "warmstart": "False", "model": "minilm", "n_train": "32", "runs": 5, "accuracy_mean": 0.61,
+                "diag_majority_share": 0.6, "diag_typicality": 1.2}]
+    table = diagnostics_markdown(summary)
+    assert "| task | selection | n_train | runs | main metric mean | majority share | typicality |" in table
+    assert "| rotten_tomatoes | vote_k | 32 | 5 | 0.6100 (accuracy) | 0.600 | 1.200 |" in table
+    assert diagnostics_markdown([{**summary[0], "diag_majority_share": None, "diag_typicality": None}]) == ""
