@@ -38,6 +38,8 @@ EXTRA_ARGS: list[str] = ["--train-batch-size", "8", "--query-size", "16", "--bud
 # on it, the sweep asks the LLM for the missing answers (every iteration 1..i of a continuous task, in order).
 LLMS: list[str] = []  # model names at an OpenAI-compatible endpoint, e.g. ["gpt-4o", "meta-llama/Llama-3.1-8B-Instruct"]
 PROMPT_MODES = ["10"]  # the paper's prompt modes 1-12 (10: its main prompt, 200 instances shown)
+CANDIDATES = ["first"]  # the rows a prompt shows: the pool's first (the paper's), or a label-free selector's picks
+# (embedding_kmeans, vote_k, typiclust, probcover): cluster first, then let the LLM choose, as SelectLLM does
 LLM_BASE_URL: str | None = None  # None: OPENAI_BASE_URL, else OpenAI; a local server: "http://localhost:8000/v1"
 # ------------------------------------------------------------------------------------------------------------------
 
@@ -56,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument("--epochs", nargs="+", type=cli.nonnegative_int, default=EPOCHS)
     grid.add_argument("--llms", nargs="*", default=LLMS, help="LLMs that select (each with each --prompt-modes)")
     grid.add_argument("--prompt-modes", nargs="+", default=PROMPT_MODES, help="prompt modes 1-12 (default 10)")
+    grid.add_argument("--candidates", nargs="+", default=CANDIDATES,
+                      help="the rows each LLM prompt shows: first (default) or a label-free selector's picks")
     grid.add_argument("--extra", nargs=argparse.REMAINDER, default=EXTRA_ARGS,
                       help="model_training.py options appended to every cell (put last)")
     llm = parser.add_argument_group("asking the LLMs (as prompt_generation.py --ask; the key from OPENAI_API_KEY)")
@@ -152,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     from activellm.errors import UserError
     from activellm.sweep import LEFT_OUT, STATES, Grid, Sweep, expand
 
-    arms = {arm.folder: arm for arm in (LLMArm(model, mode) for model in args.llms for mode in args.prompt_modes)}
+    arms = {arm.folder: arm for arm in (LLMArm(model, mode, rule) for model in args.llms for mode in args.prompt_modes
+                                        for rule in args.candidates)}
     modes = list(dict.fromkeys([*args.modes, *arms]))
     grid = Grid(args.tasks, modes, args.runs, args.modelclasses, args.activelearning, args.warmstart,
                 args.models, args.seeds, args.epochs, args.extra)

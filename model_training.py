@@ -84,9 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     selector.add_argument("--embedding-model", default=SELECTOR.embedding_model,
                           help="sentence transformer for the embeddings (default minilm: the packaged "
                                "all-MiniLM-L6-v2)")
-    selector.add_argument("--selector-pool", type=cli.nonnegative_int, default=SELECTOR.candidates,
+    selector.add_argument("--selector-pool", type=cli.selector_pool, default=SELECTOR.candidates,
                           help="choose among the first N rows of the run's pool, a seeded random subsample (default "
-                               "3000; 200 = the rows a mode-10 prompt shows the LLM; 0 = the whole pool)")
+                               "3000; 0 = the whole pool), or among exactly the rows the run's prompt showed: prompt "
+                               "(the one prompt of the run with the first rows) or prompt:<folder>")
     selector.add_argument("--probcover-delta", type=float,
                           help="probcover: the cosine radius of its balls (default: the purity rule, see "
                                "docs/training-and-selectors.md)")

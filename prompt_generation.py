@@ -21,7 +21,8 @@ from activellm.answers import format_index_list
 from activellm.errors import UserError
 from activellm.llm import DEFAULT_LLM, LLMSettings
 from activellm.prompt_workflow import answers_folder_name, ask, generate, parse_answer_file, plan
-from activellm.prompts import CONTINUOUS_VARIANTS, PROMPT_MODES
+from activellm.prompts import CONTINUOUS_VARIANTS, FIRST_ROWS, PROMPT_MODES
+from activellm.selectors import SELECTORS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="continuous selection: norecap, recap (labelled texts pasted) or idxrecap (numbers)")
     parser.add_argument("--prompt-examples", type=cli.positive_int,
                         help="instances shown (default: 50/100/200/400 for modes 8-11, else 200)")
+    parser.add_argument("--candidates", choices=[FIRST_ROWS, *SELECTORS], default=FIRST_ROWS,
+                        help="the rows the prompt shows: the pool's first (default, the paper's) or the N a label-free "
+                             "selector picks among the first 3,000 (N: the mode's shown count), in the pool's order; "
+                             "the answers folder gets the rule as a suffix (gpt-4o_10_typiclust)")
     parser.add_argument("--guidelines", help="file with annotation guidelines (mode 7)")
     parser.add_argument("--answers-name", metavar="FOLDER",
                         help="folder under prompts/<task>/ and answers/<task>/, the --mode that model_training.py "
@@ -101,8 +106,9 @@ def main(argv: list[str] | None = None) -> int:
             with open(args.guidelines, encoding="utf-8") as handle:
                 guidelines = handle.read()
         continuous = None if args.continuous == "false" else args.continuous
-        folder = args.answers_name or (answers_folder_name(args.llm_model, args.mode) if args.ask else args.mode)
-        job = plan(args.task, args.mode, args.run, args.examples, continuous, folder)
+        folder = args.answers_name or answers_folder_name(args.llm_model if args.ask else None, args.mode,
+                                                          args.candidates)
+        job = plan(args.task, args.mode, args.run, args.examples, continuous, folder, args.candidates)
         generated = generate(job, args.prompt_examples, guidelines)
         where = f", iteration {job.iteration}" if job.iteration else ""
         print(f"prompt: {os.path.relpath(generated.text_path)} ({len(generated.prompt.shown)} instances shown{where}, "

@@ -55,6 +55,13 @@ def seeds(value: str) -> tuple[int, ...]:
                                          f"got {value!r}") from None
 
 
+def selector_pool(value: str) -> int | str:
+    """A whole number of at least 0, or ``prompt`` / ``prompt:<folder>``."""
+    if value == "prompt" or value.startswith("prompt:"):
+        return value
+    return _whole_number(value, 0, "a whole number of at least 0, prompt or prompt:<folder>")
+
+
 def int_or_auto(value: str) -> int | str:
     """A positive whole number, or ``auto``."""
     return value if value == "auto" else _whole_number(value, 1, "a positive whole number or auto")

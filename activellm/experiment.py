@@ -32,12 +32,13 @@ from activellm.errors import UserError
 from activellm.files import atomic_write_text, file_sha256
 from activellm.metrics import compute_metrics
 from activellm.pools import load_pool
-from activellm.prompts import load_number_map, sidecar_paths
+from activellm.prompts import load_number_map, prompt_candidates, shown_rows, sidecar_paths
 from activellm.results import (SETTING_COLUMNS, STATUS_OK, format_cell, format_means, format_seed_line, is_final,
                                read_results, write_results)
 from activellm.selection import BASELINE_MODE, RANDOM_FILTERING, SMALLTEXT_MODES, listed_rows, select_rows
 from activellm.setfit_baseline import PAPER_SETFIT_MODEL, SetFitSettings, fit_and_evaluate_setfit
-from activellm.selectors import PROBCOVER, SELECTORS, SelectorSettings, candidate_count, select_label_free
+from activellm.selectors import (PROBCOVER, SELECTORS, SelectorSettings, candidate_count, prompt_rows_folder,
+                                 select_label_free)
 from activellm.tasks import TaskError, TaskName, TaskSpec, load_splits, merged_texts, parse_task_name
 from activellm.training import (PAPER_MODEL, PAPER_SEEDS, FitResult, TrainingSettings, check_precision,
                                 describe_device, encode_test_set, fit_and_evaluate)
@@ -277,6 +278,7 @@ def base_row(config: RunConfig, loaded: LoadedTask) -> dict[str, object]:
         "activelearning": config.activelearning or "", "warmstart": config.warmstart, "run": config.run,
         "model": config.model_name, "epochs": config.epochs, **config.setting_values(),
         "llm_model": selection_llm(config, loaded),
+        "prompt_candidates": prompt_candidates(loaded.name.tag, config.mode, config.run) if reads_llm_list(config) else "",
     }
 
 
@@ -470,6 +472,11 @@ def warm_start_rows(config: RunConfig, loaded: LoadedTask, pool_size: int) -> li
     size = config.warmstart_size or loaded.name.n_train
     if config.mode in SELECTORS:  # the whole pool's cached embeddings, candidates within the first pool_size rows
         texts = merged_texts(loaded.pool, loaded.spec)
+        folder = prompt_rows_folder(config.selector)
+        if folder is not None:
+            among = [r for r in shown_rows(loaded.name.tag, config.run, folder or None) if r < pool_size]
+            return select_label_free(config.mode, texts, loaded.spec.data_name, size, config.run, config.selector,
+                                     loaded.spec.num_labels, among)
         within = replace(config.selector, candidates=min(candidate_count(config.selector, len(texts)), pool_size))
         return select_label_free(config.mode, texts, loaded.spec.data_name, size, config.run, within,
                                  loaded.spec.num_labels)

@@ -20,20 +20,22 @@ from activellm.answers import read_numbers
 from activellm.experiment import RunConfig, reads_llm_list
 from activellm.llm import LLMSettings
 from activellm.prompt_workflow import answers_folder_name, ask, generate, plan
+from activellm.prompts import FIRST_ROWS
 from activellm.prompts import iteration_suffix
 from activellm.tasks import parse_task_name
 
 
 @dataclass(frozen=True)
 class LLMArm:
-    """One LLM with one prompt mode: an answers folder of the grid."""
+    """One LLM with one prompt mode and candidate rule: an answers folder of the grid."""
 
     model: str
     prompt_mode: str
+    candidates: str = FIRST_ROWS
 
     @property
     def folder(self) -> str:
-        return answers_folder_name(self.model, self.prompt_mode)
+        return answers_folder_name(self.model, self.prompt_mode, self.candidates)
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def fulfil(request: ListRequest, settings: LLMSettings, fill: str | None = None,
     asked = request.missing()
     for iteration in asked:
         job = plan(request.iteration_task(iteration), request.arm.prompt_mode, request.run,
-                   folder=request.arm.folder)
+                   folder=request.arm.folder, candidates=request.arm.candidates)
         generated = generate(job)
         ask(job, generated, replace(settings, model=request.arm.model), fill=fill)
         report(f"asked {request.arm.model} (prompt mode {request.arm.prompt_mode}) for {request.tag} run "

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from activellm import paths
@@ -24,17 +24,20 @@ from activellm.answers import AnswerError, ParsedAnswer, parse_answer, read_numb
 from activellm.experiment import LoadedTask, load_task
 from activellm.files import atomic_write_text, file_sha256
 from activellm.llm import Conversation, LLMSettings, converse
-from activellm.prompts import (CONTINUOUS_VARIANTS, Prompt, PromptError, PromptRequest, build_prompt, count_tokens,
-                               highest_shown_before, iteration_suffix, load_number_map, prompt_stem, read_sidecar,
-                               write_prompt)
+from activellm.prompts import (CONTINUOUS_VARIANTS, FIRST_ROWS, Prompt, PromptError, PromptRequest, build_prompt,
+                               count_tokens, highest_shown_before, iteration_suffix, load_number_map, prompt_stem,
+                               read_sidecar, write_prompt)
+from activellm.selectors import SELECTORS, SelectorSettings, select_label_free
 from activellm.tasks import DEFAULT_EXAMPLES, make_tag, merged_texts
 
 _ANSWER_NAME = re.compile(r"^answer_(?P<run>\d+)(?:_cont(?P<iteration>\d+))?\.txt$")
 
 
-def answers_folder_name(llm_model: str, mode: str) -> str:
-    """The default answers folder of an LLM and prompt mode, e.g. ``gpt-4o_10``, ``meta-llama_Llama-3-8B_10``."""
-    return f"{paths.safe_name(llm_model) or 'llm'}_{mode}"
+def answers_folder_name(llm_model: str | None, mode: str, candidates: str = FIRST_ROWS) -> str:
+    """The default answers folder of an LLM, prompt mode and candidate rule: ``gpt-4o_10``,
+    ``meta-llama_Llama-3-8B_10``, ``gpt-4o_10_typiclust``; without an LLM (answered by hand) ``10``, ``10_typiclust``."""
+    name = mode if llm_model is None else f"{paths.safe_name(llm_model) or 'llm'}_{mode}"
+    return name if candidates == FIRST_ROWS else f"{name}_{candidates}"
 
 
 @dataclass
@@ -50,6 +53,7 @@ class PromptJob:
     continuous: str | None
     iteration: int | None  # None for a single (non-continuous) selection
     labeled_before: list[int]
+    candidates: str = FIRST_ROWS  # which rows the prompt shows: the pool's first, or a label-free selector's picks
 
     @property
     def answer_path(self) -> Path:
@@ -66,19 +70,24 @@ class PromptJob:
 
 
 def plan(task: str, mode: str, run: int, examples: int | None = None, continuous: str | None = None,
-         folder: str | None = None) -> PromptJob:
+         folder: str | None = None, candidates: str = FIRST_ROWS) -> PromptJob:
     """Resolve a task name (with or without suffixes) and the options into a PromptJob; ``folder`` defaults to
-    the prompt mode."""
+    the prompt mode (and the candidate rule where it is not the first rows)."""
     loaded = load_task(task, run)
     name = loaded.name
     k = examples or name.examples
     variant = continuous or name.continuous
     if variant is not None and variant not in CONTINUOUS_VARIANTS:
         raise PromptError(f"Unknown continuous variant {variant!r}; use false, {', '.join(CONTINUOUS_VARIANTS)}.")
+    if candidates not in (FIRST_ROWS, *SELECTORS):
+        raise PromptError(f"Unknown --candidates {candidates!r}; use {FIRST_ROWS} or {', '.join(SELECTORS)}.")
+    if candidates != FIRST_ROWS and variant is not None:
+        raise PromptError(f"--candidates {candidates} chooses the rows of a single prompt; a continuous selection "
+                          "shows the pool's rows in order (use --candidates first).")
     tag = make_tag(loaded.spec.data_name, k, CONTINUOUS_VARIANTS[variant] if variant else None)
-    folder = folder or mode
+    folder = folder or answers_folder_name(None, mode, candidates)
     if variant is None:
-        return PromptJob(loaded, tag, mode, folder, run, k, None, None, [])
+        return PromptJob(loaded, tag, mode, folder, run, k, None, None, [], candidates)
     earlier = read_numbers(paths.list_file(tag, folder, run))
     # the iteration of a name like sst2_25_cont_index_recap_3, else the one after the complete iterations
     iteration = name.iteration if name.continuous else len(earlier) // k + 1
@@ -105,14 +114,23 @@ def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str
     request = PromptRequest(mode=job.mode, examples=job.examples, continuous=job.continuous,
                             prompt_examples=prompt_examples, guidelines=guidelines,
                             labeled_before=job.labeled_before, shown_before=shown_before)
+    texts = merged_texts(pool, spec)
+    selector = SelectorSettings()
+    if job.candidates != FIRST_ROWS:  # the rows a label-free selector picks, shown in the pool's order
+        picks = select_label_free(job.candidates, texts, spec.data_name, request.shown_count, job.run, selector,
+                                  spec.num_labels)
+        request = replace(request, candidate_rows=sorted(picks))
     pool_path = paths.pool_file(spec.data_name, job.run)
     number_map = load_number_map(job.tag, job.folder, job.run, pool_path) if job.labeled_before else None
-    prompt = build_prompt(request, merged_texts(pool, spec), pool["index"].tolist(), number_map)
+    prompt = build_prompt(request, texts, pool["index"].tolist(), number_map)
     tokens, encoding = count_tokens(prompt.text)
     metadata = {
         "task": job.loaded.name.full, "tag": job.tag, "mode": job.mode, "folder": job.folder, "run": job.run,
         "examples": job.examples,
         "continuous": job.continuous, "iteration": job.iteration, "prompt_examples": request.shown_count,
+        "candidates": job.candidates,
+        **({"candidate_pool": selector.candidates, "embedding_model": selector.embedding_model}
+           if job.candidates != FIRST_ROWS else {}),
         "pool_file": str(pool_path.relative_to(paths.project_root())), "pool_sha256": file_sha256(pool_path),
         "token_count": tokens, "token_encoding": encoding,
     }
@@ -160,7 +178,8 @@ def ask(job: PromptJob, generated: GeneratedPrompt, settings: LLMSettings, force
     if saved_model not in (None, settings.model):
         raise AnswerError(f"{job.answer_path} is {saved_model}'s answer; {settings.model} never reuses or replaces "
                           f"it. Leave out --answers-name (each LLM gets its own folder, "
-                          f"{answers_folder_name(settings.model, job.mode)} here) or name another folder.")
+                          f"{answers_folder_name(settings.model, job.mode, job.candidates)} here) or name another "
+                          "folder.")
     if job.answer_path.is_file() and not force:
         parsed = parse(job.answer_path.read_text(encoding="utf-8"))
         metadata = json.loads(metadata_path.read_text()) if metadata_path.is_file() else {}

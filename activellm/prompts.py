@@ -41,6 +41,7 @@ from activellm.files import atomic_write_text, file_sha256
 
 SEPARATOR = "\n ##### \n"
 DEFAULT_SHOWN = 200
+FIRST_ROWS = "first"  # the paper's candidates: the pool's first rows
 
 
 @dataclass(frozen=True)
@@ -146,14 +147,15 @@ class ShownInstance:
 
 
 def choose_shown(texts: Sequence[str], ids: Sequence[int], start_position: int, first_number: int,
-                 count: int) -> list[ShownInstance]:
-    """``count`` instances from ``start_position`` on, skipping near-duplicates, numbered consecutively.
+                 count: int, positions: Iterable[int] | None = None) -> list[ShownInstance]:
+    """``count`` instances from ``start_position`` on (or of ``positions``, in that order), skipping
+    near-duplicates, numbered consecutively.
 
     One pass with a set of keys: linear in the rows read.
     """
     shown: list[ShownInstance] = []
     seen: set[str] = set()
-    for position in range(start_position, len(texts)):
+    for position in positions if positions is not None else range(start_position, len(texts)):
         if len(shown) == count:
             break
         key = duplicate_key(texts[position])
@@ -182,6 +184,7 @@ class PromptRequest:
     guidelines: str | None = None
     labeled_before: list[int] = field(default_factory=list)
     shown_before: int | None = None  # the highest number shown in earlier iterations (None: no sidecar of them)
+    candidate_rows: list[int] | None = None  # the pool rows to show (a selector's picks); None: the first rows
 
     @property
     def prompt_mode(self) -> PromptMode:
@@ -239,7 +242,7 @@ def build_prompt(request: PromptRequest, texts: Sequence[str], ids: Sequence[int
                           f"{', '.join(CONTINUOUS_VARIANTS)}.")
     to_position = (lambda n: number_map[n]) if number_map else (lambda n: n)
     if not labeled:
-        shown = choose_shown(texts, ids, 0, 0, request.shown_count)
+        shown = choose_shown(texts, ids, 0, 0, request.shown_count, request.candidate_rows)
     elif request.continuous == "idxrecap":
         shown = choose_shown(texts, ids, 0, 0, max(labeled) + 1 + request.shown_count)
     else:  # norecap and recap continue after the highest number shown so far (without sidecars: picked)
@@ -318,6 +321,29 @@ def highest_shown_before(tag: str, folder: str, run: int, iteration: int) -> int
     numbers = [int(shown["number"]) for path in sidecar_paths(tag, folder, run)
                if ((sidecar := read_sidecar(path)).get("iteration") or 1) < iteration for shown in sidecar["shown"]]
     return max(numbers, default=None)
+
+
+def prompt_candidates(tag: str, folder: str, run: int) -> str:
+    """The rule that chose the rows a run's prompts showed (``first`` or a selector); empty without a sidecar."""
+    rules = dict.fromkeys(read_sidecar(path).get("candidates", FIRST_ROWS) for path in sidecar_paths(tag, folder, run))
+    return " ".join(rules)
+
+
+def shown_rows(tag: str, run: int, folder: str | None = None) -> list[int]:
+    """The pool rows the run's prompt in ``prompts/<tag>/<folder>/`` showed (after near-duplicate skipping); without
+    a folder, those of the prompts of that run that showed the first rows, which must agree."""
+    root = paths.project_root() / "prompts" / tag
+    found = [root / folder / f"prompt_{run}.json"] if folder else sorted(root.glob(f"*/prompt_{run}.json"))
+    sidecars = [read_sidecar(p) for p in found if p.is_file()]
+    if folder is None:
+        sidecars = [s for s in sidecars if s.get("candidates", FIRST_ROWS) == FIRST_ROWS]
+    rows = {tuple(int(s["position"]) for s in sidecar["shown"]) for sidecar in sidecars}
+    if len(rows) != 1:
+        where = root / (folder or "*") / f"prompt_{run}.json"
+        raise PromptError(f"--selector-pool prompt needs the rows one prompt of run {run} showed; {where} "
+                          + ("does not exist: generate the prompt first." if not rows else
+                             "matches prompts that showed different rows: name one with --selector-pool prompt:<folder>."))
+    return list(rows.pop())
 
 
 def load_number_map(tag: str, mode: str, run: int, pool_file: Path | None = None) -> dict[int, int] | None:

@@ -21,7 +21,8 @@ import numpy as np
 from activellm import paths
 from activellm.answers import numbers_to_positions, read_index_list
 from activellm.errors import UserError
-from activellm.selectors import SELECTORS, SelectorSettings, select_label_free
+from activellm.prompts import shown_rows
+from activellm.selectors import SELECTORS, SelectorSettings, prompt_rows_folder, select_label_free
 from activellm.tasks import TaskName
 
 BASELINE_MODE = "baseline"
@@ -60,7 +61,9 @@ def select_rows(task: TaskName, mode: str, run: int, activelearning: str | None,
     if activelearning == RANDOM_FILTERING:
         return random_rows(n, pool_size, seed=run)
     if activelearning in SELECTORS:
-        return select_label_free(activelearning, pool_texts, task.spec.data_name, n, run, selector, classes)
+        folder = prompt_rows_folder(selector)
+        among = shown_rows(task.tag, run, folder or None) if folder is not None else None
+        return select_label_free(activelearning, pool_texts, task.spec.data_name, n, run, selector, classes, among)
     if mode == BASELINE_MODE:
         return first_rows(n, pool_size)
     return listed_rows(paths.list_file(task.tag, mode, run), n, pool_size, number_map)

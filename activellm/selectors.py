@@ -58,14 +58,26 @@ class SelectorError(UserError, ValueError):
     """A label-free selection that cannot be made as asked."""
 
 
+PROMPT_ROWS = "prompt"  # --selector-pool prompt[:<folder>]: exactly the rows a prompt of the run showed
+
+
 @dataclass(frozen=True)
 class SelectorSettings:
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
-    candidates: int = 3000  # the first rows of the run's pool; 0: all of it
+    candidates: int | str = 3000  # the first rows of the run's pool; 0: all of it; "prompt[:<folder>]": a prompt's
     probcover_delta: float | None = None  # None: the purity rule
 
 
+def prompt_rows_folder(settings: SelectorSettings) -> str | None:
+    """For ``--selector-pool prompt[:<folder>]`` the prompt folder ("" for the one prompt of the run), else None."""
+    if isinstance(settings.candidates, str) and settings.candidates.split(":")[0] == PROMPT_ROWS:
+        return settings.candidates.partition(":")[2]
+    return None
+
+
 def candidate_count(settings: SelectorSettings, pool_size: int) -> int:
+    """How many of the pool's first rows a selector chooses among (not for ``--selector-pool prompt``)."""
+    assert not isinstance(settings.candidates, str), "prompt rows are resolved by the caller"
     return pool_size if settings.candidates in (0, None) else min(settings.candidates, pool_size)
 
 
@@ -250,14 +262,14 @@ SELECTORS: dict[str, Callable[[np.ndarray, int, int, SelectorSettings, int], lis
 
 
 def select_label_free(name: str, texts: Sequence[str], data_name: str, n: int, run: int,
-                      settings: SelectorSettings, classes: int = 2) -> list[int]:
-    """Pool positions of ``n`` rows chosen by selector ``name`` among the first candidates; reads no label (only
-    the task's number of classes, which ProbCover's radius rule uses)."""
+                      settings: SelectorSettings, classes: int = 2, among: Sequence[int] | None = None) -> list[int]:
+    """Pool positions of ``n`` rows chosen by selector ``name`` among the first candidates (or among the pool rows
+    ``among``); reads no label (only the task's number of classes, which ProbCover's radius rule uses)."""
     if name not in SELECTORS:
         raise SelectorError(f"Unknown label-free selector {name!r}; use one of {', '.join(SELECTORS)}.")
-    count = candidate_count(settings, len(texts))
-    if n > count:
-        raise SelectorError(f"{name} is to pick {n} rows among {count} candidates; raise --selector-pool "
+    rows = list(among) if among is not None else list(range(candidate_count(settings, len(texts))))
+    if n > len(rows):
+        raise SelectorError(f"{name} is to pick {n} rows among {len(rows)} candidates; raise --selector-pool "
                             f"(0 = the whole pool of {len(texts)}).")
-    embeddings = pool_embeddings(data_name, settings.embedding_model, list(texts))[:count]
-    return SELECTORS[name](embeddings, n, run, settings, classes)
+    embeddings = pool_embeddings(data_name, settings.embedding_model, list(texts))[rows]
+    return [rows[pick] for pick in SELECTORS[name](embeddings, n, run, settings, classes)]

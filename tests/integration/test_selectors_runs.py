@@ -1,6 +1,8 @@
 """Label-free selectors end to end: model_training.py with --activelearning embedding_kmeans|vote_k on the packaged
 MiniLM embeddings, and as a warm start for small-text."""
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -13,6 +15,10 @@ from activellm.selectors import SelectorSettings
 from activellm.tasks import merged_texts, parse_task_name
 
 FAST = ["--seeds", "1", "--epochs", "1"]
+
+
+def _rows(project_root):
+    return [r for p in (project_root / "logs" / "run").rglob("run_*.csv") for r in read_results(p)]
 
 
 def _picks(name, run, task="tiny_8", candidates=40):
@@ -90,3 +96,64 @@ def test_a_warm_start_with_pool_size_reads_the_whole_pools_cached_embeddings(tin
         assert len(picks[run]) == 4 and max(picks[run]) < 30  # candidates within the queried pool
     (cache,) = (project_root / "data" / "tiny" / "embeddings").glob("*.npy")  # one file for both runs
     assert "_64_" in cache.name  # the whole pool of 64, not the first 30 rows of each run
+
+
+def test_a_prompt_over_typiclusts_candidates_shows_exactly_its_picks(tiny_task, tiny_model, project_root, capsys):
+    import prompt_generation
+
+    assert prompt_generation.main(["--task", "tiny_4", "--mode", "4", "--prompt-examples", "8", "--candidates",
+                                   "typiclust"]) == 0
+    sidecar = json.loads((paths.prompt_dir("tiny_4", "4_typiclust") / "prompt_1.json").read_text())
+    loaded = load_task("tiny_4", 1)
+    picks = selectors.select_label_free("typiclust", merged_texts(loaded.pool, loaded.spec), "tiny", 8, 1,
+                                        SelectorSettings())
+    assert [s["position"] for s in sidecar["shown"]] == sorted(picks)  # in the pool's order
+    assert [s["number"] for s in sidecar["shown"]] == list(range(8))
+    assert sidecar["candidates"] == "typiclust" and sidecar["candidate_pool"] == 3000
+    answer = paths.answer_file("tiny_4", "4_typiclust", 1)
+    answer.parent.mkdir(parents=True)
+    answer.write_text("Final answer: 7, 0, 3, 5")
+    assert prompt_generation.main(["--parse-answer", str(answer)]) == 0
+    assert model_training.main(["--task", "tiny_4", "--mode", "4_typiclust", "--model", tiny_model, *FAST]) == 0
+    (row,) = _rows(project_root)
+    by_number = {s["number"]: s["index"] for s in sidecar["shown"]}
+    assert row["selected"] == " ".join(str(by_number[n]) for n in (7, 0, 3, 5))
+    assert row["prompt_candidates"] == "typiclust"
+    capsys.readouterr()
+    assert prompt_generation.main(["--task", "tiny_4_cont_index_recap_1", "--mode", "4", "--candidates",
+                                   "vote_k"]) == 2
+    assert "a continuous selection shows the pool's rows in order" in capsys.readouterr().err
+
+
+def test_selector_pool_prompt_chooses_among_exactly_the_rows_a_prompt_showed(project_root, tiny_model, capsys):
+    import prompt_generation
+    from tests.conftest import sentiment_frame
+
+    folder = project_root / "data" / "dups"  # near-duplicates at the top: the prompt's rows are not the first 12
+    folder.mkdir(parents=True)
+    train = sentiment_frame(40)
+    train.loc[1, "text"] = "RT " + train.loc[0, "text"]
+    train.loc[2, "text"] = train.loc[0, "text"] + " "
+    train.to_csv(folder / "df_train_full.csv", index=False)
+    sentiment_frame(10, offset=500).to_csv(folder / "df_test.csv", index=False)
+    train.assign(index=range(40))[["index", "text", "label"]].to_csv(folder / "df_train_full_shuffled_1.csv",
+                                                                      index=False)  # dropped in: in split order
+    assert prompt_generation.main(["--task", "dups_4", "--mode", "4", "--prompt-examples", "12"]) == 0
+    shown = [s["position"] for s in json.loads((paths.prompt_dir("dups_4", "4") / "prompt_1.json").read_text())["shown"]]
+    assert shown != list(range(12)) and len(shown) == 12
+    for name in ("vote_k", "probcover"):
+        assert model_training.main(["--task", "dups_4", "--activelearning", name, "--selector-pool", "prompt",
+                                    "--model", tiny_model, *FAST]) == 0
+    loaded = load_task("dups_4", 1)
+    for row in _rows(project_root):
+        ids = [int(i) for i in row["selected"].split()]
+        assert set(ids) <= set(loaded.pool["index"].iloc[shown]) and row["selector_pool"] == "prompt"
+    # two prompts of the run that showed different rows: the folder must be named
+    assert prompt_generation.main(["--task", "dups_4", "--mode", "4", "--prompt-examples", "10",
+                                   "--answers-name", "other"]) == 0
+    capsys.readouterr()
+    assert model_training.main(["--task", "dups_4", "--activelearning", "vote_k", "--selector-pool", "prompt",
+                                "--model", tiny_model, *FAST]) == 2
+    assert "name one with --selector-pool prompt:<folder>" in capsys.readouterr().err
+    assert model_training.main(["--task", "dups_4", "--activelearning", "vote_k", "--selector-pool", "prompt:other",
+                                "--model", tiny_model, *FAST]) == 0

@@ -173,3 +173,11 @@ def test_the_progress_bar_names_a_cell_by_what_varies():
     assert "default · vote_k · run 3" in labels and "default · no activelearning · run 1" in labels
     assert "smalltext · PredictionEntropy · run 5" in labels and max(map(len, labels)) < 40
     assert "default · probcover · run 2" in labels
+
+
+def test_the_grid_puts_candidate_rules_beside_the_prompt_modes(project_root, capsys):
+    assert automatic_run.main(["--llms", "gpt-4o", "--candidates", "first", "typiclust", "--modelclasses", "default",
+                               "--activelearning", "None", "--modes", "--runs", "1", "--dry-run"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("--mode ")[1].split()[0] for line in lines] == ["gpt-4o_10", "gpt-4o_10_typiclust"]
+    assert all(line.startswith("ask gpt-4o, then run") for line in lines)
