@@ -19,7 +19,6 @@ here feeds back into a selection or a training: a run's picks and results are th
 
 from __future__ import annotations
 
-import io
 import math
 from typing import Sequence
 
@@ -27,16 +26,12 @@ import numpy as np
 
 from activellm import paths
 from activellm.answers import parse_answer, read_index_list
-from activellm.files import atomic_write_bytes
 from activellm.prompts import iteration_suffix, read_sidecar, sidecar_paths
-from activellm.results import DIAGNOSTIC_COLUMNS
-from activellm.selectors import embedding_cache_file, pool_embeddings
+from activellm.selectors import cached_per_row, embedding_cache_file, pool_embeddings
 
 DENSITY_NEIGHBOURS = 20
 COVERAGE_RADIUS = 0.5  # cosine distance
 NEAR_DUPLICATE_SIMILARITY = 0.95
-
-NUMERIC_COLUMNS = tuple(c for c in DIAGNOSTIC_COLUMNS if c != "diag_class_counts")
 
 
 def class_balance(pick_labels: Sequence[int], pool_labels: Sequence[int], classes: int) -> dict[str, object]:
@@ -86,20 +81,10 @@ def position_bias(ranks: Sequence[tuple[int, int]]) -> dict[str, float]:
 
 
 def _pool_density(data_name: str, model: str, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
-    """The densities of the pool's rows, cached beside its embeddings (in the same text order)."""
+    """The densities of the pool's rows, cached beside its embeddings."""
     cache = embedding_cache_file(data_name, model, texts)
-    path = cache.with_name(f"{cache.stem}_density{DENSITY_NEIGHBOURS}.npy")
-    order = sorted(range(len(texts)), key=lambda i: texts[i])
-    if path.is_file():
-        in_text_order = np.load(path)
-    else:
-        in_text_order = density(embeddings)[order]
-        buffer = io.BytesIO()
-        np.save(buffer, in_text_order)
-        atomic_write_bytes(path, buffer.getvalue())
-    values = np.empty_like(in_text_order)
-    values[order] = in_text_order
-    return values
+    return cached_per_row(cache.with_name(f"{cache.stem}_density{DENSITY_NEIGHBOURS}.npy"), texts,
+                          lambda order: density(embeddings)[order])
 
 
 def llm_list_diagnostics(tag: str, mode: str, run: int, n: int, examples: int) -> dict[str, float]:

@@ -108,21 +108,28 @@ def embed_texts(model: str, texts: Sequence[str]) -> np.ndarray:
     return np.asarray(vectors, dtype=np.float32)
 
 
-def pool_embeddings(data_name: str, model: str, texts: Sequence[str]) -> np.ndarray:
-    """The embeddings of every pool row, in the pool's order; computed once per task and model, then read from
-    ``data/<data_name>/embeddings/``."""
+def cached_per_row(path: Path, texts: Sequence[str], compute: Callable[[list[int]], np.ndarray]) -> np.ndarray:
+    """A per-row array of a pool, cached at ``path`` in the order of the sorted texts (so that the pools of all runs,
+    permutations of one split, share the file) and returned in the pool's order. ``compute`` gets that text order
+    (pool positions) and returns the array in it."""
     order = sorted(range(len(texts)), key=lambda i: texts[i])
-    path = embedding_cache_file(data_name, model, texts)
     if path.is_file():
         in_text_order = np.load(path)
     else:
-        in_text_order = embed_texts(model, [texts[i] for i in order])
+        in_text_order = compute(order)
         buffer = io.BytesIO()
         np.save(buffer, in_text_order)
         atomic_write_bytes(path, buffer.getvalue())
-    vectors = np.empty_like(in_text_order)
-    vectors[order] = in_text_order
-    return vectors
+    values = np.empty_like(in_text_order)
+    values[order] = in_text_order
+    return values
+
+
+def pool_embeddings(data_name: str, model: str, texts: Sequence[str]) -> np.ndarray:
+    """The embeddings of every pool row, in the pool's order; computed once per task and model, then read from
+    ``data/<data_name>/embeddings/``."""
+    return cached_per_row(embedding_cache_file(data_name, model, texts), texts,
+                          lambda order: embed_texts(model, [texts[i] for i in order]))
 
 
 # --- selectors ----------------------------------------------------------------------------------------------------
