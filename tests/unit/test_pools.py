@@ -1,5 +1,3 @@
-import pandas as pd
-
 from activellm import paths
 from activellm.pools import load_pool, shuffle_pool
 from activellm.tasks import get_spec, load_splits
