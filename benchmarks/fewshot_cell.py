@@ -138,8 +138,9 @@ def per_seed_table(args: argparse.Namespace, precisions: list[str]) -> None:
 def process_commands(args: argparse.Namespace, precisions: list[str], seed: int) -> dict[str, list[str]]:
     original = [sys.executable, str(Path(__file__).resolve()), "--original-process", "--model", args.model,
                 "--seeds", str(seed), "--train-batch-size", str(args.train_batch_size)]
+    # without the selection diagnostics, which the original lacks (the first process would also embed the pool)
     ours = [sys.executable, str(REPO / "model_training.py"), "--task", TASK, "--run", str(RUN), "--model", args.model,
-            "--seeds", str(seed), "--train-batch-size", str(args.train_batch_size)]
+            "--seeds", str(seed), "--train-batch-size", str(args.train_batch_size), "--no-diagnostics"]
     commands = {"original (fp32)": original}
     commands.update({f"ours {precision}": ours + ["--precision", precision] for precision in precisions})
     return commands
