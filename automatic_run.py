@@ -147,13 +147,23 @@ def dry_run(cells: list, redo: bool, lists: dict, own: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from activellm.errors import UserError
+
     args = build_parser().parse_args(argv)
-    if args.summary:
-        report_summary(args.plot, diagnostics_only=args.diagnostics)
-        return 0
+    try:
+        if args.summary:
+            report_summary(args.plot, diagnostics_only=args.diagnostics)
+            return 0
+        return sweep_grid(args)
+    except UserError as error:  # bad input (an unknown name in the grid, ...): finished cells are kept
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def sweep_grid(args: argparse.Namespace) -> int:
+    """Run (or with --dry-run list) the grid of ``args``; print the summary; 1 if a cell failed."""
     from activellm.llm import LLMSettings
     from activellm.llm_loop import LLMArm, ListKeeper
-    from activellm.errors import UserError
     from activellm.sweep import LEFT_OUT, STATES, Grid, Sweep, expand
 
     arms = {arm.folder: arm for arm in (LLMArm(model, mode, rule) for model in args.llms for mode in args.prompt_modes
@@ -161,11 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     modes = list(dict.fromkeys([*args.modes, *arms]))
     grid = Grid(args.tasks, modes, args.runs, args.modelclasses, args.activelearning, args.warmstart,
                 args.models, args.seeds, args.epochs, args.extra)
-    try:
-        cells = expand(grid, parse_cell)
-    except UserError as error:  # an unknown name in the grid: nothing has run
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    cells = expand(grid, parse_cell)
     lists, own = llm_lists(arms, cells)
     if args.dry_run:
         dry_run(cells, args.redo, lists, own)

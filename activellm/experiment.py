@@ -155,7 +155,8 @@ class RunConfig:
             raise NotApplicable(problem)
 
     def _combination_problem(self) -> str | None:
-        """Why these options do not fit together, or None."""
+        """Why these options do not fit together, or None; a missing --warmstart-from is a ConfigError, since no
+        grid of its options could make it apply."""
         smalltext = self.modelclass == "smalltext" or self.mode in SMALLTEXT_MODES
         if smalltext and _is_regression(self.task):
             return (f"{self.task} is a regression task; small-text strategies query classifiers, so "

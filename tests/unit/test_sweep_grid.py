@@ -181,3 +181,9 @@ def test_the_grid_puts_candidate_rules_beside_the_prompt_modes(project_root, cap
     lines = capsys.readouterr().out.splitlines()
     assert [line.split("--mode ")[1].split()[0] for line in lines] == ["gpt-4o_10", "gpt-4o_10_typiclust"]
     assert all(line.startswith("ask gpt-4o, then run") for line in lines)
+
+
+def test_an_unknown_task_in_a_small_text_grid_is_one_clear_error(project_root, capsys):
+    assert automatic_run.main(["--tasks", "no_such_task", "--modelclasses", "smalltext", "--activelearning", "BALD",
+                               "--runs", "1", "--extra"]) == 2
+    assert "Unknown task 'no_such_task'" in capsys.readouterr().err
