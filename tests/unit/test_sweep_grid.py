@@ -187,3 +187,37 @@ def test_an_unknown_task_in_a_small_text_grid_is_one_clear_error(project_root, c
     assert automatic_run.main(["--tasks", "no_such_task", "--modelclasses", "smalltext", "--activelearning", "BALD",
                                "--runs", "1", "--extra"]) == 2
     assert "Unknown task 'no_such_task'" in capsys.readouterr().err
+
+
+def test_the_main_jobs_grid_ends_with_its_table_and_plot(project_root, monkeypatch, capsys):
+    """The default grid, each cell's results written by a stand-in for its process (no training): the sweep ends
+    with the table, the diagnostics and the paths of the plots, and the bar chart is there."""
+    from activellm import local_backend
+    from activellm.results import write_results
+
+    class WritesResults:
+        slots = 1
+
+        def __init__(self, jobs=1):
+            pass
+
+        def start(self, cell, slot, log):
+            config = cell.config
+            row = {**config.identity(), "tag": config.task, "seed": 42, "n_train": 32, "status": "ok",
+                   "accuracy": 0.55 + 0.01 * config.run, "diag_majority_share": 0.5, "diag_typicality": 1.1}
+            write_results(config.results_dir() / "run_1_2026-01-01_00-00-00.csv".replace("1", str(config.run), 1),
+                          [row], "h")
+            log.write_text("written\n")
+            return cell
+
+        def poll(self, handle, log):
+            return 0
+
+    monkeypatch.setattr(local_backend, "LocalBackend", WritesResults)
+    assert automatic_run.main([]) == 0
+    out = capsys.readouterr().out
+    plots = project_root / "logs" / "run" / "plots"
+    assert f"plot: {plots / 'fewshot.png'}" in out and (plots / "fewshot.png").read_bytes()[:4] == b"\x89PNG"
+    assert f"plot: {plots / 'diagnostics.png'}" in out
+    assert "| rotten_tomatoes | baseline | default | probcover |" in out and "Selection diagnostics" in out
+    assert "sweep: 30 ran, 0 skipped, 0 failed of 30 cells; 30 combinations of the grid left out" in out
