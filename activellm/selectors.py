@@ -30,6 +30,7 @@ per task and model and cached under ``data/<task>/embeddings/``: every selector 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from dataclasses import dataclass
@@ -92,19 +93,24 @@ def embedding_cache_file(data_name: str, model: str, texts: Sequence[str]) -> Pa
     return paths.data_dir(data_name) / "embeddings" / f"{slug}_{len(texts)}_{digest}.npy"
 
 
-def embed_texts(model: str, texts: Sequence[str]) -> np.ndarray:
-    """Unit-length sentence embeddings of ``texts`` (float32)."""
+@functools.lru_cache(maxsize=2)
+def sentence_encoder(model: str):
+    """The sentence transformer ``model``, loaded once per process (selectors and diagnostics share it)."""
     from sentence_transformers import SentenceTransformer
 
     from activellm.training import ModelLoadError, resolve_model
 
     try:
-        encoder = SentenceTransformer(resolve_model(model))
+        return SentenceTransformer(resolve_model(model))
     except OSError as error:
         raise ModelLoadError(f"Could not load the embedding model {model!r}: {error}. Offline, use "
                              "--embedding-model minilm (the packaged all-MiniLM-L6-v2).") from error
-    vectors = encoder.encode(list(texts), batch_size=64, show_progress_bar=True, convert_to_numpy=True,
-                             normalize_embeddings=True)
+
+
+def embed_texts(model: str, texts: Sequence[str]) -> np.ndarray:
+    """Unit-length sentence embeddings of ``texts`` (float32)."""
+    vectors = sentence_encoder(model).encode(list(texts), batch_size=64, show_progress_bar=True,
+                                             convert_to_numpy=True, normalize_embeddings=True)
     return np.asarray(vectors, dtype=np.float32)
 
 
