@@ -101,3 +101,6 @@ def test_minilm_on_rotten_tomatoes(project_root):
     assert row["model"] == "minilm" and row["n_train"] == "32" and row["epochs"] == "1" and row["seed"] == "42"
     assert 0.3 < float(row["accuracy"]) < 0.8 and row["mcc"] != ""
     assert float(row["eval_seconds"]) > 0 and len(row["selected"].split()) == 32
+    # the selection diagnostics on the real pool and embeddings (the only test that embeds all 7,464 sentences)
+    assert sum(int(c) for c in row["diag_class_counts"].split()) == 32
+    assert 0 < float(row["diag_coverage"]) < 1 and 0.5 < float(row["diag_typicality"]) < 2
