@@ -80,8 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --summary: only the selection diagnostics (class balance, typicality, coverage, "
                              "position bias) and the overlap of the selections")
     parser.add_argument("--no-plot", dest="plot", action="store_false",
-                        help="do not write the plots (default: a bar chart of the few-shot cells and learning curves of "
-                             "continuous tasks under logs/run/plots/)")
+                        help="do not write the plots (default: a bar chart of the few-shot cells and learning "
+                             "curves of continuous tasks under logs/run/plots/)")
     return parser
 
 

@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--mode", default="baseline",
                         help="baseline (first N rows of the pool) or the folder of an index list under "
                              "answers/<task>/ (an LLM/prompt mode such as 10 or gpt_4o)")
-    parser.add_argument("--run", type=cli.nonnegative_int, default=1, help="pool shuffle seed and list number (default 1)")
+    parser.add_argument("--run", type=cli.nonnegative_int, default=1,
+                        help="pool shuffle seed and list number (default 1)")
     parser.add_argument("--modelclass", default=DEFAULT_MODELCLASS, choices=MODELCLASSES,
                         help="default: fine-tune a transformer classifier; setfit: the SetFit baseline; smalltext: "
                              "a small-text strategy labels the pool, then the classifier trains on its picks")
@@ -52,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
                              f"{PAPER_MODEL} ({PAPER_SETFIT_MODEL} for setfit), as in the paper")
     parser.add_argument("--seeds", type=cli.seeds, default=PAPER_SEEDS,
                         help="training seeds, e.g. '42 109' (default: the paper's 42 109 27 158 77)")
-    parser.add_argument("--epochs", type=cli.nonnegative_int, default=DEFAULTS.epochs, help="training epochs (default 25)")
+    parser.add_argument("--epochs", type=cli.nonnegative_int, default=DEFAULTS.epochs,
+                        help="training epochs (default 25)")
     parser.add_argument("--learning-rate", type=float, default=DEFAULTS.learning_rate,
                         help="peak learning rate (default 5e-5)")
     parser.add_argument("--train-batch-size", type=cli.positive_int, default=DEFAULTS.train_batch_size,
@@ -64,9 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="fp32 (default, the paper's); bf16 or fp16 autocast for training, scoring, small-text "
                              "queries and SetFit: bf16 on CPUs with native bf16 and on GPUs, fp16 on GPUs")
     active = parser.add_argument_group("active learning (--modelclass smalltext)")
-    active.add_argument("--query-size", type=cli.positive_int, default=ACTIVE.query_size, help="instances per query (default 25)")
-    active.add_argument("--budget", type=cli.positive_int, default=ACTIVE.budget, help="labelled instances in the end (default 300)")
-    active.add_argument("--pool-size", type=cli.positive_int, help="query only the first N rows of the pool (default: all)")
+    active.add_argument("--query-size", type=cli.positive_int, default=ACTIVE.query_size,
+                        help="instances per query (default 25)")
+    active.add_argument("--budget", type=cli.positive_int, default=ACTIVE.budget,
+                        help="labelled instances in the end (default 300)")
+    active.add_argument("--pool-size", type=cli.positive_int,
+                        help="query only the first N rows of the pool (default: all)")
     active.add_argument("--init", choices=COLD_INIT, default=ACTIVE.init,
                         help="cold start: the first query-size rows of the pool (default) or a class-balanced draw")
     active.add_argument("--warmstart-size", type=cli.positive_int,

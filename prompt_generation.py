@@ -31,8 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
                                        "set --examples, --continuous and the iteration")
     parser.add_argument("--mode", default="10", choices=list(PROMPT_MODES),
                         help="prompt mode of the paper (default 10: step by step, no advice, 200 instances)")
-    parser.add_argument("--run", type=cli.nonnegative_int, default=1, help="pool shuffle seed and file number (default 1)")
-    parser.add_argument("--examples", type=cli.positive_int, help="K, the instances the LLM may choose (default 32, or the "
+    parser.add_argument("--run", type=cli.nonnegative_int, default=1,
+                        help="pool shuffle seed and file number (default 1)")
+    parser.add_argument("--examples", type=cli.positive_int,
+                        help="K, the instances the LLM may choose (default 32, or the "
                                                      "task name's)")
     parser.add_argument("--continuous", choices=["false", *CONTINUOUS_VARIANTS], default="false",
                         help="continuous selection: norecap, recap (labelled texts pasted) or idxrecap (numbers)")
@@ -62,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--prompt", metavar="FILE",
                        help="the prompt that was answered (prompts/<task>/<folder>/prompt_<run>.txt), where it lies "
                             "in another folder than the answer and others of that run showed other instances")
-    parse.add_argument("--shown", type=cli.positive_int, help="numbers 0..N-1 were shown (when the prompt has no sidecar here)")
+    parse.add_argument("--shown", type=cli.positive_int,
+                       help="numbers 0..N-1 were shown (when the prompt has no sidecar here)")
     return parser
 
 

@@ -73,7 +73,9 @@ def add_ask_options(group, base_url: str | None = None) -> None:
                        help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 for vLLM, Ollama or llama.cpp "
                             "(default: OPENAI_BASE_URL, else OpenAI); the key comes from OPENAI_API_KEY")
     group.add_argument("--timeout", type=float, default=600.0, help="seconds per request (default 600)")
-    group.add_argument("--retries", type=nonnegative_int, default=5, help="retries on 429, 5xx and timeouts (default 5)")
-    group.add_argument("--follow-ups", type=nonnegative_int, default=2, help="follow-up messages when picks are missing (default 2)")
+    group.add_argument("--retries", type=nonnegative_int, default=5,
+                       help="retries on 429, 5xx and timeouts (default 5)")
+    group.add_argument("--follow-ups", type=nonnegative_int, default=2,
+                       help="follow-up messages when picks are missing (default 2)")
     group.add_argument("--temperature", type=float, help="sampling temperature (default: the endpoint's)")
     group.add_argument("--fill", choices=["random"], help="complete a short answer with random unpicked shown instances")

@@ -221,7 +221,8 @@ def labelled_list_configuration(config: RunConfig) -> dict[str, str] | None:
         return None
     active = config.active
     values: dict[str, object] = {
-        "start": "warm" if warm else "cold", "strategy": config.activelearning, "warmstart_from": source if warm else None,
+        "start": "warm" if warm else "cold", "strategy": config.activelearning,
+        "warmstart_from": source if warm else None,
         "warmstart_size": size, "init": None if warm else active.init, "query_size": active.query_size,
         "budget": active.budget, "pool_size": active.pool_size or "all", "al_epochs": active.epochs,
         "al_learning_rate": active.learning_rate, "al_train_batch_size": active.train_batch_size,
@@ -279,7 +280,8 @@ def base_row(config: RunConfig, loaded: LoadedTask) -> dict[str, object]:
         "activelearning": config.activelearning or "", "warmstart": config.warmstart, "run": config.run,
         "model": config.model_name, "epochs": config.epochs, **config.setting_values(),
         "llm_model": selection_llm(config, loaded),
-        "prompt_candidates": prompt_candidates(loaded.name.tag, config.mode, config.run) if reads_llm_list(config) else "",
+        "prompt_candidates": (prompt_candidates(loaded.name.tag, config.mode, config.run)
+                              if reads_llm_list(config) else ""),
     }
 
 
@@ -556,10 +558,10 @@ def labelled_list_rows(config: RunConfig, loaded: LoadedTask) -> list[int]:
     if not list_path.is_file():
         folder = list_path.parent.parent
         made = sorted(p.parent.name for p in folder.glob(f"*/list_{config.run}.txt")) if folder.is_dir() else []
-        raise AnswerError(f"No labelled list {list_path}: run the small-text {labelled_list_configuration(config)['start']} "
-                          f"start with the same settings first (--modelclass smalltext --activelearning "
-                          f"{config.activelearning}{' --warmstart --mode ' + str(config.warmstart_from) if config.mode == WARM_LIST_MODE else ''})."
-                          + (f" Lists of run {config.run} made with other settings: {', '.join(made)}." if made else ""))
+        start = f"--warmstart --mode {config.warmstart_from}" if config.mode == WARM_LIST_MODE else "--mode baseline"
+        others = f" Lists of run {config.run} made with other settings: {', '.join(made)}." if made else ""
+        raise AnswerError(f"No labelled list {list_path}: run the small-text start with the same settings first "
+                          f"(--modelclass smalltext --activelearning {config.activelearning} {start}).{others}")
     record_path = labelled_list_record_path(list_path)
     record = json.loads(record_path.read_text()) if record_path.is_file() else {}
     if record.get("configuration") != labelled_list_configuration(config):

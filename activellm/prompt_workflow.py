@@ -35,7 +35,8 @@ _ANSWER_NAME = re.compile(r"^answer_(?P<run>\d+)(?:_cont(?P<iteration>\d+))?\.tx
 
 def answers_folder_name(llm_model: str | None, mode: str, candidates: str = FIRST_ROWS) -> str:
     """The default answers folder of an LLM, prompt mode and candidate rule: ``gpt-4o_10``,
-    ``meta-llama_Llama-3-8B_10``, ``gpt-4o_10_typiclust``; without an LLM (answered by hand) ``10``, ``10_typiclust``."""
+    ``meta-llama_Llama-3-8B_10``, ``gpt-4o_10_typiclust``; without an LLM (answered by hand) ``10`` or
+    ``10_typiclust``."""
     name = mode if llm_model is None else f"{paths.safe_name(llm_model) or 'llm'}_{mode}"
     return name if candidates == FIRST_ROWS else f"{name}_{candidates}"
 

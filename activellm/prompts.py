@@ -340,9 +340,9 @@ def shown_rows(tag: str, run: int, folder: str | None = None) -> list[int]:
     rows = {tuple(int(s["position"]) for s in sidecar["shown"]) for sidecar in sidecars}
     if len(rows) != 1:
         where = root / (folder or "*") / f"prompt_{run}.json"
-        raise PromptError(f"--selector-pool prompt needs the rows one prompt of run {run} showed; {where} "
-                          + ("does not exist: generate the prompt first." if not rows else
-                             "matches prompts that showed different rows: name one with --selector-pool prompt:<folder>."))
+        problem = "does not exist: generate the prompt first." if not rows else \
+            "matches prompts that showed different rows: name one with --selector-pool prompt:<folder>."
+        raise PromptError(f"--selector-pool prompt needs the rows one prompt of run {run} showed; {where} {problem}")
     return list(rows.pop())
 
 

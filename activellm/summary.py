@@ -241,8 +241,8 @@ def markdown_table(summary: list[dict[str, object]]) -> str:
     compared = [e for e in summary if e.get("baseline_runs")]
     if compared:
         tested = sum(e.get("p_paired_t") is not None or e.get("p_wilcoxon") is not None for e in compared)
-        lines += ["", "Against the random baseline (the first N rows of the same run's pool) on the main metric, paired "
-                  "by run: per run, the difference of the means over the seeds both have; the interval and the "
+        lines += ["", "Against the random baseline (the first N rows of the same run's pool) on the main metric, "
+                  "paired by run: per run, the difference of the means over the seeds both have; the interval and the "
                   "two-sided paired t-test and Wilcoxon signed-rank test are over runs; Holm: each test's p-values "
                   f"adjusted together over the {tested} tested rows of this table.", ""]
         header = [*keys, "metric", "runs", "difference [95% CI]", "p (paired t)", "Holm", "p (Wilcoxon)", "Holm"]
@@ -338,7 +338,8 @@ def plot_summary(summary: list[dict[str, object]], folder: Path | None = None) -
             low = [p[f"{metric}_ci_low"] if p[f"{metric}_ci_low"] is not None else v for p, v in zip(points, y)]
             high = [p[f"{metric}_ci_high"] if p[f"{metric}_ci_high"] is not None else v for p, v in zip(points, y)]
             axis.fill_between(x, low, high, alpha=0.15)  # the 95% interval over runs
-        axis.set(xlabel="labelled instances", ylabel=f"{metric} (mean, 95% CI over runs)", title=f"{family}: learning curves")
+        axis.set(xlabel="labelled instances", ylabel=f"{metric} (mean, 95% CI over runs)",
+                 title=f"{family}: learning curves")
         axis.grid(alpha=0.3)
         axis.legend(fontsize=8)
         written.append(_save(figure, folder / f"curve_{family}.png"))
