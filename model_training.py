@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="choose among the first N rows of the run's pool, a seeded random subsample (default "
                                "3000; 0 = the whole pool), or among exactly the rows the run's prompt showed: prompt "
                                "(the one prompt of the run with the first rows) or prompt:<folder>")
-    selector.add_argument("--probcover-delta", type=float,
+    selector.add_argument("--probcover-delta", type=cli.positive_float,
                           help="probcover: the cosine radius of its balls (default: the purity rule, see "
                                "docs/training-and-selectors.md)")
     parser.add_argument("--no-diagnostics", dest="diagnostics", action="store_false",

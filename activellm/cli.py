@@ -43,6 +43,17 @@ def nonnegative_int(value: str) -> int:
     return _whole_number(value, 0, "a whole number of at least 0")
 
 
+def positive_float(value: str) -> float:
+    """A number above 0 (a radius, a rate)."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not number > 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number above 0, got {value!r}")
+    return number
+
+
 def seeds(value: str) -> tuple[int, ...]:
     """One or more whole numbers of at least 0, separated by spaces or commas."""
     parts = value.replace(",", " ").split()

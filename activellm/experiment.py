@@ -38,7 +38,7 @@ from activellm.results import (SETTING_COLUMNS, STATUS_OK, format_cell, format_m
 from activellm.selection import BASELINE_MODE, RANDOM_FILTERING, SMALLTEXT_MODES, listed_rows, select_rows
 from activellm.setfit_baseline import PAPER_SETFIT_MODEL, SetFitSettings, fit_and_evaluate_setfit
 from activellm.selectors import (PROBCOVER, SELECTORS, SelectorSettings, candidate_count, prompt_rows_folder,
-                                 select_label_free)
+                                 recorded_delta, select_label_free)
 from activellm.tasks import TaskError, TaskName, TaskSpec, load_splits, merged_texts, parse_task_name
 from activellm.training import (PAPER_MODEL, PAPER_SEEDS, FitResult, TrainingSettings, check_precision,
                                 describe_device, encode_test_set, fit_and_evaluate)
@@ -129,7 +129,7 @@ class RunConfig:
         if self.uses_selector:
             values.update(embedding_model=self.selector.embedding_model, selector_pool=self.selector.candidates)
             if PROBCOVER in (self.activelearning, self.mode):
-                values["probcover_delta"] = self.selector.probcover_delta or "purity"
+                values["probcover_delta"] = recorded_delta(self.selector)
         return values
 
     def identity(self) -> dict[str, str]:
@@ -231,7 +231,7 @@ def labelled_list_configuration(config: RunConfig) -> dict[str, str] | None:
     if warm and source in SELECTORS:
         values.update(embedding_model=config.selector.embedding_model, selector_pool=config.selector.candidates)
         if source == PROBCOVER:
-            values["probcover_delta"] = config.selector.probcover_delta or "purity"
+            values["probcover_delta"] = recorded_delta(config.selector)
     return {key: format_cell(value) for key, value in values.items()}
 
 

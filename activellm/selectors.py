@@ -14,13 +14,18 @@ All read sentence embeddings of the candidate rows, never a label:
   (seeded by the run); clusters of at most 5 rows are left out (unless all are that small); the largest cluster
   first, one pick per cluster and round, the row of highest typicality within its cluster: the inverse of its mean
   Euclidean distance (on the unit vectors) to its min(20, size/2) nearest neighbours among the cluster's unpicked
-  rows.
+  rows. That is the paper's formula; the authors' code averages squared distances (faiss ``IndexFlatL2`` returns
+  squares), which can rank two rows the other way. The paper's definition is what the method is cited for, so the
+  root is taken here.
 * ``probcover`` (Yehuda, Dekel, Hacohen and Weinshall, NeurIPS 2022, "Active Learning Through a Covering Lens"):
   greedy maximum coverage of balls of cosine distance delta: each pick is the row whose ball holds the most rows not
   yet covered (ties: the lowest row); once all are covered, the rows of largest ball go next. delta is
   ``--probcover-delta``, or the paper's purity rule without labels: the rows are split into C k-means clusters (C the
   task's number of classes, seeded by the run) and delta is the largest radius at which at least 95% of the balls
   hold rows of one cluster only (the 5% quantile of each row's distance to its nearest row of another cluster).
+  Distances are computed in float64 and rounded to 1e-4 before they are compared with delta, so that the picks do
+  not move with the last bits of a CPU's float32 kernels; the balls are a sparse graph built in blocks of rows (as
+  the authors build theirs with a faiss range search), so memory grows with the pairs inside a ball, not with n².
 
 Candidates are the first ``--selector-pool`` rows of the run's pool (default 3,000; 0 = all): the pool is a seeded
 shuffle, so the candidates, and with them the picks, differ between runs. Embeddings come from a sentence
@@ -35,7 +40,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -53,6 +58,8 @@ PROBCOVER_PURITY = 0.95
 DEFAULT_EMBEDDING_MODEL = "minilm"
 VOTE_K_NEIGHBOURS = 150
 VOTE_K_RHO = 10.0
+DISTANCE_DECIMALS = 4  # ProbCover's distances are compared after rounding to 1e-4 (see cosine_distance_blocks)
+DISTANCE_BLOCK = 512  # rows per block of a distance computation: 512 x 20,000 float64 is 82 MB
 
 
 class SelectorError(UserError, ValueError):
@@ -67,6 +74,11 @@ class SelectorSettings:
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     candidates: int | str = 3000  # the first rows of the run's pool; 0: all of it; "prompt[:<folder>]": a prompt's
     probcover_delta: float | None = None  # None: the purity rule
+
+    def __post_init__(self) -> None:
+        if self.probcover_delta is not None and not 0 < self.probcover_delta < float("inf"):
+            raise SelectorError(f"--probcover-delta {self.probcover_delta}: ProbCover's radius must be a number above "
+                                "0 (a ball of radius 0 holds its own row alone); leave it out for the purity rule.")
 
 
 def prompt_rows_folder(settings: SelectorSettings) -> str | None:
@@ -195,15 +207,21 @@ def vote_k(embeddings: np.ndarray, n: int, k: int = VOTE_K_NEIGHBOURS, rho: floa
     return picks
 
 
-def typicality(embeddings: np.ndarray, neighbours: int) -> np.ndarray:
-    """TypiClust's typicality: 1 / (mean Euclidean distance to the ``neighbours`` nearest other rows + 1e-5)."""
-    if len(embeddings) < 2:
-        return np.ones(len(embeddings))
-    squared = np.maximum(2.0 - 2.0 * (embeddings @ embeddings.T), 0.0)  # unit vectors: |a-b|^2 = 2 - 2 a.b
-    np.fill_diagonal(squared, np.inf)
-    k = max(1, min(neighbours, len(embeddings) - 1))
-    nearest = np.sqrt(np.partition(squared, k - 1, axis=1)[:, :k])
-    return 1.0 / (nearest.mean(axis=1) + 1e-5)
+def typicality(embeddings: np.ndarray, neighbours: int, block: int = 1024) -> np.ndarray:
+    """TypiClust's typicality: 1 / (mean Euclidean distance to the ``neighbours`` nearest other rows + 1e-5), in blocks
+    of rows so that memory grows with the rows, not their square."""
+    size = len(embeddings)
+    if size < 2:
+        return np.ones(size)
+    k = max(1, min(neighbours, size - 1))
+    values = np.empty(size)
+    for start in range(0, size, block):
+        stop = min(start + block, size)
+        squared = np.maximum(2.0 - 2.0 * (embeddings[start:stop] @ embeddings.T), 0.0)  # unit: |a-b|^2 = 2 - 2 a.b
+        squared[np.arange(stop - start), np.arange(start, stop)] = np.inf
+        nearest = np.sqrt(np.partition(squared, k - 1, axis=1)[:, :k])
+        values[start:stop] = 1.0 / (nearest.mean(axis=1) + 1e-5)
+    return values
 
 
 def typiclust(embeddings: np.ndarray, n: int, seed: int) -> list[int]:
@@ -231,32 +249,63 @@ def typiclust(embeddings: np.ndarray, n: int, seed: int) -> list[int]:
     return picks
 
 
+def cosine_distance_blocks(embeddings: np.ndarray, block: int = DISTANCE_BLOCK) -> Iterator[tuple[int, np.ndarray]]:
+    """(first row, cosine distances of rows first..first+block to every row), computed in float64 from the unit
+    vectors and rounded to DISTANCE_DECIMALS: the values compared with a radius are then the same whatever the
+    CPU's matrix kernels (float32 products differ in their last bits between kernels, which moved balls' edges)."""
+    vectors = np.asarray(embeddings, dtype=np.float64)
+    for start in range(0, len(vectors), block):
+        distance = vectors[start:start + block] @ vectors.T
+        np.subtract(1.0, distance, out=distance)  # in place: one block in memory at a time
+        yield start, np.round(distance, DISTANCE_DECIMALS, out=distance)
+
+
 def purity_delta(embeddings: np.ndarray, classes: int, seed: int, purity: float = PROBCOVER_PURITY) -> float:
     """The largest cosine radius at which ``purity`` of the balls hold rows of one k-means cluster only."""
     from sklearn.cluster import KMeans
 
     labels = KMeans(n_clusters=max(2, classes), random_state=seed, n_init=10).fit(embeddings).labels_
-    distance = 1.0 - embeddings @ embeddings.T
-    distance[labels[:, None] == labels[None, :]] = np.inf
-    to_other = distance.min(axis=1)  # a ball of radius d is pure while d <= the distance to another cluster
+    to_other = np.empty(len(embeddings))  # a ball of radius d is pure while d <= the distance to another cluster
+    for start, distance in cosine_distance_blocks(embeddings):
+        rows = slice(start, start + len(distance))
+        distance[labels[rows, None] == labels[None, :]] = np.inf
+        to_other[rows] = distance.min(axis=1)
     return float(np.sort(to_other)[int(np.floor((1.0 - purity) * len(to_other)))])
+
+
+def coverage_graph(embeddings: np.ndarray, delta: float):
+    """ProbCover's balls as a sparse 0/1 matrix: row i holds the rows within cosine distance < ``delta`` of row i
+    (itself included); memory grows with the pairs inside a ball, not with the square of the rows."""
+    from scipy.sparse import csr_matrix, vstack
+
+    blocks = []
+    for start, distance in cosine_distance_blocks(embeddings):
+        inside = distance < delta
+        inside[np.arange(len(distance)), np.arange(start, start + len(distance))] = True
+        blocks.append(csr_matrix(inside, dtype=np.float64))
+    return vstack(blocks, format="csr")
 
 
 def probcover(embeddings: np.ndarray, n: int, delta: float) -> list[int]:
     """ProbCover's greedy maximum coverage of cosine balls of radius ``delta`` (see the module docstring)."""
-    balls = (1.0 - embeddings @ embeddings.T) < delta  # row -> the rows its ball holds (itself included)
-    covered = np.zeros(len(embeddings), dtype=bool)
+    balls = coverage_graph(embeddings, delta)
+    uncovered = np.ones(len(embeddings))
     picked = np.zeros(len(embeddings), dtype=bool)
-    full_degree = balls.sum(axis=1)
+    full_degree = np.diff(balls.indptr).astype(np.float64)
     picks: list[int] = []
     for _ in range(min(n, len(embeddings))):
-        gain = balls[:, ~covered].sum(axis=1) if not covered.all() else full_degree.copy()
-        gain = np.where(picked, -1, gain)
-        best = int(np.argmax(gain))
+        gain = balls @ uncovered if uncovered.any() else full_degree.copy()
+        gain[picked] = -1
+        best = int(np.argmax(gain))  # ties: the lowest row
         picks.append(best)
         picked[best] = True
-        covered |= balls[best]
+        uncovered[balls.indices[balls.indptr[best]:balls.indptr[best + 1]]] = 0
     return picks
+
+
+def recorded_delta(settings: "SelectorSettings") -> float | str:
+    """ProbCover's radius as the CSV records it: the number given, or "purity" for the rule."""
+    return "purity" if settings.probcover_delta is None else settings.probcover_delta
 
 
 def _probcover(embeddings: np.ndarray, n: int, seed: int, settings: "SelectorSettings", classes: int) -> list[int]:
@@ -281,6 +330,9 @@ def select_label_free(name: str, texts: Sequence[str], data_name: str, n: int, r
     if name not in SELECTORS:
         raise SelectorError(f"Unknown label-free selector {name!r}; use one of {', '.join(SELECTORS)}.")
     rows = list(among) if among is not None else list(range(candidate_count(settings, len(texts))))
+    if n > len(rows) and among is not None:
+        raise SelectorError(f"{name} is to pick {n} rows among the {len(rows)} rows the prompt showed; pick fewer, or "
+                            "name a prompt that showed more with --selector-pool prompt:<folder>.")
     if n > len(rows):
         raise SelectorError(f"{name} is to pick {n} rows among {len(rows)} candidates; raise --selector-pool "
                             f"(0 = the whole pool of {len(texts)}).")

@@ -13,6 +13,11 @@ import pytest
     ("prompt_generation", ["--task", "rotten_tomatoes", "--examples", "0"], "--examples: expected a whole number of at least 1"),
     ("prompt_generation", ["--task", "rotten_tomatoes", "--run", "-3"], "--run: expected"),
     ("automatic_run", ["--runs", "-1", "--dry-run"], "--runs: expected"),
+    # a radius of 0 was recorded as the purity rule while it ran with a radius of 0
+    ("model_training", ["--task", "rotten_tomatoes", "--probcover-delta", "0"], "--probcover-delta: expected a finite "
+                                                                                "number above 0"),
+    ("model_training", ["--task", "rotten_tomatoes", "--probcover-delta", "-0.2"], "--probcover-delta: expected"),
+    ("model_training", ["--task", "rotten_tomatoes", "--probcover-delta", "nan"], "--probcover-delta: expected"),
 ])
 def test_bad_numbers_are_one_clear_error(script, argv, message, capsys):
     import importlib
@@ -30,3 +35,17 @@ def test_a_warm_start_from_baseline_is_refused_before_anything_loads(project_roo
                                 "--warmstart", "--mode", "baseline"]) == 2
     assert "A warm start begins with the picks" in capsys.readouterr().err
     assert not (project_root / "logs").exists() and not (project_root / "data").exists()
+
+
+@pytest.mark.parametrize("delta, recorded", [(None, "purity"), (0.25, "0.25"), (1e-3, "0.001")])
+def test_the_recorded_probcover_radius_is_the_one_that_runs(delta, recorded):
+    """The CSV and the labelled list's configuration name the radius ProbCover ran with."""
+    from activellm.experiment import RunConfig, labelled_list_configuration
+    from activellm.selectors import SelectorSettings
+
+    selector = SelectorSettings(probcover_delta=delta)
+    config = RunConfig("rotten_tomatoes", "baseline", 1, activelearning="probcover", selector=selector)
+    assert config.identity()["probcover_delta"] == recorded
+    warm = RunConfig("rotten_tomatoes", "probcover", 1, modelclass="smalltext", activelearning="BALD",
+                     warmstart=True, selector=selector)
+    assert labelled_list_configuration(warm)["probcover_delta"] == recorded

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from activellm.selectors import (SelectorSettings, kmeans_representatives, nearest_neighbours, probcover,
-                                 purity_delta, typicality, typiclust, vote_k)
+from activellm.selectors import (DISTANCE_DECIMALS, SelectorError, SelectorSettings, coverage_graph,
+                                 kmeans_representatives, nearest_neighbours, probcover, purity_delta, recorded_delta,
+                                 typicality, typiclust, vote_k)
 
 
 def _clusters(points_per_cluster=(40, 30, 20, 10), seed=0):
@@ -117,4 +118,77 @@ def test_probcovers_purity_radius_by_hand():
     """Two groups of three (angles 0, .1, .2 and 1, 1.05, 1.1) split by 2-means; with 6 rows the 5% quantile of the
     distances to the other group is the smallest of them: rows 2 and 3, 1 - cos(0.8)."""
     embeddings = _arc([0, 0.1, 0.2, 1.0, 1.05, 1.1])
-    assert purity_delta(embeddings, 2, seed=0) == pytest.approx(1 - np.cos(0.8), abs=1e-6)
+    assert purity_delta(embeddings, 2, seed=0) == round(1 - np.cos(0.8), DISTANCE_DECIMALS)
+
+
+def _ring(rows=40, dimensions=64, seed=3):
+    """Evenly spaced points of a circle, turned into ``dimensions`` by a random orthonormal basis: every distance is
+    shared by many pairs (all neighbours are equally far apart), so a radius at one of them is where float noise
+    decides which pairs fall inside."""
+    basis, _ = np.linalg.qr(np.random.default_rng(seed).normal(size=(dimensions, 2)))
+    angles = 2 * np.pi * np.arange(rows) / rows
+    return (np.stack([np.cos(angles), np.sin(angles)], axis=1) @ basis.T).astype(np.float32), angles
+
+
+def test_probcover_picks_do_not_move_with_float_noise_of_1e_7():
+    """On the ring, the purity radius is the distance of neighbours, which 40 pairs share: in float32 with a strict
+    cut, noise of 1e-7 decided which of them lay inside a ball. Distances in float64 rounded to 1e-4 put all of them
+    on the same side, so perturbed embeddings give the same radius and picks."""
+    embeddings, angles = _ring()
+    exact = np.unique(np.round(1 - np.cos(angles), 12))  # every distance on the ring
+    scaled = exact * 10 ** DISTANCE_DECIMALS
+    assert np.all(np.abs(scaled - np.floor(scaled) - 0.5) > 0.01)  # none within 1e-6 of a rounding edge
+    picks = probcover(embeddings, 8, purity_delta(embeddings, 2, seed=0))
+    for seed in range(5):
+        noise = np.random.default_rng(seed).normal(scale=1e-7, size=embeddings.shape).astype(np.float32)
+        noisy = embeddings + noise
+        assert probcover(noisy, 8, purity_delta(noisy, 2, seed=0)) == picks
+
+
+def test_probcover_balls_in_blocks_match_the_dense_balls():
+    embeddings = _clusters()[0]
+    delta = 0.2
+    dense = (np.round(1.0 - embeddings.astype(np.float64) @ embeddings.T.astype(np.float64), DISTANCE_DECIMALS)
+             < delta) | np.eye(len(embeddings), dtype=bool)
+    assert (coverage_graph(embeddings, delta).toarray() == dense).all()
+
+
+def test_typicality_in_blocks_matches_one_block():
+    embeddings = _clusters()[0]
+    assert np.array_equal(typicality(embeddings, 5, block=7), typicality(embeddings, 5))
+
+
+def _peak_bytes(run) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("selector", ["probcover", "typiclust", "purity"])
+def test_selectors_memory_grows_with_the_rows_not_their_square(selector):
+    """Twice the rows: a dense n x n matrix takes four times the memory, blocks of rows twice (tracemalloc sees
+    numpy's allocations). 6,000 rows: the dense distances alone would be 288 MB in float64."""
+    def peak(rows: int) -> int:
+        vectors = np.random.default_rng(0).normal(size=(rows, 16))
+        embeddings = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+        run = {"probcover": lambda: probcover(embeddings, 4, 0.05),
+               "typiclust": lambda: typiclust(embeddings, 1, seed=0),
+               "purity": lambda: purity_delta(embeddings, 2, seed=0)}[selector]
+        return _peak_bytes(run)
+
+    small, large = peak(3000), peak(6000)
+    assert large < 2.6 * small, f"{selector}: {small / 1e6:.0f} MB for 3,000 rows, {large / 1e6:.0f} MB for 6,000"
+
+
+def test_probcover_radius_must_be_above_zero_and_is_recorded_as_given():
+    with pytest.raises(SelectorError, match="above 0"):
+        SelectorSettings(probcover_delta=0.0)
+    with pytest.raises(SelectorError, match="above 0"):
+        SelectorSettings(probcover_delta=-0.1)
+    assert recorded_delta(SelectorSettings()) == "purity"
+    assert recorded_delta(SelectorSettings(probcover_delta=0.25)) == 0.25
