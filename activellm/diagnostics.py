@@ -89,7 +89,8 @@ def _pool_density(data_name: str, model: str, texts: Sequence[str], embeddings: 
 
 def llm_list_diagnostics(tag: str, mode: str, run: int, n: int, examples: int) -> dict[str, float]:
     """Position bias and parser drops of the first ``n`` numbers of an LLM's list, read through the sidecars of the
-    prompts that were answered (iteration j's k picks from prompt j); empty where no sidecar exists."""
+    prompts that were answered (iteration j's k picks from prompt j); the drops are those of the answers to
+    iterations 1..ceil(n/k), the ones the run trains on; empty where no sidecar exists."""
     sidecars: dict[int, dict] = {}
     for path in sidecar_paths(tag, mode, run):
         sidecar = read_sidecar(path)
@@ -104,7 +105,10 @@ def llm_list_diagnostics(tag: str, mode: str, run: int, n: int, examples: int) -
         shown = [int(s["number"]) for s in sidecar["shown"]] if sidecar else []
         if number in shown:
             ranks.append((shown.index(number), len(shown)))
+    trained_on = -(-n // examples) if continuous else 1  # iterations 1..i of the run, not later ones saved since
     for iteration, sidecar in sidecars.items():
+        if iteration > trained_on:
+            continue
         answer = paths.answer_dir(tag, mode) / f"answer_{run}{iteration_suffix(iteration)}.txt"
         if not answer.is_file():
             continue

@@ -73,3 +73,33 @@ def test_the_diagnostics_table_stands_beside_the_main_metric():
     assert "| task | selection | n_train | runs | main metric mean | majority share | typicality |" in table
     assert "| rotten_tomatoes | vote_k | 32 | 5 | 0.6100 (accuracy) | 0.600 | 1.200 |" in table
     assert diagnostics_markdown([{**summary[0], "diag_majority_share": None, "diag_typicality": None}]) == ""
+
+
+def _continuous_run(root, tag="tiny_2_cont_index_recap", folder="10"):
+    """Two answered iterations of k = 2 over numbers 0..5 (ids 100..105); iteration 2's answer repeats 3 and
+    names 99, which was not shown."""
+    import json
+
+    from activellm.answers import write_index_list
+
+    prompts, answers = root / "prompts" / tag / folder, root / "answers" / tag / folder
+    prompts.mkdir(parents=True)
+    answers.mkdir(parents=True)
+    for iteration, stem, before, reply in ((1, "prompt_1", [], "1, 2"), (2, "prompt_1_cont2", [1, 2], "3, 3, 99, 4")):
+        shown = [{"number": n, "position": n, "index": 100 + n} for n in range(6)]
+        sidecar = {"iteration": iteration, "examples": 2, "continuous": "idxrecap", "labeled_before": before,
+                   "shown": shown}
+        (prompts / f"{stem}.json").write_text(json.dumps(sidecar))
+        (answers / f"answer_1{stem[len('prompt_1'):]}.txt").write_text(f"I choose: {reply}")
+    write_index_list(answers / "list_1.txt", [1, 2, 3, 4])
+    return tag, folder
+
+
+def test_parser_drops_are_those_of_the_iterations_the_run_trains_on(project_root):
+    from activellm.diagnostics import llm_list_diagnostics
+
+    tag, folder = _continuous_run(project_root)
+    first = llm_list_diagnostics(tag, folder, 1, n=2, examples=2)  # the learning-curve point after iteration 1
+    assert (first["diag_llm_repeated"], first["diag_llm_not_shown"]) == (0, 0)
+    both = llm_list_diagnostics(tag, folder, 1, n=4, examples=2)
+    assert (both["diag_llm_repeated"], both["diag_llm_not_shown"]) == (1, 1)
