@@ -1,4 +1,5 @@
-"""What the LLMs cost: calls, tokens and seconds per (task, LLM, prompt mode), from the answers' metadata."""
+"""What the LLMs cost: calls, tokens and seconds per arm (answers folder: one LLM, prompt mode and candidate rule)
+of each task, from the answers' metadata."""
 
 from __future__ import annotations
 
@@ -11,30 +12,33 @@ from pathlib import Path
 from activellm import paths
 from activellm.files import atomic_write_text
 
-USAGE_COLUMNS = ("task", "llm", "prompt_mode", "answers", "calls", "prompt_tokens", "completion_tokens", "seconds")
+USAGE_COLUMNS = ("task", "arm", "llm", "prompt_mode", "answers", "calls", "prompt_tokens", "completion_tokens", "seconds")
 USAGE_FILE = "llm_usage.csv"
 
 
 def llm_usage(root: Path | None = None) -> list[dict[str, object]]:
-    """One row per (task tag, LLM, prompt mode) over every saved answer that an LLM gave (hand-pasted ones have no
-    model in their metadata and cost nothing here)."""
+    """One row per answers folder (an arm: ``gpt-4o_10`` and ``gpt-4o_10_typiclust200`` are two) of each task tag,
+    over every saved answer that an LLM gave (hand-pasted ones have no model in their metadata and cost nothing
+    here)."""
     root = root or paths.project_root() / "answers"
     totals: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    described: dict[tuple, dict[str, dict]] = defaultdict(lambda: {"llm": {}, "prompt_mode": {}})
     for path in sorted(root.glob("*/*/answer_*.json")):
         metadata = json.loads(path.read_text(encoding="utf-8"))
         if not metadata.get("model") or not metadata.get("turns"):
             continue
-        key = (metadata.get("tag") or path.parent.parent.name, metadata["model"],
-               str(metadata.get("prompt_mode") or path.parent.name))
+        key = (path.parent.parent.name, path.parent.name)
+        described[key]["llm"][metadata["model"]] = None
+        described[key]["prompt_mode"][str(metadata.get("prompt_mode") or "")] = None
         total = totals[key]
         total["answers"] += 1
         total["calls"] += len(metadata.get("turns") or [])
         total["prompt_tokens"] += metadata.get("prompt_tokens") or 0
         total["completion_tokens"] += metadata.get("completion_tokens") or 0
         total["seconds"] += metadata.get("latency_seconds") or 0.0
-    return [{"task": task, "llm": llm, "prompt_mode": mode, **{k: (round(v, 1) if k == "seconds" else int(v))
-                                                              for k, v in total.items()}}
-            for (task, llm, mode), total in sorted(totals.items())]
+    return [{"task": task, "arm": arm, **{k: "/".join(v) for k, v in described[(task, arm)].items()},
+             **{k: (round(v, 1) if k == "seconds" else int(v)) for k, v in total.items()}}
+            for (task, arm), total in sorted(totals.items())]
 
 
 def usage_markdown(rows: list[dict[str, object]]) -> str:
