@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from activellm import paths
-from activellm.summary import GROUP_KEYS, _main_metric, _number, _save, _selection_label, varying_keys
+from activellm.summary import PAIRING_KEYS, _main_metric, _number, _save, group_key, selection_labels
 
 TABLE_COLUMNS = (  # summary key, header
     ("diag_majority_share", "majority share"), ("diag_label_entropy", "label entropy"),
@@ -32,37 +32,39 @@ CAPTION = ("Selection diagnostics, means over runs: majority share and label ent
            "the parser dropped.")
 
 
-def _selection(entry: dict[str, object], shown: Sequence[str]) -> str:
-    return _selection_label(entry, shown).replace("\n", ", ")
-
-
 def diagnostics_markdown(summary: list[dict[str, object]]) -> str:
     """The diagnostics of every summary row that has them, beside its main metric; empty without any."""
     rows = [e for e in summary if e.get("diag_typicality") is not None or e.get("diag_majority_share") is not None]
     if not rows:
         return ""
     columns = [(key, title) for key, title in TABLE_COLUMNS if any(e.get(key) is not None for e in rows)]
-    shown = [k for k in varying_keys(summary) if k != "task"]
+    labels = selection_labels(rows, shown_apart=("task", "n_train"))
     header = ["task", "selection", "n_train", "runs", "main metric mean", *(title for _, title in columns)]
     lines = [CAPTION, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for entry in rows:
         metric = _main_metric(str(entry["task"]))
         mean = entry.get(f"{metric}_mean")
-        cells = [str(entry["task"]), _selection(entry, shown), str(entry["n_train"]), str(entry["runs"]),
+        cells = [str(entry["task"]), labels[group_key(entry)].replace("\n", ", "), str(entry["n_train"]), str(entry["runs"]),
                  "" if mean is None else f"{mean:.4f} ({metric})"]
         cells += ["" if entry.get(key) is None else f"{entry[key]:.3f}" for key, _ in columns]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def _by_run(rows: Iterable[dict[str, str]]) -> dict[tuple, dict[str, list[dict[str, str]]]]:
-    """(task, n_train, run) -> selection label -> its rows (the seeds of a run share its selection)."""
-    rows = list(rows)
-    groups = {tuple(r.get(k, "") for k in GROUP_KEYS) for r in rows}
-    varying = [k for k in varying_keys([dict(zip(GROUP_KEYS, g)) for g in groups]) if k != "task"]
-    found: dict[tuple, dict[str, list[dict[str, str]]]] = defaultdict(lambda: defaultdict(list))
+def _by_run(rows: Iterable[dict[str, str]], shown_apart: Sequence[str]) -> dict[tuple, dict[str, list[dict[str, str]]]]:
+    """(task, n_train, what a selection is compared under: model and training settings, run) -> selection label ->
+    its rows (the seeds of a run share its selection). Labels come from selection_labels over every configuration,
+    so two models or two settings are never one selection."""
+    groups: dict[tuple, list[dict[str, str]]] = defaultdict(list)
     for row in rows:
-        found[(row["task"], row["n_train"], row["run"])][_selection(row, varying)].append(row)
+        groups[group_key(row)].append(row)
+    labels = selection_labels([members[0] for members in groups.values()], shown_apart)
+    found: dict[tuple, dict[str, list[dict[str, str]]]] = defaultdict(lambda: defaultdict(list))
+    for key, members in groups.items():
+        context = (members[0]["task"], members[0]["n_train"],
+                   *(str(members[0].get(k, "")) for k in PAIRING_KEYS if k not in ("task", "n_train")))
+        for row in members:
+            found[(*context, row["run"])][labels[key].replace("\n", ", ")].append(row)
     return found
 
 
@@ -70,31 +72,38 @@ def overlap_markdown(rows: Iterable[dict[str, str]]) -> str:
     """Mean Jaccard similarity over runs of the training rows of each pair of selections; empty with fewer than
     two selections."""
     pairs: dict[tuple, list[float]] = defaultdict(list)
-    for (task, n_train, _), selections in _by_run(rows).items():
+    for (*context, _), selections in _by_run(rows, shown_apart=("task", "n_train")).items():
         for (a, rows_a), (b, rows_b) in itertools.combinations(sorted(selections.items()), 2):
             ids_a, ids_b = set(rows_a[0].get("selected", "").split()), set(rows_b[0].get("selected", "").split())
-            pairs[(task, n_train, a, b)].append(len(ids_a & ids_b) / len(ids_a | ids_b) if ids_a | ids_b else 1.0)
+            pairs[(*context, a, b)].append(len(ids_a & ids_b) / len(ids_a | ids_b) if ids_a | ids_b else 1.0)
     if not pairs:
         return ""
     lines = ["Overlap of the selections (Jaccard similarity of their training rows in the same run, mean over runs):",
              "", "| task | n_train | selection | selection | runs | Jaccard |", "|---|---|---|---|---|---|"]
-    for (task, n_train, a, b), values in sorted(pairs.items()):
+    for (task, n_train, *_, a, b), values in sorted(pairs.items()):
         lines.append(f"| {task} | {n_train} | {a} | {b} | {len(values)} | {statistics.fmean(values):.3f} |")
     return "\n".join(lines)
 
 
-def plot_diagnostics(rows: Iterable[dict[str, str]], folder: Path | None = None) -> Path | None:
-    """Main metric against majority share and against typicality, one point per run and selection."""
-    points: dict[str, list[tuple[float, float, float]]] = defaultdict(list)  # selection -> (balance, typical, metric)
-    metrics = set()
-    for (task, _, _), selections in _by_run(rows).items():
+def diagnostic_points(rows: Iterable[dict[str, str]]) -> dict[str, list[tuple[float | None, float | None, float]]]:
+    """Per selection (labelled apart from every other configuration): one point per run, (majority share,
+    typicality, the main metric's mean over the run's seeds)."""
+    points: dict[str, list[tuple[float | None, float | None, float]]] = defaultdict(list)
+    for (task, *_), selections in _by_run(rows, shown_apart=()).items():
         metric = _main_metric(task)
-        metrics.add(metric)
         for label, seeds in selections.items():
             balance, typical = _number(seeds[0].get("diag_majority_share")), _number(seeds[0].get("diag_typicality"))
             values = [v for v in (_number(r.get(metric)) for r in seeds) if v is not None]
             if values and (balance is not None or typical is not None):
                 points[label].append((balance, typical, statistics.fmean(values)))
+    return dict(points)
+
+
+def plot_diagnostics(rows: Iterable[dict[str, str]], folder: Path | None = None) -> Path | None:
+    """Main metric against majority share and against typicality, one point per run and selection."""
+    rows = list(rows)
+    points = diagnostic_points(rows)
+    metrics = {_main_metric(str(row["task"])) for row in rows}
     if not points:
         return None
     import matplotlib

@@ -24,7 +24,7 @@ from activellm.files import atomic_write_text
 from activellm.metrics import METRIC_NAMES, main_metric
 from activellm.results import (DIAGNOSTIC_COLUMNS, IDENTITY_COLUMNS, SETFIT_COLUMNS, SETTING_COLUMNS, STATUS_OK,
                                TRAINING_COLUMNS, is_final, read_results)
-from activellm.selection import BASELINE_MODE
+from activellm.selection import BASELINE_MODE, SMALLTEXT_MODES
 from activellm.tasks import TaskError, load_splits, parse_task_name
 
 # The full configuration: rows are averaged only when all of these agree (two learning rates never mix).
@@ -344,7 +344,7 @@ def plot_summary(summary: list[dict[str, object]], folder: Path | None = None) -
         axis.legend(fontsize=8)
         written.append(_save(figure, folder / f"curve_{family}.png"))
     if bars:
-        written.append(_bar_chart(plt, bars, varying, folder / "fewshot.png"))
+        written.append(_bar_chart(plt, bars, folder / "fewshot.png"))
     return written
 
 
@@ -356,6 +356,8 @@ def _selection_label(entry: dict[str, object], varying: Sequence[str] = ()) -> s
         label = f"{entry['activelearning']} (small-text)"
         if entry["warmstart"] == "True":
             label += f" warm from {entry['mode']}"
+    elif entry["mode"] in SMALLTEXT_MODES:  # the default classifier on a small-text labelled list
+        label = f"{entry['activelearning']} ({entry['mode']} list)"
     elif entry["activelearning"]:
         label = str(entry["activelearning"])
     else:
@@ -365,18 +367,48 @@ def _selection_label(entry: dict[str, object], varying: Sequence[str] = ()) -> s
     return label + "".join(f"\n{key}={entry.get(key, '')}" for key in varying)
 
 
+LABEL_CONTEXT = ("task", "model", "n_train")  # named in a label where they differ; the selection names the rest
+
+
+def group_key(entry: dict[str, object]) -> tuple:
+    """The summary's configuration of a summary entry or a results row."""
+    return tuple(str(entry.get(k, "")) for k in GROUP_KEYS)
+
+
+def selection_labels(entries: Sequence[dict[str, object]], shown_apart: Sequence[str] = ()) -> dict[tuple, str]:
+    """A label per configuration (group_key) that tells it from every other entry: the selection, then task, model
+    and k where they differ, then every setting that differs (varying_keys). Keys in ``shown_apart`` are left out
+    of the label because the report prints them in a column of their own."""
+    distinct = [k for k in LABEL_CONTEXT if len({str(e.get(k, "")) for e in entries}) > 1]
+    keys = [k for k in (*distinct, *varying_keys(list(entries))) if k not in shown_apart]
+    labels = {group_key(e): _selection_label(e, keys) for e in entries}
+    seen: dict[tuple, list[dict[str, object]]] = defaultdict(list)  # what a reader sees -> the entries behind it
+    for entry in entries:
+        seen[(*(str(entry.get(k, "")) for k in shown_apart), labels[group_key(entry)])].append(entry)
+    for alike in (group for group in seen.values() if len({group_key(e) for e in group}) > 1):
+        differing = [k for k in GROUP_KEYS if k not in keys and len({str(e.get(k, "")) for e in alike}) > 1]
+        for entry in alike:  # two selections whose names read the same: name what tells them apart
+            labels[group_key(entry)] += "".join(f"\n{key}={entry.get(key, '')}" for key in differing)
+    return labels
+
+
+def bar_labels(bars: Sequence[dict[str, object]]) -> list[str]:
+    """The bars' labels: the task where several are drawn, then a label that tells the bar from every other."""
+    several_tasks = len({e["task"] for e in bars}) > 1
+    names = selection_labels(bars, shown_apart=("task",))
+    return [("\n".join(textwrap.wrap(str(e["task"]), 18)) + "\n" if several_tasks else "") + names[group_key(e)]
+            for e in bars]
+
+
 def _values(bars: Sequence[dict[str, object]], key: str) -> str:
     return "/".join(dict.fromkeys(str(e[key]) for e in bars))
 
 
-def _bar_chart(plt, bars: list[dict[str, object]], varying: Sequence[str], path: Path) -> Path:
+def _bar_chart(plt, bars: list[dict[str, object]], path: Path) -> Path:
     """The few-shot cells as bars: mean over runs with its 95% interval, the random baseline in grey, a dashed line
     at the accuracy of always predicting the test set's majority class; the title names task, model, k and runs."""
-    several_tasks = len({e["task"] for e in bars}) > 1
-    shown = [k for k in varying if k != "task"]
     figure, axis = plt.subplots(figsize=(max(6.5, 1.1 * len(bars) + 2), 5))
-    labels = [("\n".join(textwrap.wrap(str(e["task"]), 18)) + "\n" if several_tasks else "")
-              + _selection_label(e, shown) for e in bars]
+    labels = bar_labels(bars)
     metrics = [_main_metric(str(e["task"])) for e in bars]
     heights = [e.get(f"{m}_mean") or 0.0 for e, m in zip(bars, metrics)]
     lows = [e.get(f"{m}_ci_low") for e, m in zip(bars, metrics)]

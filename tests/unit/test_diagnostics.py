@@ -103,3 +103,47 @@ def test_parser_drops_are_those_of_the_iterations_the_run_trains_on(project_root
     assert (first["diag_llm_repeated"], first["diag_llm_not_shown"]) == (0, 0)
     both = llm_list_diagnostics(tag, folder, 1, n=4, examples=2)
     assert (both["diag_llm_repeated"], both["diag_llm_not_shown"]) == (1, 1)
+
+
+def _two_models():
+    """The baseline and k-means on two runs for each of two models: minilm at 0.55, bert at 0.85. Under minilm
+    k-means picked {1,2,5,6} against the baseline's {1,2,3,4} (Jaccard 2/6), under bert {1,2,3,7} (3/5)."""
+    rows = []
+    for model, accuracy, kmeans in (("minilm", 0.55, "1 2 5 6"), ("bert-base-uncased", 0.85, "1 2 3 7")):
+        for run in (1, 2):
+            for activelearning, selected in (("", "1 2 3 4"), ("embedding_kmeans", kmeans)):
+                rows.append({**_row(activelearning, run, selected, accuracy, diag_majority_share=0.5,
+                                    diag_typicality=1.0), "model": model})
+    return rows
+
+
+def test_reports_keep_two_models_apart():
+    from activellm.diagnostics_report import diagnostic_points
+    from activellm.summary import bar_labels, summarize
+
+    rows = _two_models()
+    points = diagnostic_points(rows)
+    assert {label: sorted(p[2] for p in values) for label, values in points.items()} == {
+        "random (baseline), model=minilm": [0.55, 0.55], "random (baseline), model=bert-base-uncased": [0.85, 0.85],
+        "embedding_kmeans, model=minilm": [0.55, 0.55], "embedding_kmeans, model=bert-base-uncased": [0.85, 0.85]}
+    overlap = overlap_markdown(rows)
+    assert "| rotten_tomatoes | 3 | embedding_kmeans, model=minilm | random (baseline), model=minilm | 2 | 0.333 |" \
+        in overlap
+    assert "| rotten_tomatoes | 3 | embedding_kmeans, model=bert-base-uncased | random (baseline), " \
+           "model=bert-base-uncased | 2 | 0.600 |" in overlap
+    summary = summarize(rows)
+    table = diagnostics_markdown(summary)
+    baselines = [line for line in table.splitlines() if "random (baseline)" in line]
+    assert len(baselines) == 2 and len(set(baselines)) == 2 and any("bert-base-uncased" in b for b in baselines)
+    labels = bar_labels(summary)
+    assert len(set(labels)) == 4 and "random (baseline)\nmodel=minilm" in labels
+
+
+def test_selections_whose_names_read_the_same_are_told_apart():
+    """A classifier trained on the cold and on the warm start's labelled list of one strategy."""
+    from activellm.summary import bar_labels
+
+    entries = [{"task": "rotten_tomatoes", "mode": mode, "modelclass": "default", "activelearning": "BALD",
+                "warmstart": "False", "model": "minilm", "n_train": "32"}
+               for mode in ("smalltext_coldstart", "smalltext_warmstart")]
+    assert len(set(bar_labels(entries))) == 2
