@@ -41,9 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--prompt-examples", type=cli.positive_int,
                         help="instances shown (default: 50/100/200/400 for modes 8-11, else 200)")
     parser.add_argument("--candidates", choices=[FIRST_ROWS, *SELECTORS], default=FIRST_ROWS,
-                        help="the rows the prompt shows: the pool's first (default, the paper's) or the N a label-free "
-                             "selector picks among the first 3,000 (N: the mode's shown count), in the pool's order; "
-                             "the answers folder gets the rule as a suffix (gpt-4o_10_typiclust)")
+                        help="the rows the prompt shows: the pool's first (default, the paper's) or those of the N a "
+                             "label-free selector picks among the first 3,000 (N: the mode's shown count), in the "
+                             "pool's order, less any near-duplicate of a row shown before it (so a prompt may show "
+                             "fewer than N); the answers folder gets the rule and N as a suffix "
+                             "(gpt-4o_10_typiclust200)")
     parser.add_argument("--guidelines", help="file with annotation guidelines (mode 7)")
     parser.add_argument("--answers-name", metavar="FOLDER",
                         help="folder under prompts/<task>/ and answers/<task>/, the --mode that model_training.py "
@@ -110,9 +112,9 @@ def main(argv: list[str] | None = None) -> int:
                 guidelines = handle.read()
         continuous = None if args.continuous == "false" else args.continuous
         folder = args.answers_name or answers_folder_name(args.llm_model if args.ask else None, args.mode,
-                                                          args.candidates)
+                                                          args.candidates, args.prompt_examples)
         job = plan(args.task, args.mode, args.run, args.examples, continuous, folder, args.candidates)
-        generated = generate(job, args.prompt_examples, guidelines)
+        generated = generate(job, args.prompt_examples, guidelines, replace_answer=args.ask and args.force)
         where = f", iteration {job.iteration}" if job.iteration else ""
         print(f"prompt: {os.path.relpath(generated.text_path)} ({len(generated.prompt.shown)} instances shown{where}, "
               f"{generated.token_count} tokens)")

@@ -95,14 +95,19 @@ def numbers_to_positions(numbers: Sequence[int], path: Path, pool_size: int,
     return list(numbers)
 
 
-def answer_metadata(tag: str, folder: str, run: int) -> list[dict]:
-    """The metadata of every saved LLM answer of a run in ``answers/<tag>/<folder>/``, iteration 1 first."""
+def answer_metadata_files(tag: str, folder: str, run: int) -> list[Path]:
+    """The metadata files of every saved answer of a run in ``answers/<tag>/<folder>/``, iteration 1 first."""
     found = []
     for path in paths.answer_dir(tag, folder).glob(f"answer_{run}*.json"):
         match = re.fullmatch(rf"answer_{run}(?:_cont(\d+))?\.json", path.name)
         if match:
-            found.append((int(match.group(1) or 1), json.loads(path.read_text(encoding="utf-8"))))
-    return [metadata for _, metadata in sorted(found, key=lambda item: item[0])]
+            found.append((int(match.group(1) or 1), path))
+    return [path for _, path in sorted(found)]
+
+
+def answer_metadata(tag: str, folder: str, run: int) -> list[dict]:
+    """The metadata of every saved LLM answer of a run in ``answers/<tag>/<folder>/``, iteration 1 first."""
+    return [json.loads(path.read_text(encoding="utf-8")) for path in answer_metadata_files(tag, folder, run)]
 
 
 def llm_models(tag: str, folder: str, run: int) -> str:

@@ -65,19 +65,14 @@ def device_record() -> dict[str, object]:
     return record
 
 
-def hashed_file(path: Path | None, root: Path) -> dict[str, str] | None:
+def hashed_file(path: Path | None) -> dict[str, str] | None:
     """The file's path (relative to the project root where it lies under it) and its sha256; None if absent."""
     if path is None or not Path(path).is_file():
         return None
-    path = Path(path)
-    try:
-        shown = str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        shown = str(path)
-    return {"path": shown, "sha256": file_sha256(path)}
+    return {"path": paths.recorded_path(path), "sha256": file_sha256(Path(path))}
 
 
-def environment_record(root: Path, inputs: dict[str, Path | None]) -> dict[str, object]:
+def environment_record(inputs: dict[str, Path | None]) -> dict[str, object]:
     """Everything besides the configuration that a result depends on; ``inputs`` names the files it read."""
     return {
         "python": sys.version.split()[0],
@@ -85,5 +80,5 @@ def environment_record(root: Path, inputs: dict[str, Path | None]) -> dict[str, 
         "packages": package_versions(),
         "device": device_record(),
         "git": git_commit(),
-        "inputs": {name: hashed_file(path, root) for name, path in inputs.items()},
+        "inputs": {name: hashed_file(path) for name, path in inputs.items()},
     }

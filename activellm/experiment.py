@@ -400,7 +400,7 @@ class ResultsWriter:
         # what every row shares, read once: the answers' metadata and the input hashes (before any list is rewritten)
         self.base = base_row(config, loaded)
         self.header = header(config, loaded)
-        self.environment = environment_record(paths.project_root(), run_inputs(config, loaded))
+        self.environment = environment_record(run_inputs(config, loaded))
 
     def add(self, row: Mapping[str, object]) -> None:
         if self.path is None:

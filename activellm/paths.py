@@ -27,6 +27,17 @@ def project_root() -> Path:
     return Path(configured) if configured else REPOSITORY
 
 
+def recorded_path(path: Path | str) -> str:
+    """How a file is named in a record (a sidecar, an answer's metadata): relative to the project root where it lies
+    under it, whether given relative to the current folder or absolute; else its absolute path. Reading a record
+    back, ``project_root() / name`` finds it either way."""
+    resolved = Path(path).resolve()
+    try:
+        return str(resolved.relative_to(project_root().resolve()))
+    except ValueError:
+        return str(resolved)
+
+
 def data_dir(data_name: str) -> Path:
     return project_root() / "data" / data_name
 

@@ -120,7 +120,7 @@ def import_prompts(source: Path, task: str, run: int, folder: str, mode: str) ->
             "task": task, "tag": loaded.name.tag, "mode": mode, "folder": folder, "run": run,
             "examples": loaded.name.examples, "continuous": loaded.name.continuous if continuous else None,
             "iteration": iteration if continuous else None, "prompt_examples": len(shown),
-            "pool_file": str(pool_path.relative_to(paths.project_root())), "pool_sha256": file_sha256(pool_path),
+            "pool_file": paths.recorded_path(pool_path), "pool_sha256": file_sha256(pool_path),
             "imported_from": str(prompt.path), "imported_sha256": file_sha256(prompt.path),
             "imported": _dt.datetime.now().isoformat(timespec="seconds"),
         }

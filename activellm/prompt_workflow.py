@@ -25,20 +25,22 @@ from activellm.experiment import LoadedTask, load_task
 from activellm.files import atomic_write_text, file_sha256
 from activellm.llm import Conversation, LLMSettings, converse
 from activellm.prompts import (CONTINUOUS_VARIANTS, FIRST_ROWS, Prompt, PromptError, PromptRequest, build_prompt,
-                               count_tokens, highest_shown_before, iteration_suffix, load_number_map, prompt_stem,
-                               read_sidecar, write_prompt)
+                               check_answered_prompt, count_tokens, highest_shown_before, iteration_suffix,
+                               load_number_map, prompt_stem, read_sidecar, shown_count, write_prompt)
 from activellm.selectors import SELECTORS, SelectorSettings, select_label_free
 from activellm.tasks import DEFAULT_EXAMPLES, make_tag, merged_texts
 
 _ANSWER_NAME = re.compile(r"^answer_(?P<run>\d+)(?:_cont(?P<iteration>\d+))?\.txt$")
 
 
-def answers_folder_name(llm_model: str | None, mode: str, candidates: str = FIRST_ROWS) -> str:
+def answers_folder_name(llm_model: str | None, mode: str, candidates: str = FIRST_ROWS,
+                        prompt_examples: int | None = None) -> str:
     """The default answers folder of an LLM, prompt mode and candidate rule: ``gpt-4o_10``,
-    ``meta-llama_Llama-3-8B_10``, ``gpt-4o_10_typiclust``; without an LLM (answered by hand) ``10`` or
-    ``10_typiclust``."""
+    ``meta-llama_Llama-3-8B_10``; a selector's candidates add the rule and how many it chose, ``gpt-4o_10_typiclust200``
+    (two shown counts pick among different rows, so they never share a folder); without an LLM (answered by hand)
+    ``10`` or ``10_typiclust200``."""
     name = mode if llm_model is None else f"{paths.safe_name(llm_model) or 'llm'}_{mode}"
-    return name if candidates == FIRST_ROWS else f"{name}_{candidates}"
+    return name if candidates == FIRST_ROWS else f"{name}_{candidates}{shown_count(mode, prompt_examples)}"
 
 
 @dataclass
@@ -108,8 +110,41 @@ class GeneratedPrompt:
     token_count: int
 
 
-def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str | None = None) -> GeneratedPrompt:
-    """Build the job's prompt and write it with its sidecar under prompts/."""
+def answers_of_prompt(job: PromptJob, text_path: Path) -> list[Path]:
+    """The saved answers to the prompt at ``text_path``: the job's own answer file, and any answer of the task whose
+    metadata names that prompt (one pasted by hand into another folder)."""
+    found = [job.answer_path] if job.answer_path.is_file() else []
+    for metadata_path in sorted((paths.project_root() / "answers" / job.tag).glob("*/answer_*.json")):
+        named = json.loads(metadata_path.read_text(encoding="utf-8")).get("prompt_file")
+        if named and (paths.project_root() / named).resolve() == text_path.resolve():
+            found.append(metadata_path.with_suffix(".txt"))
+    return list(dict.fromkeys(found))
+
+
+def _keep_answered_prompt(job: PromptJob, prompt: Prompt, replace_answer: bool) -> Path | None:
+    """The prompt file when an answered prompt of this job exists and the new one is the same text (nothing is
+    rewritten); None when there is nothing answered to keep. Raises where the new prompt differs: an answered
+    prompt's sidecar is never overwritten, or its answer would be read through other numbers."""
+    folder = paths.prompt_dir(job.tag, job.folder)
+    text_path = folder / f"{prompt_stem(job.run, job.iteration)}.txt"
+    answers = answers_of_prompt(job, text_path) if text_path.is_file() else []
+    if not answers:
+        return None
+    if text_path.read_text(encoding="utf-8") == prompt.text:
+        return text_path
+    if replace_answer and answers == [job.answer_path]:
+        return None  # --ask --force: the answer is asked again for the new prompt
+    raise PromptError(f"{text_path} was answered ({', '.join(str(a) for a in answers)}), and the prompt built now "
+                      "differs from it (other options, or other candidate rows): writing it would move the saved "
+                      "answer's numbers onto other rows. Write the new prompt into another folder with --answers-name "
+                      "NAME, or ask again with --ask --force to replace the answer as well.")
+
+
+def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str | None = None,
+             replace_answer: bool = False) -> GeneratedPrompt:
+    """Build the job's prompt and write it with its sidecar under prompts/; an answered prompt is kept as it is when
+    the new one is the same, and refused otherwise (``replace_answer``: unless its only answer is the job's own,
+    about to be asked again)."""
     spec, pool = job.loaded.spec, job.loaded.pool
     shown_before = highest_shown_before(job.tag, job.folder, job.run, job.iteration) if job.labeled_before else None
     request = PromptRequest(mode=job.mode, examples=job.examples, continuous=job.continuous,
@@ -125,6 +160,9 @@ def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str
     number_map = load_number_map(job.tag, job.folder, job.run, pool_path) if job.labeled_before else None
     prompt = build_prompt(request, texts, pool["index"].tolist(), number_map)
     tokens, encoding = count_tokens(prompt.text)
+    kept = _keep_answered_prompt(job, prompt, replace_answer)
+    if kept is not None:
+        return GeneratedPrompt(prompt, kept, kept.with_suffix(".json"), tokens)
     metadata = {
         "task": job.loaded.name.full, "tag": job.tag, "mode": job.mode, "folder": job.folder, "run": job.run,
         "examples": job.examples,
@@ -132,7 +170,7 @@ def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str
         "candidates": job.candidates,
         **({"candidate_pool": selector.candidates, "embedding_model": selector.embedding_model}
            if job.candidates != FIRST_ROWS else {}),
-        "pool_file": str(pool_path.relative_to(paths.project_root())), "pool_sha256": file_sha256(pool_path),
+        "pool_file": paths.recorded_path(pool_path), "pool_sha256": file_sha256(pool_path),
         "token_count": tokens, "token_encoding": encoding,
     }
     text_path, sidecar_path = write_prompt(prompt, paths.prompt_dir(job.tag, job.folder),
@@ -189,7 +227,7 @@ def ask(job: PromptJob, generated: GeneratedPrompt, settings: LLMSettings, force
         conversation: Conversation = converse(generated.prompt.text, job.examples, parse, settings, client)
         parsed, metadata, reused = conversation.parsed, conversation.metadata, False
         metadata.update({"tag": job.tag, "prompt_mode": job.mode, "run": job.run, "iteration": job.iteration,
-                         "prompt_file": str(generated.text_path.relative_to(paths.project_root())),
+                         "prompt_file": paths.recorded_path(generated.text_path),
                          "prompt_sha256": file_sha256(generated.text_path), "prompt_tokens_counted": generated.token_count})
         atomic_write_text(job.answer_path, conversation.transcript)
     picks = parsed.picks[: job.examples]
@@ -241,15 +279,20 @@ def answered_sidecar(answer_path: Path, run: int, iteration: int, prompt: Path |
 
 
 def _record_prompt(answer_path: Path, sidecar_path: Path) -> None:
-    """Name the answered prompt in the answer's metadata, where training looks for its sidecar."""
+    """Name the answered prompt and its sha256 in the answer's metadata, where training looks for its sidecar and
+    checks that the prompt is still the one answered; refuse where the metadata names another prompt, or this one
+    as it was before it was generated again."""
     metadata_path = answer_path.with_suffix(".json")
     metadata = json.loads(metadata_path.read_text()) if metadata_path.is_file() else {}
-    prompt_file = str(sidecar_path.with_suffix(".txt").relative_to(paths.project_root()))
+    prompt_path = sidecar_path.with_suffix(".txt")
+    prompt_file = paths.recorded_path(prompt_path)
     if metadata.get("prompt_file") not in (None, prompt_file):
         raise AnswerError(f"{metadata_path} names the prompt {metadata['prompt_file']}, not {prompt_file}; leave out "
                           "--prompt, or correct the metadata if it names the wrong prompt.")
-    if metadata.get("prompt_file") != prompt_file:
-        atomic_write_text(metadata_path, json.dumps({**metadata, "prompt_file": prompt_file}, indent=1) + "\n")
+    check_answered_prompt(metadata_path, metadata)
+    recorded = {"prompt_file": prompt_file, "prompt_sha256": file_sha256(prompt_path)}
+    if any(metadata.get(key) != value for key, value in recorded.items()):
+        atomic_write_text(metadata_path, json.dumps({**metadata, **recorded}, indent=1) + "\n")
 
 
 def plain_numbers_are_pool_rows(tag: str, run: int, iteration: int, highest: int) -> bool | None:
@@ -302,9 +345,8 @@ def parse_answer_file(answer_path: Path, examples: int | None = None, shown_coun
                           "with the chosen numbers as a comma-separated list.")
     notes = []
     if sidecar_path is not None:
-        if sidecar_path.parent != paths.prompt_dir(tag, answer_path.parent.name):  # else training finds it there
-            _record_prompt(answer_path, sidecar_path)
-        notes.append(f"numbers mapped through the sidecar {sidecar_path.relative_to(paths.project_root())}")
+        _record_prompt(answer_path, sidecar_path)
+        notes.append(f"numbers mapped through the sidecar {paths.recorded_path(sidecar_path)}")
     else:
         highest = max([*parsed.picks, *labeled_before])
         plain = plain_numbers_are_pool_rows(tag, run, iteration, highest)

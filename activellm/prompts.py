@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from activellm import paths
-from activellm.answers import answer_metadata
+from activellm.answers import answer_metadata, answer_metadata_files
 from activellm.errors import UserError
 from activellm.files import atomic_write_text, file_sha256
 
@@ -195,9 +195,7 @@ class PromptRequest:
 
     @property
     def shown_count(self) -> int:
-        if self.prompt_examples is not None:
-            return self.prompt_examples
-        return self.prompt_mode.shown or DEFAULT_SHOWN
+        return shown_count(self.mode, self.prompt_examples)
 
 
 @dataclass
@@ -288,6 +286,43 @@ def prompt_stem(run: int, iteration: int | None) -> str:
     return f"prompt_{run}{iteration_suffix(iteration)}"
 
 
+def shown_count(mode: str, prompt_examples: int | None = None) -> int:
+    """The instances a prompt of ``mode`` shows: ``--prompt-examples``, else the mode's count (modes 8-11), else 200."""
+    if prompt_examples is not None:
+        return prompt_examples
+    if mode not in PROMPT_MODES:
+        raise PromptError(f"Unknown prompt mode {mode!r}; the paper's modes are {', '.join(PROMPT_MODES)} (10 is its "
+                          "main prompt).")
+    return PROMPT_MODES[mode].shown or DEFAULT_SHOWN
+
+
+def check_answered_prompt(metadata_path: Path, metadata: dict) -> None:
+    """Refuse an answer whose prompt has changed since it was answered (or is gone): its numbers would be read
+    through another prompt's sidecar and name other pool rows. Answers without a recorded hash pass."""
+    named, answered = metadata.get("prompt_file"), metadata.get("prompt_sha256")
+    if not named or not answered:
+        return
+    prompt = paths.project_root() / named
+    answer = Path(metadata_path).with_suffix(".txt")
+    fix = (f"Restore the prompt that was answered; or ask again with prompt_generation.py --ask --force (which "
+           f"replaces {answer.name}); or, to keep this answer, generate the new prompt into another folder "
+           "(--answers-name).")
+    if not prompt.is_file():
+        raise PromptError(f"{answer} answers the prompt {named}, which is gone, so its numbers cannot be mapped to "
+                          f"pool rows. {fix}")
+    current = file_sha256(prompt)
+    if current != answered:
+        raise PromptError(f"{answer} answers {named} as it was when asked (sha256 {answered[:12]}…, recorded in "
+                          f"{Path(metadata_path).name}), but that prompt was generated again since (sha256 now "
+                          f"{current[:12]}…): its numbers would name other rows. {fix}")
+
+
+def check_answered_prompts(tag: str, folder: str, run: int) -> None:
+    """:func:`check_answered_prompt` for every saved answer of a run in ``answers/<tag>/<folder>/``."""
+    for path in answer_metadata_files(tag, folder, run):
+        check_answered_prompt(path, json.loads(path.read_text(encoding="utf-8")))
+
+
 def write_prompt(prompt: Prompt, folder: Path, stem: str, metadata: dict) -> tuple[Path, Path]:
     """Write ``<stem>.txt`` and its sidecar ``<stem>.json``; returns both paths."""
     text_path, sidecar_path = folder / f"{stem}.txt", folder / f"{stem}.json"
@@ -350,8 +385,10 @@ def load_number_map(tag: str, mode: str, run: int, pool_file: Path | None = None
     """Shown number → pool position over all sidecars of the run; None when no prompt was generated here.
 
     Raises:
-        PromptError: two sidecars disagree on a number, or a sidecar was made from another pool file.
+        PromptError: two sidecars disagree on a number, a sidecar was made from another pool file, or a prompt
+            was generated again after it was answered.
     """
+    check_answered_prompts(tag, mode, run)
     found = sidecar_paths(tag, mode, run)
     if not found:
         return None

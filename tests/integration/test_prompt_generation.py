@@ -267,3 +267,45 @@ def test_continuous_answers_pasted_by_hand_extend_the_list(dup_task, project_roo
     assert prompt_generation.main(common) == 0  # iteration 3, regenerated twice: still after iteration 2's highest
     assert prompt_generation.main(common[:-2] + ["--prompt-examples", "5", "--task", "dups_2_cont_no_recap_3"]) == 0
     assert _sidecar(tag, stem="prompt_1_cont3")["shown"][0]["number"] == 10
+
+
+def test_an_answered_prompt_is_never_overwritten_by_another_one(dup_task, project_root, capsys):
+    """Regenerated with another --prompt-examples, the answered prompt and its sidecar stay as they were: the new
+    prompt is refused with the files and the fix; the same prompt again is fine and rewrites nothing."""
+    assert prompt_generation.main(["--task", "dups_4", "--mode", "8", "--prompt-examples", "10"]) == 0
+    answer = paths.answer_file("dups_4", "8", 1)
+    answer.parent.mkdir(parents=True)
+    answer.write_text("Final answer: 1, 2, 5, 9")
+    assert prompt_generation.main(["--parse-answer", str(answer)]) == 0
+    metadata = json.loads(answer.with_suffix(".json").read_text())
+    assert metadata["prompt_file"] == "prompts/dups_4/8/prompt_1.txt" and len(metadata["prompt_sha256"]) == 64
+    sidecar = paths.prompt_dir("dups_4", "8") / "prompt_1.json"
+    before = sidecar.read_text()
+    capsys.readouterr()
+    assert prompt_generation.main(["--task", "dups_4", "--mode", "8", "--prompt-examples", "12"]) == 2
+    error = capsys.readouterr().err
+    assert "prompts/dups_4/8/prompt_1.txt was answered" in error and "answers/dups_4/8/answer_1.txt" in error
+    assert "--answers-name" in error and sidecar.read_text() == before
+    assert prompt_generation.main(["--task", "dups_4", "--mode", "8", "--prompt-examples", "10"]) == 0
+    assert sidecar.read_text() == before  # the same prompt: kept as it is
+
+
+def test_training_refuses_a_list_whose_prompt_changed_after_it_was_answered(dup_task, tiny_model, project_root,
+                                                                            capsys):
+    """The prompt regenerated behind the tool's back (another version, a hand edit): its sidecar would map the
+    answered numbers onto other rows, so training and parsing refuse, naming both files."""
+    assert prompt_generation.main(["--task", "dups_4", "--mode", "8", "--prompt-examples", "10"]) == 0
+    answer = paths.answer_file("dups_4", "8", 1)
+    answer.parent.mkdir(parents=True)
+    answer.write_text("Final answer: 1, 2, 5, 9")
+    assert prompt_generation.main(["--parse-answer", str(answer)]) == 0
+    prompt = paths.prompt_dir("dups_4", "8") / "prompt_1.txt"
+    prompt.write_text(prompt.read_text() + "\nOne more sentence.")
+    capsys.readouterr()
+    assert model_training.main(["--task", "dups_4", "--mode", "8", "--model", tiny_model, "--seeds", "1",
+                                "--epochs", "1"]) == 2
+    error = capsys.readouterr().err
+    assert "answers/dups_4/8/answer_1.txt answers prompts/dups_4/8/prompt_1.txt" in error
+    assert "generated again since" in error and not list((project_root / "logs").rglob("*.csv"))
+    assert prompt_generation.main(["--parse-answer", str(answer)]) == 2
+    assert "generated again since" in capsys.readouterr().err

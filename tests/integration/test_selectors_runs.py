@@ -103,18 +103,18 @@ def test_a_prompt_over_typiclusts_candidates_shows_exactly_its_picks(tiny_task, 
 
     assert prompt_generation.main(["--task", "tiny_4", "--mode", "4", "--prompt-examples", "8", "--candidates",
                                    "typiclust"]) == 0
-    sidecar = json.loads((paths.prompt_dir("tiny_4", "4_typiclust") / "prompt_1.json").read_text())
+    sidecar = json.loads((paths.prompt_dir("tiny_4", "4_typiclust8") / "prompt_1.json").read_text())
     loaded = load_task("tiny_4", 1)
     picks = selectors.select_label_free("typiclust", merged_texts(loaded.pool, loaded.spec), "tiny", 8, 1,
                                         SelectorSettings())
     assert [s["position"] for s in sidecar["shown"]] == sorted(picks)  # in the pool's order
     assert [s["number"] for s in sidecar["shown"]] == list(range(8))
     assert sidecar["candidates"] == "typiclust" and sidecar["candidate_pool"] == 3000
-    answer = paths.answer_file("tiny_4", "4_typiclust", 1)
+    answer = paths.answer_file("tiny_4", "4_typiclust8", 1)
     answer.parent.mkdir(parents=True)
     answer.write_text("Final answer: 7, 0, 3, 5")
     assert prompt_generation.main(["--parse-answer", str(answer)]) == 0
-    assert model_training.main(["--task", "tiny_4", "--mode", "4_typiclust", "--model", tiny_model, *FAST]) == 0
+    assert model_training.main(["--task", "tiny_4", "--mode", "4_typiclust8", "--model", tiny_model, *FAST]) == 0
     (row,) = _rows(project_root)
     by_number = {s["number"]: s["index"] for s in sidecar["shown"]}
     assert row["selected"] == " ".join(str(by_number[n]) for n in (7, 0, 3, 5))

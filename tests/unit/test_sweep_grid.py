@@ -179,7 +179,7 @@ def test_the_grid_puts_candidate_rules_beside_the_prompt_modes(project_root, cap
     assert automatic_run.main(["--llms", "gpt-4o", "--candidates", "first", "typiclust", "--modelclasses", "default",
                                "--activelearning", "None", "--modes", "--runs", "1", "--dry-run"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split("--mode ")[1].split()[0] for line in lines] == ["gpt-4o_10", "gpt-4o_10_typiclust"]
+    assert [line.split("--mode ")[1].split()[0] for line in lines] == ["gpt-4o_10", "gpt-4o_10_typiclust200"]
     assert all(line.startswith("ask gpt-4o, then run") for line in lines)
 
 
