@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -550,6 +551,28 @@ def write_labelled_list(config: RunConfig, loaded: LoadedTask, labeled: list[int
     return list_path
 
 
+def smalltext_start_command(config: RunConfig) -> str:
+    """The model_training.py command of the small-text run that writes the labelled list ``config`` trains on
+    (``--mode smalltext_coldstart|smalltext_warmstart``): every option its configuration names, given explicitly
+    (the warm start's size M above all, which defaults to k*i there and to k here)."""
+    labelled = labelled_list_configuration(config)
+    assert labelled is not None and config.modelclass != "smalltext"
+    warm = labelled["start"] == "warm"
+    argv = ["python", "model_training.py", "--task", config.task, "--run", str(config.run), "--modelclass",
+            "smalltext", "--activelearning", labelled["strategy"]]
+    argv += (["--warmstart", "--mode", labelled["warmstart_from"], "--warmstart-size", labelled["warmstart_size"]]
+             if warm else ["--mode", BASELINE_MODE, "--init", labelled["init"]])
+    argv += ["--query-size", labelled["query_size"], "--budget", labelled["budget"], "--al-epochs",
+             labelled["al_epochs"], "--model", labelled["model"], "--precision", labelled["precision"]]
+    if config.active.pool_size:
+        argv += ["--pool-size", labelled["pool_size"]]
+    if "embedding_model" in labelled:  # a selector's warm start
+        argv += ["--embedding-model", labelled["embedding_model"], "--selector-pool", labelled["selector_pool"]]
+        if config.selector.probcover_delta is not None:
+            argv += ["--probcover-delta", labelled["probcover_delta"]]
+    return shlex.join(argv)
+
+
 def labelled_list_rows(config: RunConfig, loaded: LoadedTask) -> list[int]:
     """The first k*i rows of the labelled list of the small-text run with ``config``'s settings, after checking
     that the list was made by exactly that configuration from the LLM list as it is now."""
@@ -558,10 +581,9 @@ def labelled_list_rows(config: RunConfig, loaded: LoadedTask) -> list[int]:
     if not list_path.is_file():
         folder = list_path.parent.parent
         made = sorted(p.parent.name for p in folder.glob(f"*/list_{config.run}.txt")) if folder.is_dir() else []
-        start = f"--warmstart --mode {config.warmstart_from}" if config.mode == WARM_LIST_MODE else "--mode baseline"
-        others = f" Lists of run {config.run} made with other settings: {', '.join(made)}." if made else ""
-        raise AnswerError(f"No labelled list {list_path}: run the small-text start with the same settings first "
-                          f"(--modelclass smalltext --activelearning {config.activelearning} {start}).{others}")
+        others = f"\nLists of run {config.run} made with other settings: {', '.join(made)}." if made else ""
+        raise AnswerError(f"No labelled list {list_path}; the small-text run that makes it:\n    "
+                          f"{smalltext_start_command(config)}{others}")
     record_path = labelled_list_record_path(list_path)
     record = json.loads(record_path.read_text()) if record_path.is_file() else {}
     if record.get("configuration") != labelled_list_configuration(config):

@@ -77,3 +77,27 @@ def test_combinations_that_would_fail_later_are_refused_at_once():
         RunConfig(task="rotten_tomatoes", mode="smalltext_warmstart", run=1, activelearning="BALD").validate()
     RunConfig(task="rotten_tomatoes", mode="smalltext_warmstart", run=1, activelearning="BALD",
               warmstart_from="gpt-4o_10").validate()
+
+
+@pytest.mark.parametrize("argv", [
+    # M: k = 25 for the run on the list, while the small-text run would default to k*i = 75
+    ["--task", "rotten_tomatoes_25_cont_index_recap_3", "--mode", "smalltext_warmstart", "--warmstart-from", "10"],
+    ["--task", "rotten_tomatoes", "--mode", "smalltext_warmstart", "--warmstart-from", "probcover",
+     "--probcover-delta", "0.3", "--selector-pool", "500", "--query-size", "8", "--budget", "64", "--pool-size", "900"],
+    ["--task", "rotten_tomatoes", "--mode", "smalltext_coldstart", "--init", "balanced", "--al-epochs", "3",
+     "--precision", "bf16", "--model", "minilm"],
+])
+def test_the_missing_labelled_lists_command_makes_exactly_that_list(argv, project_root):
+    """The error's command, run as it stands, writes the list the run looks for (the same configuration hash)."""
+    import shlex
+
+    from activellm.answers import AnswerError
+    from activellm.experiment import labelled_list_path, labelled_list_rows
+    from model_training import build_parser, config_from_args
+
+    config = config_from_args(build_parser().parse_args([*argv, "--activelearning", "PredictionEntropy"]))
+    with pytest.raises(AnswerError) as error:
+        labelled_list_rows(config, None)
+    (command,) = [line.strip() for line in str(error.value).splitlines() if "python model_training.py" in line]
+    producer = config_from_args(build_parser().parse_args(shlex.split(command)[2:]))
+    assert producer.modelclass == "smalltext" and labelled_list_path(producer) == labelled_list_path(config)
