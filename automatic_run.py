@@ -149,7 +149,11 @@ def dry_run(cells: list, redo: bool, lists: dict, own: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     from activellm.errors import UserError
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.diagnostics and not args.summary:
+        parser.error("--diagnostics narrows --summary to the selection diagnostics; use --summary --diagnostics (a "
+                     "sweep prints them after its summary table anyway)")
     try:
         if args.summary:
             report_summary(args.plot, diagnostics_only=args.diagnostics)

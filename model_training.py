@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
                              f"smalltext_coldstart/warmstart a strategy: {', '.join(STRATEGIES)}")
     cli.add_flag(parser, "--warmstart", help="start the small-text strategy from the LLM's picks for this task, mode "
                                              "and run (answers/<task>/<mode>/list_<run>.txt), or from a label-free "
-                                             "selector's with --mode embedding_kmeans|vote_k")
+                                             f"selector's with --mode {'|'.join(SELECTORS)}")
     parser.add_argument("--model", default=None,
                         help=f"hub name or local folder; 'minilm' = the packaged all-MiniLM-L6-v2 (offline). Default: "
                              f"{PAPER_MODEL} ({PAPER_SETFIT_MODEL} for setfit), as in the paper")
@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="LLM picks to start from (default: k*i of the task name, e.g. 100 for *_25_cont_*_4)")
     active.add_argument("--warmstart-from", metavar="MODE",
                         help="with --mode smalltext_warmstart: the --mode of the warm start whose labels to train on "
-                             "(an LLM folder such as gpt-4o_10, or embedding_kmeans / vote_k); with --warmstart-size "
+                             f"(an LLM folder such as gpt-4o_10, or {' / '.join(SELECTORS)}); with --warmstart-size "
                              "(default k) and the small-text options it names exactly one labelled list")
     active.add_argument("--eval-every-iteration", action="store_true",
                         help="evaluate the active learner's classifier after every query (learning curve rows)")

@@ -13,6 +13,7 @@ import pytest
     ("prompt_generation", ["--task", "rotten_tomatoes", "--examples", "0"], "--examples: expected a whole number of at least 1"),
     ("prompt_generation", ["--task", "rotten_tomatoes", "--run", "-3"], "--run: expected"),
     ("automatic_run", ["--runs", "-1", "--dry-run"], "--runs: expected"),
+    ("automatic_run", ["--diagnostics", "--dry-run"], "use --summary --diagnostics"),  # once silently ignored
     # a radius of 0 was recorded as the purity rule while it ran with a radius of 0
     ("model_training", ["--task", "rotten_tomatoes", "--probcover-delta", "0"], "--probcover-delta: expected a finite "
                                                                                 "number above 0"),

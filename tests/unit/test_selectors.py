@@ -192,3 +192,11 @@ def test_probcover_radius_must_be_above_zero_and_is_recorded_as_given():
         SelectorSettings(probcover_delta=-0.1)
     assert recorded_delta(SelectorSettings()) == "purity"
     assert recorded_delta(SelectorSettings(probcover_delta=0.25)) == 0.25
+
+
+def test_too_few_prompt_rows_name_the_prompt_not_the_selector_pool():
+    from activellm import selectors
+
+    with pytest.raises(SelectorError) as error:
+        selectors.select_label_free("vote_k", ["a", "b", "c"], "x", 4, 1, SelectorSettings(), among=[0, 2])
+    assert "the 2 rows the prompt showed" in str(error.value) and "--selector-pool 0" not in str(error.value)
