@@ -121,7 +121,7 @@ def import_prompts(source: Path, task: str, run: int, folder: str, mode: str) ->
             "examples": loaded.name.examples, "continuous": loaded.name.continuous if continuous else None,
             "iteration": iteration if continuous else None, "prompt_examples": len(shown),
             "pool_file": paths.recorded_path(pool_path), "pool_sha256": file_sha256(pool_path),
-            "imported_from": str(prompt.path), "imported_sha256": file_sha256(prompt.path),
+            "imported_from": paths.recorded_path(prompt.path), "imported_sha256": file_sha256(prompt.path),
             "imported": _dt.datetime.now().isoformat(timespec="seconds"),
         }
         stem = prompt_stem(run, iteration if continuous else None)

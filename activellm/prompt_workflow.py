@@ -318,7 +318,7 @@ def parse_answer_file(answer_path: Path, examples: int | None = None, shown_coun
     numbers are pool positions (``shown_count``: numbers 0..N-1 were shown), which is refused where a prompt made
     here would have skipped a near-duplicate before the highest number picked.
     """
-    answer_path = Path(answer_path)
+    answer_path = Path(answer_path).absolute()  # relative to the current folder: its folders name task and selection
     match = _ANSWER_NAME.match(answer_path.name)
     if not answer_path.is_file():
         raise AnswerError(f"Missing answer file {answer_path}.")
