@@ -37,7 +37,8 @@ EXTRA_ARGS: list[str] = ["--train-batch-size", "8", "--query-size", "16", "--bud
 # ActiveLLM itself: each (LLM, prompt mode) adds the mode <llm>_<mode> (e.g. gpt-4o_10) to MODES; before a cell trains
 # on it, the sweep asks the LLM for the missing answers (every iteration 1..i of a continuous task, in order).
 LLMS: list[str] = []  # model names at an OpenAI-compatible endpoint, e.g. ["gpt-4o", "meta-llama/Llama-3.1-8B-Instruct"]
-PROMPT_MODES = ["10"]  # the paper's prompt modes 1-12 (10: its main prompt, 200 instances shown)
+PROMPT_MODES = ["10"]  # the paper's prompt modes 1-12 (10: its main prompt, 200 shown), or "representative" (ours)
+PROMPT_TEMPLATES = ["builtin"]  # the wordings: builtin (each mode's own) and/or template files (see templates/)
 CANDIDATES = ["first"]  # the rows a prompt shows: the pool's first (the paper's), or a label-free selector's picks
 # (embedding_kmeans, vote_k, typiclust, probcover): cluster first, then let the LLM choose, as SelectLLM does
 LLM_BASE_URL: str | None = None  # None: OPENAI_BASE_URL, else OpenAI; a local server: "http://localhost:8000/v1"
@@ -57,7 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument("--seeds", nargs="+", type=cli.nonnegative_int, default=SEEDS)
     grid.add_argument("--epochs", nargs="+", type=cli.nonnegative_int, default=EPOCHS)
     grid.add_argument("--llms", nargs="*", default=LLMS, help="LLMs that select (each with each --prompt-modes)")
-    grid.add_argument("--prompt-modes", nargs="+", default=PROMPT_MODES, help="prompt modes 1-12 (default 10)")
+    grid.add_argument("--prompt-modes", nargs="+", default=PROMPT_MODES,
+                      help="prompt modes 1-12 or representative (default 10)")
+    grid.add_argument("--prompt-templates", nargs="+", default=PROMPT_TEMPLATES, metavar="TEMPLATE",
+                      help="the wordings each LLM is asked in: builtin (the mode's own, default) and/or template "
+                           "files (each its own answers folder and summary row)")
     grid.add_argument("--candidates", nargs="+", default=CANDIDATES,
                       help="the rows each LLM prompt shows: first (default) or a label-free selector's picks")
     grid.add_argument("--extra", nargs=argparse.REMAINDER, default=EXTRA_ARGS,
@@ -168,9 +173,12 @@ def sweep_grid(args: argparse.Namespace) -> int:
     """Run (or with --dry-run list) the grid of ``args``; print the summary; 1 if a cell failed."""
     from activellm.llm import LLMSettings
     from activellm.llm_loop import LLMArm, ListKeeper
+    from activellm.prompt_templates import BUILTIN, load_template
     from activellm.sweep import LEFT_OUT, STATES, Grid, Sweep, expand
 
-    arms = {arm.folder: arm for arm in (LLMArm(model, mode, rule) for model in args.llms for mode in args.prompt_modes
+    templates = [None if name == BUILTIN else load_template(name) for name in args.prompt_templates]
+    arms = {arm.folder: arm for arm in (LLMArm(model, mode, rule, template) for model in args.llms
+                                        for mode in args.prompt_modes for template in templates
                                         for rule in args.candidates)}
     modes = list(dict.fromkeys([*args.modes, *arms]))
     grid = Grid(args.tasks, modes, args.runs, args.modelclasses, args.activelearning, args.warmstart,

@@ -21,7 +21,8 @@ from activellm.answers import format_index_list
 from activellm.errors import UserError
 from activellm.llm import DEFAULT_LLM, LLMSettings
 from activellm.prompt_workflow import answers_folder_name, ask, generate, parse_answer_file, plan
-from activellm.prompts import CONTINUOUS_VARIANTS, FIRST_ROWS, PROMPT_MODES
+from activellm.prompt_templates import load_template
+from activellm.prompts import CONTINUOUS_VARIANTS, FIRST_ROWS, PROMPT_MODES, REPRESENTATIVE
 from activellm.selectors import SELECTORS
 
 
@@ -30,7 +31,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--task", help="task name (see model_training.py); suffixes such as sst2_25_cont_index_recap_3 "
                                        "set --examples, --continuous and the iteration")
     parser.add_argument("--mode", default="10", choices=list(PROMPT_MODES),
-                        help="prompt mode of the paper (default 10: step by step, no advice, 200 instances)")
+                        help="prompt mode of the paper (default 10: step by step, no advice, 200 instances), or "
+                             f"{REPRESENTATIVE} (ours: clear, typical instances covering every class, for a small "
+                             "classifier trained on them alone)")
+    parser.add_argument("--prompt-template", metavar="FILE",
+                        help="the prompt's wording from a text file with placeholders {k}, {instances}, {shown}, "
+                             "{guidelines}, {labelled} (docs/prompts-and-answers.md; copies of built-in modes in "
+                             "templates/); --mode then sets only the count shown; the answers folder gets the "
+                             "template's name (gpt-4o_10_mywording-1a2b3c4d)")
     parser.add_argument("--run", type=cli.nonnegative_int, default=1,
                         help="pool shuffle seed and file number (default 1)")
     parser.add_argument("--examples", type=cli.positive_int,
@@ -111,9 +119,10 @@ def main(argv: list[str] | None = None) -> int:
             with open(args.guidelines, encoding="utf-8") as handle:
                 guidelines = handle.read()
         continuous = None if args.continuous == "false" else args.continuous
+        template = load_template(args.prompt_template) if args.prompt_template else None
         folder = args.answers_name or answers_folder_name(args.llm_model if args.ask else None, args.mode,
-                                                          args.candidates, args.prompt_examples)
-        job = plan(args.task, args.mode, args.run, args.examples, continuous, folder, args.candidates)
+                                                          args.candidates, args.prompt_examples, template)
+        job = plan(args.task, args.mode, args.run, args.examples, continuous, folder, args.candidates, template)
         generated = generate(job, args.prompt_examples, guidelines, replace_answer=args.ask and args.force)
         where = f", iteration {job.iteration}" if job.iteration else ""
         print(f"prompt: {os.path.relpath(generated.text_path)} ({len(generated.prompt.shown)} instances shown{where}, "

@@ -44,7 +44,8 @@ def diagnostics_markdown(summary: list[dict[str, object]]) -> str:
     for entry in rows:
         metric = _main_metric(str(entry["task"]))
         mean = entry.get(f"{metric}_mean")
-        cells = [str(entry["task"]), labels[group_key(entry)].replace("\n", ", "), str(entry["n_train"]), str(entry["runs"]),
+        cells = [str(entry["task"]), labels[group_key(entry)].replace("\n", ", "), str(entry["n_train"]),
+                 str(entry["runs"]),
                  "" if mean is None else f"{mean:.4f} ({metric})"]
         cells += ["" if entry.get(key) is None else f"{entry[key]:.3f}" for key, _ in columns]
         lines.append("| " + " | ".join(cells) + " |")

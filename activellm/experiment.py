@@ -33,7 +33,7 @@ from activellm.errors import UserError
 from activellm.files import atomic_write_text, file_sha256
 from activellm.metrics import compute_metrics
 from activellm.pools import load_pool
-from activellm.prompts import load_number_map, prompt_candidates, shown_rows, sidecar_paths
+from activellm.prompts import PROMPT_COLUMNS, load_number_map, prompt_columns, shown_rows, sidecar_paths
 from activellm.results import (SETTING_COLUMNS, STATUS_OK, format_cell, format_means, format_seed_line, is_final,
                                read_results, write_results)
 from activellm.selection import BASELINE_MODE, RANDOM_FILTERING, SMALLTEXT_MODES, listed_rows, select_rows
@@ -281,8 +281,8 @@ def base_row(config: RunConfig, loaded: LoadedTask) -> dict[str, object]:
         "activelearning": config.activelearning or "", "warmstart": config.warmstart, "run": config.run,
         "model": config.model_name, "epochs": config.epochs, **config.setting_values(),
         "llm_model": selection_llm(config, loaded),
-        "prompt_candidates": (prompt_candidates(loaded.name.tag, config.mode, config.run)
-                              if reads_llm_list(config) else ""),
+        **(prompt_columns(loaded.name.tag, config.mode, config.run) if reads_llm_list(config)
+           else dict.fromkeys(PROMPT_COLUMNS, "")),
     }
 
 

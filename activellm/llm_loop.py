@@ -1,7 +1,7 @@
 """The LLM inside a sweep: before a cell trains on an LLM's list, make sure the list holds its picks.
 
-A grid names LLMs and prompt modes; each (LLM, mode) is one answers folder (``gpt-4o_10``, as
-``prompt_generation.py --ask`` names it) and so one mode of the grid. A cell with such a mode needs the list
+A grid names LLMs, prompt modes, wordings (templates) and candidate rules; each combination is one answers
+folder (``gpt-4o_10``, as ``prompt_generation.py --ask`` names it) and so one mode of the grid. A cell with such a mode needs the list
 ``answers/<tag>/<folder>/list_<run>.txt``: for a few-shot task one answer; for a continuous task
 (``…_cont…_<i>``) the answers of iterations 1..i, asked in order, each prompt built from the picks before it. The
 same holds for warm-start cells. An answered iteration is never asked again, so a sweep killed mid-loop resumes at
@@ -19,23 +19,24 @@ from activellm import paths
 from activellm.answers import read_numbers
 from activellm.experiment import RunConfig, reads_llm_list
 from activellm.llm import LLMSettings
+from activellm.prompt_templates import PromptTemplate
 from activellm.prompt_workflow import answers_folder_name, ask, generate, plan
-from activellm.prompts import FIRST_ROWS
-from activellm.prompts import iteration_suffix
+from activellm.prompts import FIRST_ROWS, iteration_suffix
 from activellm.tasks import parse_task_name
 
 
 @dataclass(frozen=True)
 class LLMArm:
-    """One LLM with one prompt mode and candidate rule: an answers folder of the grid."""
+    """One LLM with one prompt mode, wording and candidate rule: an answers folder of the grid."""
 
     model: str
     prompt_mode: str
     candidates: str = FIRST_ROWS
+    template: PromptTemplate | None = None  # None: the mode's own wording
 
     @property
     def folder(self) -> str:
-        return answers_folder_name(self.model, self.prompt_mode, self.candidates)
+        return answers_folder_name(self.model, self.prompt_mode, self.candidates, template=self.template)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def fulfil(request: ListRequest, settings: LLMSettings, fill: str | None = None,
     asked = request.missing()
     for iteration in asked:
         job = plan(request.iteration_task(iteration), request.arm.prompt_mode, request.run,
-                   folder=request.arm.folder, candidates=request.arm.candidates)
+                   folder=request.arm.folder, candidates=request.arm.candidates, template=request.arm.template)
         generated = generate(job)
         ask(job, generated, replace(settings, model=request.arm.model), fill=fill)
         report(f"asked {request.arm.model} (prompt mode {request.arm.prompt_mode}) for {request.tag} run "

@@ -12,7 +12,8 @@ from pathlib import Path
 from activellm import paths
 from activellm.files import atomic_write_text
 
-USAGE_COLUMNS = ("task", "arm", "llm", "prompt_mode", "answers", "calls", "prompt_tokens", "completion_tokens", "seconds")
+USAGE_COLUMNS = ("task", "arm", "llm", "prompt_mode", "answers", "calls", "prompt_tokens", "completion_tokens",
+                 "seconds")
 USAGE_FILE = "llm_usage.csv"
 
 

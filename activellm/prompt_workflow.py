@@ -27,6 +27,7 @@ from activellm.llm import Conversation, LLMSettings, converse
 from activellm.prompts import (CONTINUOUS_VARIANTS, FIRST_ROWS, Prompt, PromptError, PromptRequest, build_prompt,
                                check_answered_prompt, count_tokens, highest_shown_before, iteration_suffix,
                                load_number_map, prompt_stem, read_sidecar, shown_count, write_prompt)
+from activellm.prompt_templates import PromptTemplate
 from activellm.selectors import SELECTORS, SelectorSettings, select_label_free
 from activellm.tasks import DEFAULT_EXAMPLES, make_tag, merged_texts
 
@@ -34,12 +35,14 @@ _ANSWER_NAME = re.compile(r"^answer_(?P<run>\d+)(?:_cont(?P<iteration>\d+))?\.tx
 
 
 def answers_folder_name(llm_model: str | None, mode: str, candidates: str = FIRST_ROWS,
-                        prompt_examples: int | None = None) -> str:
-    """The default answers folder of an LLM, prompt mode and candidate rule: ``gpt-4o_10``,
-    ``meta-llama_Llama-3-8B_10``; a selector's candidates add the rule and how many it chose, ``gpt-4o_10_typiclust200``
-    (two shown counts pick among different rows, so they never share a folder); without an LLM (answered by hand)
-    ``10`` or ``10_typiclust200``."""
+                        prompt_examples: int | None = None, template: PromptTemplate | None = None) -> str:
+    """The default answers folder of an LLM, prompt mode, wording and candidate rule: ``gpt-4o_10``,
+    ``meta-llama_Llama-3-8B_10``; a template adds its name, ``gpt-4o_10_mywording-1a2b3c4d``, and a selector's
+    candidates the rule and how many it chose, ``gpt-4o_10_typiclust200`` (two wordings or two shown counts never
+    share a folder); without an LLM (answered by hand) ``10``, ``10_mywording-1a2b3c4d`` or ``10_typiclust200``."""
     name = mode if llm_model is None else f"{paths.safe_name(llm_model) or 'llm'}_{mode}"
+    if template is not None:
+        name += f"_{template.name}"
     return name if candidates == FIRST_ROWS else f"{name}_{candidates}{shown_count(mode, prompt_examples)}"
 
 
@@ -49,7 +52,7 @@ class PromptJob:
 
     loaded: LoadedTask
     tag: str
-    mode: str  # the prompt mode (1-12)
+    mode: str  # the prompt mode (1-12, representative)
     folder: str  # prompts/<tag>/<folder>/ and answers/<tag>/<folder>/
     run: int
     examples: int
@@ -57,6 +60,7 @@ class PromptJob:
     iteration: int | None  # None for a single (non-continuous) selection
     labeled_before: list[int]
     candidates: str = FIRST_ROWS  # which rows the prompt shows: the pool's first, or a label-free selector's picks
+    template: PromptTemplate | None = None  # the wording from a file; None: the mode's own
 
     @property
     def answer_path(self) -> Path:
@@ -73,7 +77,7 @@ class PromptJob:
 
 
 def plan(task: str, mode: str, run: int, examples: int | None = None, continuous: str | None = None,
-         folder: str | None = None, candidates: str = FIRST_ROWS) -> PromptJob:
+         folder: str | None = None, candidates: str = FIRST_ROWS, template: PromptTemplate | None = None) -> PromptJob:
     """Resolve a task name (with or without suffixes) and the options into a PromptJob; ``folder`` defaults to
     the prompt mode (and the candidate rule where it is not the first rows)."""
     loaded = load_task(task, run)
@@ -88,9 +92,10 @@ def plan(task: str, mode: str, run: int, examples: int | None = None, continuous
         raise PromptError(f"--candidates {candidates} chooses the rows of a single prompt; a continuous selection "
                           "shows the pool's rows in order (use --candidates first).")
     tag = make_tag(loaded.spec.data_name, k, CONTINUOUS_VARIANTS[variant] if variant else None)
-    folder = folder or answers_folder_name(None, mode, candidates)
+    shown_count(mode)  # an unknown mode is refused before anything is read
+    folder = folder or answers_folder_name(None, mode, candidates, template=template)
     if variant is None:
-        return PromptJob(loaded, tag, mode, folder, run, k, None, None, [], candidates)
+        return PromptJob(loaded, tag, mode, folder, run, k, None, None, [], candidates, template)
     earlier = read_numbers(paths.list_file(tag, folder, run))
     # the iteration of a name like sst2_25_cont_index_recap_3, else the one after the complete iterations
     iteration = name.iteration if name.continuous else len(earlier) // k + 1
@@ -99,7 +104,7 @@ def plan(task: str, mode: str, run: int, examples: int | None = None, continuous
         raise PromptError(f"Iteration {iteration} needs the {needed} picks of the earlier iterations, but "
                           f"{paths.list_file(tag, folder, run)} holds {len(earlier)}. Answer the earlier "
                           "iterations first.")
-    return PromptJob(loaded, tag, mode, folder, run, k, variant, iteration, earlier[:needed])
+    return PromptJob(loaded, tag, mode, folder, run, k, variant, iteration, earlier[:needed], template=template)
 
 
 @dataclass
@@ -149,7 +154,7 @@ def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str
     shown_before = highest_shown_before(job.tag, job.folder, job.run, job.iteration) if job.labeled_before else None
     request = PromptRequest(mode=job.mode, examples=job.examples, continuous=job.continuous,
                             prompt_examples=prompt_examples, guidelines=guidelines,
-                            labeled_before=job.labeled_before, shown_before=shown_before)
+                            labeled_before=job.labeled_before, shown_before=shown_before, template=job.template)
     texts = merged_texts(pool, spec)
     selector = SelectorSettings()
     if job.candidates != FIRST_ROWS:  # the rows a label-free selector picks, shown in the pool's order
@@ -167,7 +172,7 @@ def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str
         "task": job.loaded.name.full, "tag": job.tag, "mode": job.mode, "folder": job.folder, "run": job.run,
         "examples": job.examples,
         "continuous": job.continuous, "iteration": job.iteration, "prompt_examples": request.shown_count,
-        "candidates": job.candidates,
+        "candidates": job.candidates, **(job.template.record() if job.template else {}),
         **({"candidate_pool": selector.candidates, "embedding_model": selector.embedding_model}
            if job.candidates != FIRST_ROWS else {}),
         "pool_file": paths.recorded_path(pool_path), "pool_sha256": file_sha256(pool_path),
@@ -228,7 +233,9 @@ def ask(job: PromptJob, generated: GeneratedPrompt, settings: LLMSettings, force
         parsed, metadata, reused = conversation.parsed, conversation.metadata, False
         metadata.update({"tag": job.tag, "prompt_mode": job.mode, "run": job.run, "iteration": job.iteration,
                          "prompt_file": paths.recorded_path(generated.text_path),
-                         "prompt_sha256": file_sha256(generated.text_path), "prompt_tokens_counted": generated.token_count})
+                         "prompt_sha256": file_sha256(generated.text_path),
+                         "prompt_tokens_counted": generated.token_count,
+                         **(job.template.record() if job.template else {})})
         atomic_write_text(job.answer_path, conversation.transcript)
     picks = parsed.picks[: job.examples]
     if len(picks) < job.examples:

@@ -17,6 +17,12 @@ mode   advice  output instruction                          shown
 12     no      as 10, after a line to forget earlier ones  200
 =====  ======  ==========================================  ==============
 
+The project adds ``representative`` (not the paper's): the LLM is told that a small classifier will be trained on
+its picks alone and asked for clear, typical instances that cover every class and the range of the data rather
+than unusual, ambiguous or borderline ones; think step by step, then the list; 200 shown (``--prompt-examples``).
+In a continuous selection it is told that the classifier also trains on the instances labelled before. Any mode's
+wording can be replaced by a file (activellm.prompt_templates).
+
 Continuous selection (iteration i of K each) adds to the instances labelled before:
 ``norecap`` continues after the highest number already shown, ``recap`` also pastes the labelled texts, and
 ``idxrecap`` shows everything from the start plus N new instances and lists the numbers already labelled.
@@ -38,10 +44,12 @@ from activellm import paths
 from activellm.answers import answer_metadata, answer_metadata_files
 from activellm.errors import UserError
 from activellm.files import atomic_write_text, file_sha256
+from activellm.prompt_templates import PromptTemplate, check_fields, render
 
 SEPARATOR = "\n ##### \n"
 DEFAULT_SHOWN = 200
 FIRST_ROWS = "first"  # the paper's candidates: the pool's first rows
+REPRESENTATIVE = "representative"  # the project's prompt mode for representative exemplars
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,7 @@ class PromptMode:
     shown: int | None = None  # None: --prompt-examples
     guidelines: bool = False
     forget_first: bool = False
+    exemplars: bool = False  # asks for a small classifier's training set, not for what an annotator should label
 
 
 PROMPT_MODES: dict[str, PromptMode] = {
@@ -66,6 +75,8 @@ PROMPT_MODES: dict[str, PromptMode] = {
     "10": PromptMode(shown=200),
     "11": PromptMode(shown=400),
     "12": PromptMode(shown=200, forget_first=True),
+    # ours, not the paper's: clear, typical instances covering every class, for a classifier trained on them alone
+    REPRESENTATIVE: PromptMode(exemplars=True),
 }
 
 CONTINUOUS_VARIANTS = {
@@ -95,6 +106,19 @@ SITUATION = {
              "instances from the dataset. ",
 }
 LIMIT = "You may choose only {k} instances. "
+EXEMPLARS_ROLE = {  # by whether instances are labelled already (a later iteration of a continuous selection)
+    False: "You are choosing the training examples of a text classifier. A human will label the instances you "
+           "choose, and a small classifier will then be trained on these instances alone, so choose them such "
+           "that it learns the task as well as it can from so few. ",
+    True: "You are choosing further training examples of a text classifier. A human will label the instances you "
+          "choose, and a small classifier will then be trained on them and on the instances labelled before, and "
+          "on nothing else, so choose them such that it learns the task as well as it can from so few. ",
+}
+EXEMPLARS_ADVICE = ("Choose clear and typical instances, each a good example of its class, whose label a reader "
+                    "would give at once. Together they should cover every class of the task and the range of the "
+                    "data (its topics, styles and lengths). Leave out unusual, ambiguous or borderline instances and "
+                    "near-repeats of ones already chosen: from a handful of examples a classifier learns the typical "
+                    "case, not the exceptions. ")
 ADVICE = """Pick the instances that would teach a model the most. Strategies worth weighing:
 
 Representativeness: prefer instances typical of the whole dataset, so that a model trained on them generalises.
@@ -185,13 +209,11 @@ class PromptRequest:
     labeled_before: list[int] = field(default_factory=list)
     shown_before: int | None = None  # the highest number shown in earlier iterations (None: no sidecar of them)
     candidate_rows: list[int] | None = None  # the pool rows to show (a selector's picks); None: the first rows
+    template: PromptTemplate | None = None  # the wording from a file (--prompt-template); None: the mode's own
 
     @property
     def prompt_mode(self) -> PromptMode:
-        if self.mode not in PROMPT_MODES:
-            raise PromptError(f"Unknown prompt mode {self.mode!r}; the paper's modes are "
-                              f"{', '.join(PROMPT_MODES)} (10 is its main prompt).")
-        return PROMPT_MODES[self.mode]
+        return prompt_mode(self.mode)
 
     @property
     def shown_count(self) -> int:
@@ -217,10 +239,11 @@ def _instructions(request: PromptRequest) -> str:
         raise PromptError(f"Mode {request.mode} adds annotation guidelines: pass them with --guidelines FILE.")
     parts = [
         FORGET if mode.forget_first else "",
-        ROLE,
+        EXEMPLARS_ROLE[bool(request.labeled_before)] if mode.exemplars else ROLE,
         _situation(request),
         LIMIT.format(k=request.examples),
         ADVICE if mode.advice else "",
+        EXEMPLARS_ADVICE if mode.exemplars else "",
         GUIDELINES.format(guidelines=request.guidelines) if request.guidelines else "",
         OUTPUT[mode.output].format(k=request.examples),
     ]
@@ -249,14 +272,20 @@ def build_prompt(request: PromptRequest, texts: Sequence[str], ids: Sequence[int
     if not shown:
         raise PromptError("No instances are left in the pool to show.")
     body = PRESENTATION + instance_lines(shown, texts)
-    head = _instructions(request)
+    labelled, labelled_first = "", False  # what is labelled already, and whether it goes before the instances
     if labeled and request.continuous == "idxrecap":
-        text = head + body + RECAP_NUMBERS + ", ".join(map(str, labeled))
+        labelled = RECAP_NUMBERS + ", ".join(map(str, labeled))
     elif labeled and request.continuous == "recap":
-        recap = SEPARATOR.join(texts[to_position(n)] for n in labeled)
-        text = head + RECAP_TEXTS + "\n\n" + recap + "\n\n" + body
-    else:
-        text = head + body
+        labelled = RECAP_TEXTS + "\n\n" + SEPARATOR.join(texts[to_position(n)] for n in labeled) + "\n\n"
+        labelled_first = True
+    if request.template is not None:
+        check_fields(request.template, bool(request.guidelines), bool(labelled),
+                     f"a {request.continuous} iteration")
+        fields = {"k": str(request.examples), "instances": body, "shown": str(len(shown)),
+                  "guidelines": request.guidelines or "", "labelled": labelled}
+        return Prompt(render(request.template, fields), shown, labeled)
+    head = _instructions(request)
+    text = head + labelled + body if labelled_first else head + body + labelled
     return Prompt(text, shown, labeled)
 
 
@@ -290,10 +319,15 @@ def shown_count(mode: str, prompt_examples: int | None = None) -> int:
     """The instances a prompt of ``mode`` shows: ``--prompt-examples``, else the mode's count (modes 8-11), else 200."""
     if prompt_examples is not None:
         return prompt_examples
+    return prompt_mode(mode).shown or DEFAULT_SHOWN
+
+
+def prompt_mode(mode: str) -> PromptMode:
+    """The built-in mode named ``mode``."""
     if mode not in PROMPT_MODES:
-        raise PromptError(f"Unknown prompt mode {mode!r}; the paper's modes are {', '.join(PROMPT_MODES)} (10 is its "
-                          "main prompt).")
-    return PROMPT_MODES[mode].shown or DEFAULT_SHOWN
+        raise PromptError(f"Unknown prompt mode {mode!r}; use the paper's 1-12 (10 is its main prompt) or "
+                          f"{REPRESENTATIVE}.")
+    return PROMPT_MODES[mode]
 
 
 def check_answered_prompt(metadata_path: Path, metadata: dict) -> None:
@@ -358,10 +392,16 @@ def highest_shown_before(tag: str, folder: str, run: int, iteration: int) -> int
     return max(numbers, default=None)
 
 
-def prompt_candidates(tag: str, folder: str, run: int) -> str:
-    """The rule that chose the rows a run's prompts showed (``first`` or a selector); empty without a sidecar."""
-    rules = dict.fromkeys(read_sidecar(path).get("candidates", FIRST_ROWS) for path in sidecar_paths(tag, folder, run))
-    return " ".join(rules)
+PROMPT_COLUMNS = {"prompt_candidates": ("candidates", FIRST_ROWS), "prompt_template": ("prompt_template", "")}
+
+
+def prompt_columns(tag: str, folder: str, run: int) -> dict[str, str]:
+    """What made the prompts a run's list answers, from their sidecars, as CSV columns: the rule that chose the rows
+    shown (``first`` or a selector) and the template's name (empty: the mode's own wording); empty without a
+    sidecar."""
+    sidecars = [read_sidecar(path) for path in sidecar_paths(tag, folder, run)]
+    return {column: " ".join(dict.fromkeys(str(s.get(key) or default) for s in sidecars))
+            for column, (key, default) in PROMPT_COLUMNS.items()}
 
 
 def shown_rows(tag: str, run: int, folder: str | None = None) -> list[int]:

@@ -29,7 +29,7 @@ from activellm.tasks import TaskError, load_splits, parse_task_name
 
 # The full configuration: rows are averaged only when all of these agree (two learning rates never mix).
 CORE_KEYS = ("task", "mode", "modelclass", "activelearning", "warmstart", "model", "n_train")
-GROUP_KEYS = (*CORE_KEYS, "epochs", *SETTING_COLUMNS, "llm_model", "prompt_candidates")
+GROUP_KEYS = (*CORE_KEYS, "epochs", *SETTING_COLUMNS, "llm_model", "prompt_candidates", "prompt_template")
 RUN_KEYS = IDENTITY_COLUMNS  # with the seed: a re-run of the same configuration and seed replaces the older row
 SUMMARY_FILE = "summary.csv"
 DIAGNOSTIC_NUMBERS = tuple(c for c in DIAGNOSTIC_COLUMNS if c != "diag_class_counts")  # averaged over runs

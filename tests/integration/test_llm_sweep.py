@@ -1,6 +1,7 @@
 """The LLM inside the sweep, against the stub server: continuous loops asked in order, resumed, warm starts,
 failures that stay with their cells, the dry run and the usage table."""
 
+import csv
 import json
 import re
 
@@ -105,3 +106,43 @@ def test_dry_run_lists_the_asks(tiny_task, tiny_model, project_root, capsys):
     assert asks == ["ask stub-llm (iterations 1)", "ask stub-llm (iterations 1, 2)",
                     "ask stub-llm (iterations 1, 2, 3)"]
     assert sum(line.startswith("run ") for line in lines) == 3  # the baselines train only
+
+
+def test_two_wordings_are_two_folders_and_two_summary_rows(tiny_task, tiny_model, project_root, tmp_path, capsys):
+    plain, careful = tmp_path / "plain.txt", tmp_path / "careful.txt"
+    plain.write_text("Pick {k} of them. {instances}")
+    careful.write_text("Choose {k} clear, typical ones. {instances}")
+    with StubLLM([("reply", "0, 1"), ("reply", "2, 3")]) as stub:
+        assert _sweep(stub, tiny_model, "--prompt-templates", str(plain), str(careful), tasks=["tiny_2"]) == 0
+        asked = sorted(r["messages"][0]["content"].split(" ")[0] for r in stub.requests)
+    assert asked == ["Choose", "Pick"]
+    folders = sorted(p.name for p in (project_root / "answers" / "tiny_2").iterdir())
+    assert len(folders) == 2
+    assert folders[0].startswith("stub-llm_8_careful-") and folders[1].startswith("stub-llm_8_plain-")
+    summary = list(csv.DictReader((project_root / "logs" / "run" / "summary.csv").open()))
+    worded = [row for row in summary if row["mode"].startswith("stub-llm_8_")]
+    assert sorted(row["prompt_template"] for row in worded) == [f[len("stub-llm_8_"):] for f in folders]
+    metadata = json.loads(paths.answer_file("tiny_2", folders[0], 1).with_suffix(".json").read_text())
+    assert metadata["prompt_template"] == folders[0][len("stub-llm_8_"):]
+    assert len(metadata["prompt_template_sha256"]) == 64
+
+
+def test_a_bad_template_stops_the_sweep_before_anything_is_asked(tiny_task, tiny_model, project_root, tmp_path,
+                                                                 capsys):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("Pick {k} of {items}.")
+    with StubLLM([("reply", "0, 1")]) as stub:
+        assert _sweep(stub, tiny_model, "--prompt-templates", "builtin", str(bad), tasks=["tiny_2"]) == 2
+        assert stub.requests == []
+    assert "unknown placeholder(s) {items}" in capsys.readouterr().err
+    assert not (project_root / "logs" / "run").exists() or not list((project_root / "logs").rglob("run_*.csv"))
+
+
+def test_the_representative_mode_is_asked_and_trained_on(tiny_task, tiny_model, project_root):
+    with StubLLM([("reply", "Clear ones: 3, 0")]) as stub:
+        assert _sweep(stub, tiny_model, "--prompt-modes", "representative", tasks=["tiny_2"]) == 0
+        (request,) = stub.requests
+    assert "clear and typical instances" in request["messages"][0]["content"]
+    assert paths.list_file("tiny_2", "stub-llm_representative", 1).read_text() == "3, 0\n"
+    (row,) = _rows(project_root, "stub-llm_representative")
+    assert row["n_train"] == "2" and row["llm_model"] == "stub-llm" and row["prompt_template"] == ""

@@ -309,3 +309,18 @@ def test_training_refuses_a_list_whose_prompt_changed_after_it_was_answered(dup_
     assert "generated again since" in error and not list((project_root / "logs").rglob("*.csv"))
     assert prompt_generation.main(["--parse-answer", str(answer)]) == 2
     assert "generated again since" in capsys.readouterr().err
+
+
+def test_a_template_names_the_folder_and_is_recorded_in_the_sidecar(tiny_task, project_root, tmp_path, capsys):
+    template = tmp_path / "short.txt"
+    template.write_text("Choose {k} of these {shown} sentences.{instances}")
+    assert prompt_generation.main(["--task", "tiny_4", "--mode", "8", "--prompt-template", str(template)]) == 0
+    (folder,) = [p for p in (project_root / "prompts" / "tiny_4").iterdir()]
+    assert folder.name.startswith("8_short-")
+    sidecar = json.loads((folder / "prompt_1.json").read_text())
+    assert sidecar["prompt_template"] == folder.name[2:] and sidecar["prompt_template_file"] == paths.recorded_path(template)
+    assert (folder / "prompt_1.txt").read_text().startswith("Choose 4 of these 50 sentences.")
+    template.write_text("Choose {k}.")
+    capsys.readouterr()
+    assert prompt_generation.main(["--task", "tiny_4", "--mode", "8", "--prompt-template", str(template)]) == 2
+    assert "no {instances}" in capsys.readouterr().err

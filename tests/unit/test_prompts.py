@@ -3,8 +3,8 @@ import re
 import pandas as pd
 import pytest
 
-from activellm.prompts import (ADVICE, FORGET, OUTPUT, PROMPT_MODES, SEPARATOR, PromptError, PromptRequest,
-                               build_prompt, choose_shown, count_tokens, instance_lines)
+from activellm.prompts import (ADVICE, FORGET, OUTPUT, PROMPT_MODES, REPRESENTATIVE, SEPARATOR, PromptError,
+                               PromptRequest, build_prompt, choose_shown, count_tokens, instance_lines)
 from activellm.tasks import TASKS, merged_texts
 
 TEXTS = [f"sentence number {i}" for i in range(500)]
@@ -19,7 +19,7 @@ def _numbers(text):
     return [int(n) for n in re.findall(r"\n ##### \n(\d+)\. ", text)]
 
 
-@pytest.mark.parametrize("mode", list(PROMPT_MODES))
+@pytest.mark.parametrize("mode", [m for m in PROMPT_MODES if m != REPRESENTATIVE])
 def test_structure_of_each_mode(mode):
     guidelines = "Label as positive what praises the film." if mode == "7" else None
     prompt = _prompt(mode, guidelines=guidelines)
@@ -37,6 +37,21 @@ def test_structure_of_each_mode(mode):
     assert text.startswith(FORGET) == (mode == "12")
     shown = {"8": 50, "9": 100, "10": 200, "11": 400, "12": 200}.get(mode, 200)
     assert _numbers(text) == list(range(shown))
+
+
+def test_the_representative_mode_says_what_the_picks_are_for_and_asks_for_clear_typical_ones():
+    text = _prompt(REPRESENTATIVE).text
+    assert "a small classifier will then be trained on these instances alone" in text
+    assert "clear and typical instances" in text and "cover every class" in text
+    assert "Leave out unusual, ambiguous or borderline instances" in text
+    assert "active learning component" not in text and ADVICE not in text
+    assert "You may choose only 32 instances." in text and OUTPUT["reasoning"].format(k=32) in text
+    assert _numbers(text) == list(range(200))
+    assert _numbers(_prompt(REPRESENTATIVE, prompt_examples=60).text) == list(range(60))
+    shown = _prompt(REPRESENTATIVE, prompt_examples=3, candidate_rows=[40, 7, 300]).shown  # over a selector's rows
+    assert [s.position for s in shown] == [40, 7, 300]
+    later = _prompt(REPRESENTATIVE, continuous="idxrecap", labeled_before=[2, 5], examples=2).text
+    assert "trained on them and on the instances labelled before" in later and later.endswith(": 2, 5")
 
 
 def test_mode_12_is_mode_10_after_a_forget_line():
