@@ -14,6 +14,7 @@ import argparse
 import sys
 
 from activellm import cli
+from activellm.local_backend import AUTO
 
 # --- the grid: every combination is one cell, one model_training.py process --------------------------------------
 # The default is the offline main job: does a label-free selection beat random picks at 32 shots? Rotten Tomatoes with
@@ -72,8 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     llm.add_argument("--llm-jobs", type=cli.positive_int, default=1, help="lists asked for at once (default 1)")
     parser.add_argument("--dry-run", action="store_true", help="list the cells and exit")
     parser.add_argument("--redo", action="store_true", help="run cells again although their results exist")
-    parser.add_argument("--jobs", type=cli.positive_int, default=1,
-                        help="cells at once: on CPUs the cores are split between them, on GPUs one per device")
+    parser.add_argument("--jobs", type=cli.int_or_auto, default=1,
+                        help="cells at once: on CPUs the cores are split between them, on GPUs one per device; auto: "
+                             "one 1-thread worker per core (as memory allows), or one per GPU")
+    parser.add_argument("--no-workers", dest="workers", action="store_false",
+                        help="a new model_training.py process per cell instead of long-lived workers (slower: each "
+                             "cell imports torch and loads its model again)")
     backend = parser.add_argument_group("where the cells run")
     backend.add_argument("--backend", choices=["local", "ray"], default="local",
                          help="local processes (default) or Ray tasks, on a local Ray instance or a cluster")
@@ -191,12 +196,18 @@ def sweep_grid(args: argparse.Namespace) -> int:
     settings = LLMSettings(base_url=args.base_url, timeout=args.timeout, retries=args.retries,
                            follow_ups=args.follow_ups, temperature=args.temperature)  # the model: each arm's own
     keeper = ListKeeper(settings, args.fill, jobs=args.llm_jobs) if lists else None
+    if args.jobs == AUTO:
+        from activellm.local_backend import auto_jobs
+
+        args.jobs, why = auto_jobs()
+        print(f"jobs auto: {why}", file=sys.stderr)
     backend = None
     if args.backend == "ray":
         from activellm.ray_backend import RayBackend
 
         backend = RayBackend(args.jobs, args.address, args.cpus_per_cell, args.gpus_per_cell)
-    sweep = Sweep(cells, jobs=args.jobs, redo=args.redo, lists=lists, keeper=keeper, backend=backend)
+    sweep = Sweep(cells, jobs=args.jobs, redo=args.redo, lists=lists, keeper=keeper, backend=backend,
+                  workers=args.workers)
     try:
         outcomes = sweep.run()
     except KeyboardInterrupt:

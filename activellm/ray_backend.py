@@ -117,3 +117,6 @@ class RayBackend:
     def stop(self, reference) -> int | None:
         self.ray.cancel(reference, force=True)
         return None
+
+    def close(self) -> None:
+        """Nothing outlives a cell here: each is its own task."""

@@ -1,4 +1,5 @@
-"""automatic_run.py's work: expand a grid into cells, run each in its own model_training.py process, resume.
+"""automatic_run.py's work: expand a grid into cells, run each as model_training.py would (in a long-lived worker
+or its own process, activellm.local_backend), resume.
 
 A cell is one model_training.py command line. It is skipped when a complete results CSV for the same
 configuration exists (``--redo`` runs it again), recorded in the sweep status file when it fails (the sweep goes
@@ -57,8 +58,12 @@ class Cell:
         readable = "_".join(v.replace("/", "-").replace(" ", "-") for v in values)[:120]
         return f"{readable}-{hashlib.sha1(' '.join(self.argv).encode()).hexdigest()[:8]}"
 
+    @property
+    def script(self) -> Path:
+        return SCRIPT
+
     def command(self) -> list[str]:
-        return [sys.executable, str(SCRIPT), *self.argv]
+        return [sys.executable, str(self.script), *self.argv]
 
 
 def expand(grid: Grid, parse: Callable[[list[str]], RunConfig]) -> list[Cell]:
@@ -153,11 +158,11 @@ class Sweep:
 
     def __init__(self, cells: list[Cell], jobs: int = 1, redo: bool = False,
                  status_path: Path | None = None, log_dir: Path | None = None,
-                 lists: dict | None = None, keeper=None, backend=None):
+                 lists: dict | None = None, keeper=None, backend=None, workers: bool = True):
         from activellm.local_backend import LocalBackend
 
         self.cells, self.redo = cells, redo
-        self.backend = backend or LocalBackend(jobs)
+        self.backend = backend or LocalBackend(jobs, workers)
         self.status_path = status_path or paths.project_root() / "logs" / "sweep" / "status.json"
         self.log_dir = log_dir or paths.project_root() / "logs" / "sweep"
         self.outcomes: list[Outcome] = []
@@ -269,4 +274,5 @@ class Sweep:
             finally:
                 if self.keeper is not None:
                     self.keeper.close(cancel=True)  # an ask in flight finishes on its own; its files are atomic
+                self.backend.close()
         return self.outcomes

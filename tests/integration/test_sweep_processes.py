@@ -15,13 +15,24 @@ from activellm import local_backend, sweep
 from tests.conftest import REPO
 
 FAKE_TRAINING = '''
-import json, os, sys, time
+import json, os, signal, sys, time
 from pathlib import Path
-start = time.time()
-time.sleep(1.5)
-record = {"argv": sys.argv[1:], "start": start, "end": time.time(),
-          **{k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES")}}
-Path(os.environ["ACTIVELLM_ROOT"], f"cell_{os.getpid()}.json").write_text(json.dumps(record))
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    start = time.time()
+    if "random_filtering" in argv and os.environ.get("KILL_RANDOM_FILTERING"):  # the worker dies with its cell
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(1.5)
+    record = {"argv": argv, "start": start, "end": time.time(), "pid": os.getpid(),
+              **{k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES")}}
+    Path(os.environ["ACTIVELLM_ROOT"], f"cell_{os.getpid()}_{start}.json").write_text(json.dumps(record))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
 '''
 
 
@@ -87,3 +98,23 @@ def test_a_real_sigint_stops_the_cell_records_it_and_exits_130(tiny_task, tiny_m
     assert [o["state"] for o in status["outcomes"]] == ["interrupted"] and status["cells"] == 2
     assert status["outcomes"][0]["returncode"] not in (0, None)
     assert not list((project_root / "logs" / "run").rglob("*.csv"))  # nothing counts as finished
+
+
+def test_cells_share_a_worker_and_a_killed_worker_loses_only_its_cell(fake_training, monkeypatch):
+    """Three cells on one slot: the first two in one worker process; the third kills its worker (kill -9), is
+    recorded failed, and the sweep goes on in a new worker."""
+    monkeypatch.setattr(local_backend, "_visible_gpus", lambda: [])
+    assert _sweep("--runs", "1", "2", "--activelearning", "None") == 0
+    first, second = _cells(fake_training)
+    assert first["pid"] == second["pid"]  # one worker, two cells
+    for path in fake_training.glob("cell_*.json"):
+        path.unlink()
+    monkeypatch.setenv("KILL_RANDOM_FILTERING", "1")
+    assert _sweep("--runs", "1", "2", "--redo") == 1
+    status = json.loads((fake_training / "logs" / "sweep" / "status.json").read_text())
+    states = {" ".join(o["command"][2:]): (o["state"], o["returncode"]) for o in status["outcomes"]}
+    killed = [state for command, state in states.items() if "random_filtering" in command]
+    assert killed == [("failed", -9), ("failed", -9)]
+    assert sorted(state for command, state in states.items() if "random_filtering" not in command) == \
+        [("done", 0), ("done", 0)]
+    assert len({cell["pid"] for cell in _cells(fake_training)}) == 2  # each kill replaced the worker

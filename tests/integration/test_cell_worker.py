@@ -1,0 +1,54 @@
+"""A cell in a long-lived worker, after other cells, gives exactly the metrics of the same cell run alone as
+model_training.py with the same thread count."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from activellm.local_backend import Worker
+from activellm.results import METRIC_NAMES, read_results
+from tests.conftest import REPO
+
+SCRIPT = REPO / "model_training.py"
+
+
+def _cells(tiny_model):
+    common = ["--model", tiny_model, "--seeds", "1 7", "--epochs", "10", "--train-batch-size", "4",
+              "--learning-rate", "3e-3"]  # enough for the tiny BERT to learn, differently per seed
+    return [["--task", "tiny_16", "--run", "1", *common],
+            ["--task", "tiny_16", "--run", "2", "--activelearning", "random_filtering", *common],
+            ["--task", "tiny_16", "--run", "3", *common]]
+
+
+def _metrics(root):
+    rows = [row for path in sorted((root / "logs" / "run").rglob("run_*.csv")) for row in read_results(path)]
+    return sorted(tuple(row[k] for k in ("task", "run", "activelearning", "seed", *METRIC_NAMES)) for row in rows)
+
+
+def _environment(root):
+    return {**os.environ, "ACTIVELLM_ROOT": str(root), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def test_three_cells_in_one_worker_equal_their_standalone_runs(tiny_task, tiny_model, project_root, tmp_path):
+    alone = tmp_path / "alone"
+    shutil.copytree(project_root / "data", alone / "data")
+    for argv in _cells(tiny_model):
+        done = subprocess.run([sys.executable, str(SCRIPT), *argv], env=_environment(alone), capture_output=True,
+                              text=True)
+        assert done.returncode == 0, done.stderr
+    worker = Worker(_environment(project_root), tmp_path / "worker.log")
+    try:
+        for i, argv in enumerate(_cells(tiny_model)):
+            worker.submit(SCRIPT, argv, tmp_path / f"cell_{i}.log")
+            deadline = time.time() + 300
+            while (code := worker.poll()) is None and time.time() < deadline:
+                time.sleep(0.1)
+            assert code == 0, (tmp_path / f"cell_{i}.log").read_text()
+    finally:
+        worker.close()
+    in_worker = _metrics(project_root)
+    assert len(in_worker) == 6 and in_worker == _metrics(alone)
+    assert len({row[4:] for row in in_worker}) > 2  # the models learnt different things: a comparison that can fail
+
