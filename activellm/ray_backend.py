@@ -1,8 +1,9 @@
-"""The Ray sweep backend: each cell a Ray task that runs the same model_training.py process, anywhere in a cluster.
+"""The Ray sweep backend: the same long-lived cell worker as the local backend's, as a Ray actor per slot, anywhere in
+a cluster.
 
-Results do not depend on a shared filesystem. The task gets the files its cell reads (the task's data, answers and
-prompts folders) with its arguments, runs model_training.py in a fresh project root on the worker, and returns the
-files the run wrote or changed, with its output; the driver writes them atomically into its own project root,
+Results do not depend on a shared filesystem. A cell sends the files it reads (the task's data, answers and prompts
+folders) with its arguments to its slot's actor, which runs model_training.py's main in a fresh project root and
+returns the files the run wrote or changed, with its output; the driver writes them atomically into its own project root,
 exactly where the local backend's process would have. A cell whose node dies returns nothing and is recorded as
 failed. The code reaches the workers through Ray's runtime environment (the repository as ``working_dir``, without
 results, caches and git); LLM keys never do: LLM asks stay in the driver (activellm.llm_loop).
@@ -12,8 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -44,25 +43,43 @@ def cell_inputs(cell) -> dict[str, bytes]:
             for folder in folders if folder.is_dir() for path in folder.rglob("*") if path.is_file()}
 
 
-def run_cell(argv: list[str], inputs: dict[str, bytes], threads: int, git: str = "null") -> dict:
-    """On a worker: lay out ``inputs`` in a fresh project root, run model_training.py, return what it wrote.
-    ``git`` is the driver's commit record (JSON): the worker's copy of the code has no .git."""
-    with tempfile.TemporaryDirectory(prefix="activellm-cell-") as scratch:
-        root = Path(scratch)
-        for relative, data in inputs.items():
-            (root / relative).parent.mkdir(parents=True, exist_ok=True)
-            (root / relative).write_bytes(data)
-        environment = {**os.environ, paths.ROOT_ENV: str(root), "OMP_NUM_THREADS": str(threads),
-                       "MKL_NUM_THREADS": str(threads), GIT_ENV: git}
-        environment.pop("OPENAI_API_KEY", None)  # cells never ask an LLM
-        script = Path(os.getcwd()) / "model_training.py"  # the runtime environment's copy of the repository
-        done = subprocess.run([sys.executable, str(script), *argv], env=environment, capture_output=True, text=True)
-        files = {}
-        for path in root.rglob("*"):
-            relative = str(path.relative_to(root))
-            if path.is_file() and inputs.get(relative) != (data := path.read_bytes()):
-                files[relative] = data
-        return {"returncode": done.returncode, "output": done.stdout + done.stderr, "files": files}
+class CellActor:
+    """A Ray actor per slot: the same long-lived worker as the local backend's (activellm.cell_worker), in a fresh
+    project root per cell on whichever node it lives."""
+
+    def __init__(self, threads: int):
+        import torch
+
+        from activellm import startup
+        from activellm.cell_worker import CellRunner
+
+        for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[variable] = str(threads)
+        torch.set_num_threads(threads)
+        os.environ.pop("OPENAI_API_KEY", None)  # cells never ask an LLM
+        startup.import_model_stack()
+        self.runner = CellRunner()
+
+    def run(self, argv: list[str], inputs: dict[str, bytes], git: str = "null") -> dict:
+        """Lay out ``inputs`` in a fresh project root, run model_training.py's main there, return what it wrote.
+        ``git`` is the driver's commit record (JSON): the worker's copy of the code has no .git."""
+        with tempfile.TemporaryDirectory(prefix="activellm-cell-") as scratch:
+            root = Path(scratch)
+            for relative, data in inputs.items():
+                (root / relative).parent.mkdir(parents=True, exist_ok=True)
+                (root / relative).write_bytes(data)
+            os.environ[paths.ROOT_ENV], os.environ[GIT_ENV] = str(root), git
+            log = root / "cell.log"
+            script = Path(os.getcwd()) / "model_training.py"  # the runtime environment's copy of the repository
+            returncode = self.runner.run(str(script), argv, log)
+            output = log.read_text(encoding="utf-8", errors="replace")
+            log.unlink()
+            files = {}
+            for path in root.rglob("*"):
+                relative = str(path.relative_to(root))
+                if path.is_file() and inputs.get(relative) != (data := path.read_bytes()):
+                    files[relative] = data
+            return {"returncode": returncode, "output": output, "files": files}
 
 
 def runtime_env() -> dict:
@@ -71,7 +88,8 @@ def runtime_env() -> dict:
 
 
 class RayBackend:
-    """Cells as Ray tasks with a resource request each; ``address`` None starts a local Ray instance."""
+    """Cells on Ray actors, one per slot, each with a resource request; ``address`` None starts a local Ray
+    instance. An actor that dies (its node, a crash) fails its cell; the slot's next cell gets a new actor."""
 
     def __init__(self, jobs: int = 1, address: str | None = None, cpus_per_cell: float | None = None,
                  gpus_per_cell: float | None = None):
@@ -89,23 +107,28 @@ class RayBackend:
         self.gpus_per_cell = gpus_per_cell if gpus_per_cell is not None else (1 if gpus else 0)
         self.cpus_per_cell = cpus_per_cell or max(1, int(resources.get("CPU", 1)) // max(1, jobs))
         self.slots = max(1, jobs)
-        self.remote = ray.remote(run_cell).options(num_cpus=self.cpus_per_cell, num_gpus=self.gpus_per_cell,
-                                                   max_retries=0)
+        self.actor_class = ray.remote(CellActor).options(num_cpus=self.cpus_per_cell, num_gpus=self.gpus_per_cell,
+                                                         max_restarts=0)
+        self.actors: dict[int, object] = {}
         self.ray = ray
         self.git = json.dumps(git_commit())  # once: every cell runs the code as it is now
 
     def start(self, cell, slot: int, log: Path):
         atomic_write_text(log, f"submitted to Ray: {' '.join(cell.argv)}\n")
-        return self.remote.remote(cell.argv, cell_inputs(cell), max(1, int(self.cpus_per_cell)), self.git)
+        if slot not in self.actors:
+            self.actors[slot] = self.actor_class.remote(max(1, int(self.cpus_per_cell)))
+        return slot, self.actors[slot].run.remote(cell.argv, cell_inputs(cell), self.git)
 
-    def poll(self, reference, log: Path) -> int | None:
+    def poll(self, handle, log: Path) -> int | None:
+        slot, reference = handle
         ready, _ = self.ray.wait([reference], timeout=0)
         if not ready:
             return None
         try:
             result = self.ray.get(reference)
-        except Exception as error:  # the worker or its node died: nothing of the cell is written
-            atomic_write_text(log, f"the Ray task failed: {error}\n")
+        except Exception as error:  # the actor or its node died: nothing of the cell is written
+            atomic_write_text(log, f"the Ray actor failed: {error}\n")
+            self.actors.pop(slot, None)
             return -1
         root = paths.project_root()
         # a results CSV last: a .csv always stands for a finished run, its .log and .json beside it
@@ -114,9 +137,14 @@ class RayBackend:
         atomic_write_text(log, result["output"])
         return result["returncode"]
 
-    def stop(self, reference) -> int | None:
+    def stop(self, handle) -> int | None:
+        slot, reference = handle
         self.ray.cancel(reference, force=True)
+        self.actors.pop(slot, None)
         return None
 
     def close(self) -> None:
-        """Nothing outlives a cell here: each is its own task."""
+        """End the actors."""
+        for actor in self.actors.values():
+            self.ray.kill(actor)
+        self.actors.clear()
