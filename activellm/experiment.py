@@ -454,9 +454,10 @@ def run_diagnostics(config: RunConfig, loaded: LoadedTask, positions: list[int],
     return values
 
 
-def train_per_seed(config: RunConfig, loaded: LoadedTask, positions: list[int], writer: ResultsWriter) -> None:
+def train_per_seed(config: RunConfig, loaded: LoadedTask, positions: list[int], writer: ResultsWriter,
+                   select_seconds: float | None = None) -> None:
     """One model per seed on the pool rows ``positions``, each row written as soon as it is done; the test set is
-    encoded once for all seeds."""
+    encoded once for all seeds. ``select_seconds``: how long choosing the rows took (in every row of the run)."""
     diagnostics = run_diagnostics(config, loaded, positions, writer.report)
     if diagnostics:
         writer.header += "\n" + describe_diagnostics(diagnostics)
@@ -467,7 +468,8 @@ def train_per_seed(config: RunConfig, loaded: LoadedTask, positions: list[int], 
     for seed in config.seeds:
         result = fit(config, loaded.spec, train_df, test, seed)
         writer.add({"seed": seed, "n_train": len(positions), **result.metrics, "train_seconds": result.train_seconds,
-                    "eval_seconds": result.eval_seconds, "selected": selected, **diagnostics})
+                    "eval_seconds": result.eval_seconds, "select_seconds": select_seconds, "selected": selected,
+                    **diagnostics})
 
 
 def warm_start_rows(config: RunConfig, loaded: LoadedTask, pool_size: int) -> list[int]:
@@ -603,6 +605,7 @@ def run_experiment(config: RunConfig, report: Callable[[str], None] = print) -> 
     loaded = load_task(config.task, config.run)
     writer = ResultsWriter(config, loaded, report)
     report(f"{writer.header}; device {describe_device()}")
+    start = time.perf_counter()
     if config.modelclass == "smalltext":
         positions = run_smalltext(config, loaded, writer)  # then the default classifier on what it labelled
     elif config.mode in SMALLTEXT_MODES:
@@ -613,7 +616,8 @@ def run_experiment(config: RunConfig, report: Callable[[str], None] = print) -> 
         positions = select_rows(loaded.name, config.mode, config.run, config.activelearning,
                                 merged_texts(loaded.pool, loaded.spec), number_map, config.selector,
                                 loaded.spec.num_labels)
-    train_per_seed(config, loaded, positions, writer)
+    select_seconds = time.perf_counter() - start  # a selector's, or small-text's whole labelling loop
+    train_per_seed(config, loaded, positions, writer, select_seconds)
     csv_path = writer.finish()
     for line in format_means([r for r in writer.rows if is_final(r)]):
         report(line)
