@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,10 @@ from pathlib import Path
 import pandas as pd
 
 REPOSITORY = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPOSITORY))  # run from anywhere: the package is beside us
+
+from activellm.environment import cpu_name  # noqa: E402
+
 TASK = "imdb_first_sentences"
 TEST_ROWS = 500
 
@@ -43,16 +46,6 @@ def first_sentences(rows: int) -> pd.DataFrame:
     if len(frame) < rows + TEST_ROWS:
         raise SystemExit(f"only {len(frame)} distinct first sentences; ask for at most {len(frame) - TEST_ROWS} rows")
     return frame.iloc[: rows + TEST_ROWS].reset_index(drop=True)
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def run_once(root: Path, selector: str) -> tuple[float, float, int]:
