@@ -43,6 +43,7 @@ PROMPT_TEMPLATES = ["builtin"]  # the wordings: builtin (each mode's own) and/or
 CANDIDATES = ["first"]  # the rows a prompt shows: the pool's first (the paper's), or a label-free selector's picks
 # (embedding_kmeans, vote_k, typiclust, probcover): cluster first, then let the LLM choose, as SelectLLM does
 LLM_BASE_URL: str | None = None  # None: OPENAI_BASE_URL, else OpenAI; a local server: "http://localhost:8000/v1"
+JOBS: int | str = "auto"  # cells at once; auto: one 1-thread worker per core (as memory allows), or one per GPU
 # ------------------------------------------------------------------------------------------------------------------
 
 
@@ -73,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     llm.add_argument("--llm-jobs", type=cli.positive_int, default=1, help="lists asked for at once (default 1)")
     parser.add_argument("--dry-run", action="store_true", help="list the cells and exit")
     parser.add_argument("--redo", action="store_true", help="run cells again although their results exist")
-    parser.add_argument("--jobs", type=cli.int_or_auto, default=1,
+    parser.add_argument("--jobs", type=cli.int_or_auto, default=JOBS,
                         help="cells at once: on CPUs the cores are split between them, on GPUs one per device; auto: "
                              "one 1-thread worker per core (as memory allows), or one per GPU")
     parser.add_argument("--no-workers", dest="workers", action="store_false",

@@ -126,7 +126,9 @@ class LocalBackend:
                                         env=self.environments[slot], start_new_session=True)
         worker = self.workers.get(slot)
         if worker is None or not worker.alive:  # first use, or the last cell killed it: a new one
-            worker = self.workers[slot] = Worker(self.environments[slot], log.parent / f"worker_{slot}.log")
+            errors = log.parent / "workers" / f"worker_{slot}.log"  # what a worker says outside its cells' logs
+            errors.parent.mkdir(parents=True, exist_ok=True)
+            worker = self.workers[slot] = Worker(self.environments[slot], errors)
         worker.submit(cell.script, cell.argv, log)
         return worker
 

@@ -7,8 +7,9 @@ Each path (``processes:J`` a new model_training.py process per cell, ``workers:J
 once, the cores split between them) runs the same first N cells of the main job's grid (automatic_run.py's
 defaults) in a fresh results folder, after one untimed warm-up has cached the pools and the pool's embeddings that
 every path then starts from. Prints per path the wall time, cells per minute, and the time a cell spends outside
-its own work (its wall time less choosing its rows, training and scoring, as its CSV records them), and whether
-every cell's metrics equal those of the first path. Run it alone on the machine.
+its own work (its wall time less choosing its rows, training and scoring, as its CSV records them: for the first
+cell of each slot, where a worker imports torch, and the mean and largest of the others), and whether every cell's
+metrics equal those of the first path. Run it alone on the machine.
 """
 
 from __future__ import annotations
@@ -78,14 +79,16 @@ def main(argv: list[str] | None = None) -> int:
             results.append((path, int(jobs), *run_path(cells, root, int(jobs), kind == "workers")))
     cores = os.cpu_count() or 1
     print(f"\n{cpu_name()}, {cores} cores; the main job's first {len(cells)} cells")
-    print("| path | cells at once × threads | wall | cells/min | outside own work per cell: mean (max) | "
-          "metrics as the first path |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| path | cells at once × threads | wall | cells/min | outside own work: the first cells | the others, "
+          "mean (max) | metrics as the first path |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     first = results[0][4]
     for path, jobs, wall, outside, metrics in results:
         same = sum(metrics[name] == first[name] for name in metrics)
+        starting = [outside[cell.name] for cell in cells[:jobs]]  # a worker's first cell imports the model stack
+        warm = [outside[cell.name] for cell in cells[jobs:]] or [float("nan")]
         print(f"| {path} | {jobs} × {max(1, cores // jobs)} | {wall:.0f} s | {len(cells) / wall * 60:.2f} | "
-              f"{statistics.fmean(outside.values()):.1f} s ({max(outside.values()):.1f} s) | "
+              f"{' '.join(f'{s:.1f}' for s in starting)} s | {statistics.fmean(warm):.1f} s ({max(warm):.1f} s) | "
               f"{same} of {len(metrics)} cells |")
     return 0
 

@@ -80,7 +80,7 @@ def test_a_real_sigint_stops_the_cell_records_it_and_exits_130(tiny_task, tiny_m
     env = {**os.environ, "ACTIVELLM_ROOT": str(project_root)}
     command = [sys.executable, str(REPO / "automatic_run.py"), "--tasks", "tiny_4", "--modes", "baseline",
                "--runs", "1", "--modelclasses", "default", "--activelearning", "None", "random_filtering",
-               "--models", tiny_model, "--seeds", "1", "--epochs", "100000", "--extra"]
+               "--models", tiny_model, "--seeds", "1", "--epochs", "100000", "--jobs", "1", "--extra"]
     # a shell may start background jobs with SIGINT ignored; restore the default so Python turns it into Ctrl-C
     sweep_process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
@@ -104,13 +104,13 @@ def test_cells_share_a_worker_and_a_killed_worker_loses_only_its_cell(fake_train
     """Three cells on one slot: the first two in one worker process; the third kills its worker (kill -9), is
     recorded failed, and the sweep goes on in a new worker."""
     monkeypatch.setattr(local_backend, "_visible_gpus", lambda: [])
-    assert _sweep("--runs", "1", "2", "--activelearning", "None") == 0
+    assert _sweep("--runs", "1", "2", "--activelearning", "None", "--jobs", "1") == 0
     first, second = _cells(fake_training)
     assert first["pid"] == second["pid"]  # one worker, two cells
     for path in fake_training.glob("cell_*.json"):
         path.unlink()
     monkeypatch.setenv("KILL_RANDOM_FILTERING", "1")
-    assert _sweep("--runs", "1", "2", "--redo") == 1
+    assert _sweep("--runs", "1", "2", "--redo", "--jobs", "1") == 1
     status = json.loads((fake_training / "logs" / "sweep" / "status.json").read_text())
     states = {" ".join(o["command"][2:]): (o["state"], o["returncode"]) for o in status["outcomes"]}
     killed = [state for command, state in states.items() if "random_filtering" in command]

@@ -109,6 +109,9 @@ def test_a_cell_waiting_for_its_llm_list_is_checked_for_finished_results_once(pr
         def poll(self, handle, log):
             return 0
 
+        def close(self):
+            pass
+
     lookups = []
     monkeypatch.setattr(sweep, "find_complete_results", lambda config: lookups.append(config) and None)
     cell = expand(_grid(tasks=["rotten_tomatoes"], modes=["10"], runs=[1]), automatic_run.parse_cell)[0]
@@ -143,6 +146,9 @@ class _OrderedBackend:
             return None
         self.events.append(("end", cell.config.modelclass))
         return self.codes[cell.config.modelclass]
+
+    def close(self):
+        pass
 
 
 def test_a_cell_on_small_texts_labels_waits_for_the_cell_that_labels_them(tmp_path, monkeypatch):
@@ -198,7 +204,7 @@ def test_the_main_jobs_grid_ends_with_its_table_and_plot(project_root, monkeypat
     class WritesResults:
         slots = 1
 
-        def __init__(self, jobs=1):
+        def __init__(self, jobs=1, workers=True):
             pass
 
         def start(self, cell, slot, log):
@@ -212,6 +218,9 @@ def test_the_main_jobs_grid_ends_with_its_table_and_plot(project_root, monkeypat
 
         def poll(self, handle, log):
             return 0
+
+        def close(self):
+            pass
 
     monkeypatch.setattr(local_backend, "LocalBackend", WritesResults)
     assert automatic_run.main([]) == 0
