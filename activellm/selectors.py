@@ -264,7 +264,10 @@ def purity_delta(embeddings: np.ndarray, classes: int, seed: int, purity: float 
     """The largest cosine radius at which ``purity`` of the balls hold rows of one k-means cluster only."""
     from sklearn.cluster import KMeans
 
-    labels = KMeans(n_clusters=max(2, classes), random_state=seed, n_init=10).fit(embeddings).labels_
+    # in float64: in float32 the sums of k-means differ with the thread count and the CPU's kernels, enough to choose
+    # another of its ten starts or flip rows near the border, and the radius with them
+    vectors = np.asarray(embeddings, dtype=np.float64)
+    labels = KMeans(n_clusters=max(2, classes), random_state=seed, n_init=10).fit(vectors).labels_
     to_other = np.empty(len(embeddings))  # a ball of radius d is pure while d <= the distance to another cluster
     for start, distance in cosine_distance_blocks(embeddings):
         rows = slice(start, start + len(distance))
