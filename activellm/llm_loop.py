@@ -1,8 +1,8 @@
 """The LLM inside a sweep: before a cell trains on an LLM's list, make sure the list holds its picks.
 
 A grid names LLMs, prompt modes, wordings (templates) and candidate rules; each combination is one answers
-folder (``gpt-4o_10``, as ``prompt_generation.py --ask`` names it) and so one mode of the grid. A cell with such a mode needs the list
-``answers/<tag>/<folder>/list_<run>.txt``: for a few-shot task one answer; for a continuous task
+folder (``gpt-4o_10``, as ``prompt_generation.py --ask`` names it) and so one mode of the grid. A cell with such a
+mode needs the list ``answers/<tag>/<folder>/list_<run>.txt``: for a few-shot task one answer; for a continuous task
 (``…_cont…_<i>``) the answers of iterations 1..i, asked in order, each prompt built from the picks before it. The
 same holds for warm-start cells. An answered iteration is never asked again, so a sweep killed mid-loop resumes at
 the first missing iteration. All asks go through activellm.prompt_workflow (retries, follow-ups, metadata, no key on

@@ -5,8 +5,8 @@ Results do not depend on a shared filesystem. A cell sends the files it reads (t
 folders) with its arguments to its slot's actor, which runs model_training.py's main in a fresh project root and
 returns the files the run wrote or changed, with its output; the driver writes them atomically into its own project
 root, exactly where the local backend's worker would have. A cell whose actor or node dies returns nothing and is
-recorded as failed. The code reaches the workers through Ray's runtime environment (the repository as ``working_dir``, without
-results, caches and git); LLM keys never do: LLM asks stay in the driver (activellm.llm_loop).
+recorded as failed. The code reaches the workers through Ray's runtime environment (the repository as
+``working_dir``, without results, caches and git); LLM keys never do: LLM asks stay in the driver (activellm.llm_loop).
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ def summarize(rows: Iterable[dict[str, str]]) -> list[dict[str, object]]:
     metric with the random baseline over runs, with Holm-adjusted p-values over the rows of the summary."""
     groups: dict[tuple, list[dict[str, str]]] = defaultdict(list)
     for row in rows:
-        groups[tuple(row.get(k, "") for k in GROUP_KEYS)].append(row)
+        groups[group_key(row)].append(row)
     summary = []
     for key, members in sorted(groups.items(), key=lambda item: _sort_key(item[0])):
         entry: dict[str, object] = dict(zip(GROUP_KEYS, key))
@@ -150,7 +150,7 @@ def _against_baseline(entry: dict[str, object], groups: dict[tuple, list[dict[st
     result: dict[str, object] = dict.fromkeys(COMPARISON_COLUMNS)
     if is_random_baseline(entry):
         return result
-    members = groups[tuple(entry.get(k, "") for k in GROUP_KEYS)]
+    members = groups[group_key(entry)]
     pairs = paired_run_means(members, baselines.get(_baseline_key(entry), []), _main_metric(str(entry["task"])))
     compared = paired_comparison([a for a, _ in pairs], [b for _, b in pairs])
     if compared is None:
