@@ -16,25 +16,28 @@ import sys
 from activellm import cli
 from activellm.local_backend import AUTO
 
-# --- the grid: every combination is one cell, one model_training.py process --------------------------------------
-# The default is the offline main job: does a label-free selection beat random picks at 32 shots? Rotten Tomatoes with
-# the packaged MiniLM, batch 8 (with the paper's batch 128, 32 examples make one optimizer step per epoch and MiniLM
-# stays at the majority class), 5 runs (pool shuffles: 5 independent selections per arm) of one seed each: the random
-# baseline (the first 32 rows), k-means representatives, vote-k, TypiClust and ProbCover on sentence embeddings, and
-# small-text's PredictionEntropy at the same budget (16 random rows, then one query of 16 over the first 2,000 pool
-# rows). Combinations that do not apply (a small-text strategy with the default model class, ...) are left out and
-# listed by --dry-run.
+# --- the grid: every combination is one cell, one model_training.py run ------------------------------------------
+# The default is the offline main job: do k-means representatives or TypiClust beat random picks at 32 shots, and
+# what are their picks worth in random labels? Rotten Tomatoes with the packaged MiniLM, batch 8 (with the paper's
+# batch 128, 32 examples make one optimizer step per epoch and MiniLM stays at the majority class), 10 runs (pool
+# shuffles: 10 independent selections per arm) of one seed each: the random baseline (the first k rows) at 16, 32
+# and 64 labels (the curve that prices a selection in random labels), k-means representatives and TypiClust on
+# sentence embeddings at 32. More arms (vote_k, probcover, small-text's PredictionEntropy with MODELCLASS smalltext)
+# answer more questions with fewer runs each. Combinations that do not apply are left out and listed by --dry-run.
 TASK = ["rotten_tomatoes"]  # task names; continuous learning curves: [f"sst2_25_cont_index_recap_{i}" for i in range(1, 13)]
+BUDGETS = [32]  # k of every arm (for tasks named without k: rotten_tomatoes at 16 is rotten_tomatoes_16); small-text
+# gets --budget k and, unless EXTRA_ARGS gives one, --query-size k/2 (k/2 random rows, then one query of k/2)
+RANDOM_BUDGETS = [16, 32, 64]  # further k of the random baseline alone: its curve prices a selection in random labels
 MODES = ["baseline"]  # baseline, an LLM/prompt folder under answers/<task>/ (e.g. "gpt-4o_10"), smalltext_coldstart, ...
-RUNS = [1, 2, 3, 4, 5]  # pool shuffles (and list numbers)
-MODELCLASS = ["default", "smalltext"]  # default (fine-tune), setfit, smalltext
-ACTIVELEARNING = ["None", "embedding_kmeans", "vote_k", "typiclust", "probcover", "PredictionEntropy"]  # None,
-# random_filtering, a label-free selector (embedding_kmeans, vote_k, typiclust, probcover) or a small-text strategy
+RUNS = list(range(1, 11))  # pool shuffles (and list numbers)
+MODELCLASS = ["default"]  # default (fine-tune), setfit, smalltext
+ACTIVELEARNING = ["None", "embedding_kmeans", "typiclust"]  # None, random_filtering, a label-free selector
+# (embedding_kmeans, vote_k, typiclust, probcover) or a small-text strategy (PredictionEntropy, ... with smalltext)
 WARMSTART = [False]  # True: start small-text strategies from the LLM's (or a selector's) picks
 MODEL = ["minilm"]  # minilm (packaged, offline), bert-base-uncased (the paper's, needs the hub), any local folder
 SEEDS = [42]  # training seeds of every cell (the paper's five: 42 109 27 158 77)
 EPOCHS = [25]  # training epochs (the paper's 25)
-EXTRA_ARGS: list[str] = ["--train-batch-size", "8", "--query-size", "16", "--budget", "32", "--pool-size", "2000"]
+EXTRA_ARGS: list[str] = ["--train-batch-size", "8", "--pool-size", "2000"]
 # ActiveLLM itself: each (LLM, prompt mode) adds the mode <llm>_<mode> (e.g. gpt-4o_10) to MODES; before a cell trains
 # on it, the sweep asks the LLM for the missing answers (every iteration 1..i of a continuous task, in order).
 LLMS: list[str] = []  # model names at an OpenAI-compatible endpoint, e.g. ["gpt-4o", "meta-llama/Llama-3.1-8B-Instruct"]
@@ -51,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     grid = parser.add_argument_group("grid overrides (default: the lists at the top of this file)")
     grid.add_argument("--tasks", nargs="+", default=TASK)
+    grid.add_argument("--budgets", nargs="*", type=cli.positive_int, default=BUDGETS, metavar="K",
+                      help="k of every arm for tasks named without k (none: each task's own k)")
+    grid.add_argument("--random-budgets", nargs="*", type=cli.positive_int, default=RANDOM_BUDGETS, metavar="K",
+                      help="further k of the random baseline alone, for random-equivalent labels (none: --budgets)")
     grid.add_argument("--modes", nargs="*", default=MODES, help="modes besides the LLM folders of --llms")
     grid.add_argument("--runs", nargs="+", type=cli.nonnegative_int, default=RUNS)
     grid.add_argument("--modelclasses", nargs="+", default=MODELCLASS)
@@ -86,6 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
     backend.add_argument("--address", help="Ray cluster to join (auto, ray://host:10001); default: start a local one")
     backend.add_argument("--cpus-per-cell", type=float, help="Ray: CPUs per cell (default: the cluster's CPUs / --jobs)")
     backend.add_argument("--gpus-per-cell", type=float, help="Ray: GPUs per cell (default 1 where the cluster has GPUs)")
+    decide = parser.add_argument_group("deciding (unit: the run)")
+    decide.add_argument("--min-effect", type=cli.positive_float,
+                        help="also say the runs for 80%% power to detect this difference of the main metric (e.g. "
+                             "0.02), from each comparison's observed sd")
+    decide.add_argument("--until-width", type=cli.positive_float, metavar="W",
+                        help="add runs (new pool shuffles) in rounds of as many as --runs has until every "
+                             "difference to random has a 95%% interval of at most ±W, or --max-runs")
+    decide.add_argument("--max-runs", type=cli.positive_int, help="with --until-width: stop at this many runs")
     parser.add_argument("--summary", action="store_true", help="only print (and write) the summary table")
     parser.add_argument("--diagnostics", action="store_true",
                         help="with --summary: only the selection diagnostics (class balance, typicality, coverage, "
@@ -103,17 +118,24 @@ def parse_cell(argv: list[str]):
     return model_training.config_from_args(model_training.build_parser().parse_args(argv))
 
 
-def report_summary(plot: bool, diagnostics_only: bool = False) -> None:
-    """The summary table (and with it the selection diagnostics, the overlap of selections and the plots)."""
+def report_summary(plot: bool, diagnostics_only: bool = False, min_effect: float | None = None) -> list[dict]:
+    """The summary table with random-equivalent labels and runs needed, the verdict (logs/run/verdict.md), the
+    selection diagnostics, the overlap of selections and the plots; returns the summary's rows."""
+    from activellm import paths
+    from activellm.budgets import add_random_equivalents, plot_budgets
     from activellm.diagnostics_report import diagnostics_markdown, overlap_markdown, plot_diagnostics
     from activellm.llm_usage import llm_usage, usage_markdown, write_usage
+    from activellm.power import add_runs_needed
     from activellm.summary import latest_rows, markdown_table, plot_summary, result_files, summarize, write_summary
+    from activellm.verdict import VERDICT_FILE, plot_differences, verdict_markdown, write_verdict
 
     rows = latest_rows(result_files())
     summary = summarize(rows)
     if not summary:
         print("No finished runs under logs/run/ yet.")
     else:
+        add_random_equivalents(summary, rows)
+        add_runs_needed(summary, min_effect)
         path = write_summary(summary)
         if not diagnostics_only:
             print(markdown_table(summary))
@@ -121,14 +143,20 @@ def report_summary(plot: bool, diagnostics_only: bool = False) -> None:
             if table:
                 print(f"\n{table}")
         print(f"\nsummary: {path}")
+        verdict = write_verdict(summary, paths.logs_dir() / VERDICT_FILE)
+        if verdict is not None and not diagnostics_only:
+            print(f"\n{verdict_markdown(summary)}\n\nverdict: {verdict}")
         if plot:
-            for png in [*plot_summary(summary), plot_diagnostics(rows)]:
+            folder = paths.logs_dir() / "plots"
+            for png in [*plot_summary(summary), *plot_budgets(summary, folder), plot_diagnostics(rows),
+                        plot_differences(summary, folder / "differences.png")]:
                 if png is not None:
                     print(f"plot: {png}")
     usage = llm_usage()
     if usage:
         print(f"\nLLM usage (from the answers' metadata):\n\n{usage_markdown(usage)}")
         print(f"usage: {write_usage(usage)}")
+    return summary
 
 
 def llm_lists(arms: dict, cells: list) -> tuple[dict, dict]:
@@ -165,11 +193,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.diagnostics and not args.summary:
         parser.error("--diagnostics narrows --summary to the selection diagnostics; use --summary --diagnostics (a "
                      "sweep prints them after its summary table anyway)")
+    if (args.until_width is None) != (args.max_runs is None):
+        parser.error("--until-width W and --max-runs N go together: add runs until every difference's 95%% interval "
+                     "is at most ±W wide, or N runs")
+    if args.max_runs is not None and args.max_runs < len(set(args.runs)):
+        parser.error(f"--max-runs {args.max_runs} is below the {len(set(args.runs))} runs the grid starts with; "
+                     "give a larger --max-runs")
     try:
         if args.summary:
-            report_summary(args.plot, diagnostics_only=args.diagnostics)
+            report_summary(args.plot, diagnostics_only=args.diagnostics, min_effect=args.min_effect)
             return 0
-        return sweep_grid(args)
+        return sweep_rounds(args) if args.until_width is not None else sweep_grid(args)
     except UserError as error:  # bad input (an unknown name in the grid, ...): finished cells are kept
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -188,7 +222,7 @@ def sweep_grid(args: argparse.Namespace) -> int:
                                         for rule in args.candidates)}
     modes = list(dict.fromkeys([*args.modes, *arms]))
     grid = Grid(args.tasks, modes, args.runs, args.modelclasses, args.activelearning, args.warmstart,
-                args.models, args.seeds, args.epochs, args.extra)
+                args.models, args.seeds, args.epochs, args.extra, args.budgets, args.random_budgets)
     cells = expand(grid, parse_cell)
     lists, own = llm_lists(arms, cells)
     if args.dry_run:
@@ -215,7 +249,7 @@ def sweep_grid(args: argparse.Namespace) -> int:
         print(f"\ninterrupted: finished cells are kept; status in {sweep.status_path}", file=sys.stderr)
         return 130
     counts = {state: sum(o.state == state for o in outcomes) for state in STATES}
-    report_summary(args.plot)
+    summary = report_summary(args.plot, min_effect=args.min_effect)
     for outcome in outcomes:
         if outcome.state == "failed":
             print(f"failed ({outcome.error or f'exit {outcome.returncode}'}): {outcome.cell.name}"
@@ -224,7 +258,36 @@ def sweep_grid(args: argparse.Namespace) -> int:
         if counts[LEFT_OUT] else ""
     print(f"sweep: {counts['done']} ran, {counts['skipped']} skipped, {counts['failed']} failed of "
           f"{len(cells) - counts[LEFT_OUT]} cells{left_out}; status in {sweep.status_path}")
+    args.last_summary = [e for e in summary if e["task"] in {task for task, _ in grid.task_budgets()}
+                         and e["model"] in args.models]
     return 1 if counts["failed"] else 0
+
+
+def sweep_rounds(args: argparse.Namespace) -> int:
+    """The stopping rule: sweep the grid, then add rounds of new runs (pool shuffles) while a difference to random
+    of this grid's tasks and models has a 95% interval wider than ±--until-width, up to --max-runs runs. It looks
+    at the intervals' widths only, never at p-values (activellm.power)."""
+    from activellm.power import half_width, open_differences
+
+    runs, step = sorted(set(args.runs)), len(set(args.runs))
+    while True:
+        args.runs = runs
+        code = sweep_grid(args)
+        if code != 0 or args.dry_run:
+            return code
+        still_open = open_differences(args.last_summary, args.until_width)
+        if not still_open:
+            print(f"until-width: every difference's 95% interval is within ±{args.until_width} after {len(runs)} runs")
+            return 0
+        widest = max((half_width(e) or float("inf")) for e in still_open)
+        if len(runs) >= args.max_runs:
+            print(f"until-width: stopped at --max-runs {args.max_runs}; {len(still_open)} difference(s) still wider "
+                  f"than ±{args.until_width} (widest ±{widest:.4f})")
+            return 0
+        added = list(range(max(runs) + 1, max(runs) + 1 + min(step, args.max_runs - len(runs))))
+        print(f"until-width: {len(still_open)} difference(s) wider than ±{args.until_width} (widest ±{widest:.4f}) "
+              f"after {len(runs)} runs; adding runs {added[0]}-{added[-1]}", file=sys.stderr)
+        runs = runs + added
 
 
 def _quote(arg: str) -> str:

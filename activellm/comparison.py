@@ -71,6 +71,7 @@ class PairedComparison:
 
     pairs: int
     mean_difference: float
+    sd: float | None  # of the differences over runs (None for one pair)
     interval: tuple[float, float] | None
     p_paired_t: float | None
     p_wilcoxon: float | None
@@ -91,7 +92,8 @@ def paired_comparison(values: Sequence[float], baseline: Sequence[float]) -> Pai
         p_t = float(ttest_1samp(differences, 0.0).pvalue)
     if len(differences) >= 2 and any(differences):
         p_w = float(wilcoxon(differences).pvalue)
-    return PairedComparison(len(differences), statistics.fmean(differences), t_interval(differences), p_t, p_w)
+    sd = statistics.stdev(differences) if len(differences) >= 2 else None
+    return PairedComparison(len(differences), statistics.fmean(differences), sd, t_interval(differences), p_t, p_w)
 
 
 def holm(p_values: Sequence[float | None]) -> list[float | None]:

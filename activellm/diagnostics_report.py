@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from activellm import paths
-from activellm.summary import PAIRING_KEYS, _main_metric, _number, _save, group_key, selection_labels
+from activellm.summary import PAIRING_KEYS, group_key, number, save_figure, selection_labels, task_metric
 
 TABLE_COLUMNS = (  # summary key, header
     ("diag_majority_share", "majority share"), ("diag_label_entropy", "label entropy"),
@@ -42,7 +42,7 @@ def diagnostics_markdown(summary: list[dict[str, object]]) -> str:
     header = ["task", "selection", "n_train", "runs", "main metric mean", *(title for _, title in columns)]
     lines = [CAPTION, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for entry in rows:
-        metric = _main_metric(str(entry["task"]))
+        metric = task_metric(str(entry["task"]))
         mean = entry.get(f"{metric}_mean")
         cells = [str(entry["task"]), labels[group_key(entry)].replace("\n", ", "), str(entry["n_train"]),
                  str(entry["runs"]),
@@ -91,10 +91,10 @@ def diagnostic_points(rows: Iterable[dict[str, str]]) -> dict[str, list[tuple[fl
     typicality, the main metric's mean over the run's seeds)."""
     points: dict[str, list[tuple[float | None, float | None, float]]] = defaultdict(list)
     for (task, *_), selections in _by_run(rows, shown_apart=()).items():
-        metric = _main_metric(task)
+        metric = task_metric(task)
         for label, seeds in selections.items():
-            balance, typical = _number(seeds[0].get("diag_majority_share")), _number(seeds[0].get("diag_typicality"))
-            values = [v for v in (_number(r.get(metric)) for r in seeds) if v is not None]
+            balance, typical = number(seeds[0].get("diag_majority_share")), number(seeds[0].get("diag_typicality"))
+            values = [v for v in (number(r.get(metric)) for r in seeds) if v is not None]
             if values and (balance is not None or typical is not None):
                 points[label].append((balance, typical, statistics.fmean(values)))
     return dict(points)
@@ -104,7 +104,7 @@ def plot_diagnostics(rows: Iterable[dict[str, str]], folder: Path | None = None)
     """Main metric against majority share and against typicality, one point per run and selection."""
     rows = list(rows)
     points = diagnostic_points(rows)
-    metrics = {_main_metric(str(row["task"])) for row in rows}
+    metrics = {task_metric(str(row["task"])) for row in rows}
     if not points:
         return None
     import matplotlib
@@ -127,4 +127,4 @@ def plot_diagnostics(rows: Iterable[dict[str, str]], folder: Path | None = None)
     figure.suptitle("Does a gain follow balance or typicality? One point per run and selection", fontsize=10)
     folder = folder or paths.logs_dir() / "plots"
     folder.mkdir(parents=True, exist_ok=True)
-    return _save(figure, folder / "diagnostics.png")
+    return save_figure(figure, folder / "diagnostics.png")

@@ -56,14 +56,14 @@ def latest_rows(files: Iterable[Path]) -> list[dict[str, str]]:
     return list(newest.values())
 
 
-def _number(value: str | None) -> float | None:
+def number(value: str | None) -> float | None:
     return float(value) if value not in (None, "") else None
 
 
-def _values_by_run(members: Iterable[dict[str, str]], metric: str) -> dict[str, list[float]]:
+def values_by_run(members: Iterable[dict[str, str]], metric: str) -> dict[str, list[float]]:
     by_run: dict[str, list[float]] = defaultdict(list)
     for member in members:
-        value = _number(member.get(metric))
+        value = number(member.get(metric))
         if value is not None:
             by_run[str(member.get("run"))].append(value)
     return dict(by_run)
@@ -91,14 +91,14 @@ def summarize(rows: Iterable[dict[str, str]]) -> list[dict[str, object]]:
         entry["runs"] = len({m.get("run") for m in members})
         entry["seeds_per_run"] = _seeds_per_run(members)
         for name in METRIC_NAMES:
-            by_run = _values_by_run(members, name)
+            by_run = values_by_run(members, name)
             means = list(run_means(by_run).values())
             entry[f"{name}_mean"] = statistics.fmean(means) if means else None
             entry[f"{name}_run_sd"] = statistics.stdev(means) if len(means) > 1 else None
             entry[f"{name}_ci_low"], entry[f"{name}_ci_high"] = t_interval(means) or (None, None)
             entry[f"{name}_seed_sd"] = seed_spread(by_run)
         for name in DIAGNOSTIC_NUMBERS:  # the same in every seed's row of a run: the mean over runs
-            means = list(run_means(_values_by_run(members, name)).values())
+            means = list(run_means(values_by_run(members, name)).values())
             entry[name] = statistics.fmean(means) if means else None
         summary.append(entry)
     baselines: dict[tuple, list[dict[str, str]]] = defaultdict(list)  # baseline key -> the baseline's rows
@@ -117,7 +117,7 @@ def summarize(rows: Iterable[dict[str, str]]) -> list[dict[str, object]]:
 # What a selection is paired with: the random baseline (the first N rows of the pool) of the same task, model,
 # size and training settings, on the same run and seeds. A small-text run's final classifier is the default one.
 PAIRING_KEYS = ("task", "model", "n_train", "epochs", *TRAINING_COLUMNS, *SETFIT_COLUMNS)
-COMPARISON_COLUMNS = ("baseline_runs", "diff_mean", "diff_ci_low", "diff_ci_high", "p_paired_t", "p_paired_t_holm",
+COMPARISON_COLUMNS = ("baseline_runs", "diff_mean", "diff_sd", "diff_ci_low", "diff_ci_high", "p_paired_t", "p_paired_t_holm",
                       "p_wilcoxon", "p_wilcoxon_holm")
 
 
@@ -134,10 +134,10 @@ def _baseline_key(entry: dict[str, object]) -> tuple:
 def paired_run_means(members: Iterable[dict[str, str]], baseline: Iterable[dict[str, str]],
                      metric: str) -> list[tuple[float, float]]:
     """Per run that both have: the mean of ``members`` and of ``baseline`` over the seeds both have in that run."""
-    base = {(r.get("run"), r.get("seed")): _number(r.get(metric)) for r in baseline}
+    base = {(r.get("run"), r.get("seed")): number(r.get(metric)) for r in baseline}
     pairs: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for member in members:
-        value, matched = _number(member.get(metric)), base.get((member.get("run"), member.get("seed")))
+        value, matched = number(member.get(metric)), base.get((member.get("run"), member.get("seed")))
         if value is not None and matched is not None:
             pairs[str(member.get("run"))].append((value, matched))
     return [(statistics.fmean(a for a, _ in seeds), statistics.fmean(b for _, b in seeds))
@@ -151,12 +151,13 @@ def _against_baseline(entry: dict[str, object], groups: dict[tuple, list[dict[st
     if is_random_baseline(entry):
         return result
     members = groups[group_key(entry)]
-    pairs = paired_run_means(members, baselines.get(_baseline_key(entry), []), _main_metric(str(entry["task"])))
+    pairs = paired_run_means(members, baselines.get(_baseline_key(entry), []), task_metric(str(entry["task"])))
     compared = paired_comparison([a for a, _ in pairs], [b for _, b in pairs])
     if compared is None:
         return result
     low, high = compared.interval or (None, None)
-    return {"baseline_runs": compared.pairs, "diff_mean": compared.mean_difference, "diff_ci_low": low,
+    return {"baseline_runs": compared.pairs, "diff_mean": compared.mean_difference, "diff_sd": compared.sd,
+            "diff_ci_low": low,
             "diff_ci_high": high, "p_paired_t": compared.p_paired_t, "p_wilcoxon": compared.p_wilcoxon}
 
 
@@ -168,11 +169,15 @@ def _sort_key(key: tuple) -> tuple:
 
 
 def summary_columns(summary: list[dict[str, object]]) -> list[str]:
-    """GROUP_KEYS, runs, seeds per run, the statistics of the metrics that some group has, the baseline comparison."""
+    """GROUP_KEYS, runs, seeds per run, the statistics of the metrics that some group has, the baseline comparison,
+    the diagnostics, then the columns later reports added to the entries (random equivalents, runs needed)."""
     present = [n for n in METRIC_NAMES if any(e.get(f"{n}_mean") is not None for e in summary)]
     diagnostics = [n for n in DIAGNOSTIC_NUMBERS if any(e.get(n) is not None for e in summary)]
+    produced = {*GROUP_KEYS, "runs", "seeds_per_run", *(f"{n}_{s}" for n in METRIC_NAMES for s in METRIC_STATISTICS),
+                *COMPARISON_COLUMNS, *DIAGNOSTIC_NUMBERS}
+    added = [k for k in dict.fromkeys(k for e in summary for k in e) if k not in produced]
     return [*GROUP_KEYS, "runs", "seeds_per_run", *[f"{n}_{s}" for n in present for s in METRIC_STATISTICS],
-            *COMPARISON_COLUMNS, *diagnostics]
+            *COMPARISON_COLUMNS, *diagnostics, *added]
 
 
 def varying_keys(summary: list[dict[str, object]]) -> list[str]:
@@ -232,7 +237,7 @@ def markdown_table(summary: list[dict[str, object]]) -> str:
             text += f" ± {spread:.4f}" if spread is not None else ""
             text += f" [{low:.4f}, {high:.4f}]" if low is not None else ""
             cells.append(text)
-        cells.append(_format(entry.get(f"{_main_metric(str(entry['task']))}_seed_sd")))
+        cells.append(_format(entry.get(f"{task_metric(str(entry['task']))}_seed_sd")))
         lines.append("| " + " | ".join(cells) + " |")
     shared = [f"{k} {'/'.join(sorted(values))}" for k in GROUP_KEYS if k not in keys
               and (values := {str(e.get(k, "")) for e in summary} - {""})]
@@ -251,7 +256,7 @@ def markdown_table(summary: list[dict[str, object]]) -> str:
             low, high = entry.get("diff_ci_low"), entry.get("diff_ci_high")
             interval = f" [{low:+.4f}, {high:+.4f}]" if low is not None else ""
             cells = [str(entry[k]) for k in keys] + [
-                _main_metric(str(entry["task"])), str(entry["baseline_runs"]), f"{entry['diff_mean']:+.4f}{interval}",
+                task_metric(str(entry["task"])), str(entry["baseline_runs"]), f"{entry['diff_mean']:+.4f}{interval}",
                 *(_p_cell(entry.get(c)) for c in ("p_paired_t", "p_paired_t_holm", "p_wilcoxon", "p_wilcoxon_holm"))]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -260,7 +265,7 @@ def markdown_table(summary: list[dict[str, object]]) -> str:
 # --- plots --------------------------------------------------------------------------------------------------------
 
 
-def _main_metric(task: str) -> str:
+def task_metric(task: str) -> str:
     try:
         return main_metric(parse_task_name(task).spec)
     except TaskError:  # a local task whose data is gone: accuracy is the usual choice
@@ -325,7 +330,7 @@ def plot_summary(summary: list[dict[str, object]], folder: Path | None = None) -
         else:
             bars.append(entry)
     for family, entries in curves.items():
-        metric = _main_metric(str(entries[0]["task"]))
+        metric = task_metric(str(entries[0]["task"]))
         figure, axis = plt.subplots(figsize=(7, 4.5))
         lines: dict[str, list[dict[str, object]]] = defaultdict(list)
         for entry in entries:
@@ -342,7 +347,7 @@ def plot_summary(summary: list[dict[str, object]], folder: Path | None = None) -
                  title=f"{family}: learning curves")
         axis.grid(alpha=0.3)
         axis.legend(fontsize=8)
-        written.append(_save(figure, folder / f"curve_{family}.png"))
+        written.append(save_figure(figure, folder / f"curve_{family}.png"))
     if bars:
         written.append(_bar_chart(plt, bars, folder / "fewshot.png"))
     return written
@@ -409,7 +414,7 @@ def _bar_chart(plt, bars: list[dict[str, object]], path: Path) -> Path:
     at the accuracy of always predicting the test set's majority class; the title names task, model, k and runs."""
     figure, axis = plt.subplots(figsize=(max(6.5, 1.1 * len(bars) + 2), 5))
     labels = bar_labels(bars)
-    metrics = [_main_metric(str(e["task"])) for e in bars]
+    metrics = [task_metric(str(e["task"])) for e in bars]
     heights = [e.get(f"{m}_mean") or 0.0 for e, m in zip(bars, metrics)]
     lows = [e.get(f"{m}_ci_low") for e, m in zip(bars, metrics)]
     highs = [e.get(f"{m}_ci_high") for e, m in zip(bars, metrics)]
@@ -440,10 +445,10 @@ def _bar_chart(plt, bars: list[dict[str, object]], path: Path) -> Path:
     axis.set_title(f"{_values(bars, 'task')}: {_values(bars, 'model')}, k = {_values(bars, 'n_train')}, "
                    f"{runs} runs × {_values(bars, 'seeds_per_run')} seed(s) each", fontsize=10)
     axis.grid(axis="y", alpha=0.3)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
-def _save(figure, path: Path) -> Path:
+def save_figure(figure, path: Path) -> Path:
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     import matplotlib.pyplot as plt

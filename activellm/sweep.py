@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from activellm import paths
-from activellm.experiment import NotApplicable, RunConfig, find_complete_results, labelled_list_path
+from activellm.experiment import (DEFAULT_MODELCLASS, NotApplicable, RunConfig, find_complete_results,
+                                 labelled_list_path)
 from activellm.files import atomic_write_text
+from activellm.selection import BASELINE_MODE, SMALLTEXT_MODES
 
 SCRIPT = paths.REPOSITORY / "model_training.py"
 TAIL_LINES = 20
@@ -39,6 +41,25 @@ class Grid:
     seeds: Sequence[int]
     epochs: Sequence[int]
     extra_args: Sequence[str] = ()
+    budgets: Sequence[int] = ()  # k of every arm, for tasks named without k (activellm.budgets)
+    random_budgets: Sequence[int] = ()  # further k of the random baseline alone: its curve for random equivalents
+
+    def task_budgets(self) -> list[tuple[str, int | None]]:
+        """(task, the budget the axis gives it) for every task at every budget; None where the task names its k
+        or the grid has no budgets."""
+        from activellm.budgets import budget_task, names_budget
+
+        every = sorted({*self.budgets, *self.random_budgets})
+        return [(budget_task(task, k), k) if every and not names_budget(task) else (task, None)
+                for task in self.tasks for k in (every or [None])]
+
+    def budget_argv(self, k: int | None) -> list[str]:
+        """A budget's small-text options (for small-text cells and cells on a small-text list): --budget k, and a query size of k/2 unless the extra options give one
+        (so that a cold start is half random rows, then one query of half, as at 16 + 16)."""
+        if k is None:
+            return []
+        query = [] if "--query-size" in self.extra_args else ["--query-size", str(max(1, k // 2))]
+        return ["--budget", str(k), *query]
 
 
 LEFT_OUT = "left out"  # a combination of the grid that does not apply (a selector with an LLM's list, ...)
@@ -70,16 +91,23 @@ def expand(grid: Grid, parse: Callable[[list[str]], RunConfig]) -> list[Cell]:
     """Every combination of the grid as a cell; ``parse`` turns a command line into its RunConfig (the one
     model_training.py uses), so that skipping and running never disagree. A combination that does not apply is a
     cell left out, with the reason; an unknown name (a typo in the grid) raises ConfigError."""
+    from activellm.budgets import check_budgets
+
+    check_budgets(grid.budgets, grid.random_budgets, grid.extra_args)
     cells = []
-    for task, mode, run, modelclass, activelearning, warm, model, epochs in itertools.product(
-            grid.tasks, grid.modes, grid.runs, grid.modelclasses, grid.activelearning, grid.warmstart, grid.models,
-            grid.epochs):
+    for (task, k), mode, run, modelclass, activelearning, warm, model, epochs in itertools.product(
+            grid.task_budgets(), grid.modes, grid.runs, grid.modelclasses, grid.activelearning, grid.warmstart,
+            grid.models, grid.epochs):
+        selects = activelearning not in (None, "None", "")
+        if k is not None and k not in grid.budgets and not _is_random(mode, modelclass, selects, warm):
+            continue  # a budget of the random curve alone
         argv = ["--task", task, "--mode", mode, "--run", str(run), "--modelclass", modelclass]
-        if activelearning not in (None, "None", ""):
+        if selects:
             argv += ["--activelearning", activelearning]
         if warm:
             argv.append("--warmstart")
         argv += ["--model", model, "--seeds", " ".join(map(str, grid.seeds)), "--epochs", str(epochs),
+                 *(grid.budget_argv(k) if modelclass == "smalltext" or mode in SMALLTEXT_MODES else []),
                  *grid.extra_args]
         config = parse(argv)
         try:
@@ -88,6 +116,11 @@ def expand(grid: Grid, parse: Callable[[list[str]], RunConfig]) -> list[Cell]:
         except NotApplicable as error:
             cells.append(Cell(argv, None, str(error)))
     return cells
+
+
+def _is_random(mode: str, modelclass: str, selects: bool, warm: bool) -> bool:
+    """The random baseline: the first k rows of the pool, trained by the default classifier or SetFit."""
+    return mode == BASELINE_MODE and not selects and not warm and modelclass in (DEFAULT_MODELCLASS, "setfit")
 
 
 @dataclass

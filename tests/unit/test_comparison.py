@@ -176,7 +176,7 @@ def test_the_bar_chart_reads_on_its_own(project_root, monkeypatch):
     _write(folder, "a", _rows("baseline", "", BASELINE))
     _write(folder, "b", _rows("baseline", "vote_k", SELECTION))
     figures = []
-    monkeypatch.setattr(summary_module, "_save", lambda figure, path: figures.append(figure) or path)
+    monkeypatch.setattr(summary_module, "save_figure", lambda figure, path: figures.append(figure) or path)
     entries = summarize(latest_rows(result_files()))
     summary_module.plot_summary(entries)
     (axis,) = figures[0].axes

@@ -1,0 +1,116 @@
+"""The sweep's verdict: per arm and budget, better than random, worse, or undecided, in words and in one plot.
+
+A row is better (worse) than its random baseline when the Holm-adjusted p-value of its paired t-test over runs is
+below ALPHA and its mean difference is above (below) zero; otherwise it is undecided, and the line says how many runs
+would decide it at the difference observed (activellm.power). Where the random baseline was measured at several
+budgets the line adds what the selection is worth in random labels (activellm.budgets). The unit of every interval
+and test is the run (one selection).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from activellm.budgets import equivalent_phrase
+from activellm.files import atomic_write_text
+from activellm.power import ALPHA, POWER, format_runs
+from activellm.summary import group_key, save_figure, selection_labels, task_metric
+
+VERDICT_FILE = "verdict.md"
+BETTER, WORSE, UNDECIDED = "better than random", "worse than random", "undecided"
+COLOURS = {BETTER: "tab:green", WORSE: "tab:red", UNDECIDED: "tab:gray"}
+
+
+def decision(entry: dict[str, object]) -> str:
+    """BETTER, WORSE or UNDECIDED by the Holm-adjusted paired t-test over runs at ALPHA."""
+    p = entry.get("p_paired_t_holm")
+    if p is None or float(p) >= ALPHA:
+        return UNDECIDED
+    return BETTER if float(entry["diff_mean"]) > 0 else WORSE
+
+
+def compared_rows(summary: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The rows with a paired comparison, ordered by task, label and budget."""
+    return [e for e in summary if e.get("baseline_runs")]
+
+
+def arm_labels(rows: list[dict[str, object]]) -> dict[tuple, str]:
+    """A label per row without its budget (the verdict names k itself), one line."""
+    return {key: label.replace("\n", ", ") for key, label in selection_labels(rows, shown_apart=("n_train",)).items()}
+
+
+def verdict_line(entry: dict[str, object], label: str) -> str:
+    """One sentence: the arm at its budget, the decision, the difference with its interval and Holm p, and either
+    its worth in random labels or the runs that would decide it."""
+    verdict = decision(entry)
+    low, high = entry.get("diff_ci_low"), entry.get("diff_ci_high")
+    interval = f" [{float(low):+.4f}, {float(high):+.4f}]" if low is not None else ""
+    p = entry.get("p_paired_t_holm")
+    evidence = f"{float(entry['diff_mean']):+.4f}{interval} {task_metric(str(entry['task']))}, Holm p " + \
+        (f"{float(p):.3f}" if p is not None else "n/a") + f", {entry['baseline_runs']} runs"
+    line = f"{label}, k = {entry['n_train']}: **{verdict}** ({evidence})"
+    if verdict == UNDECIDED:
+        needed = format_runs(entry, "runs_needed")
+        line += (f"; at this difference {POWER:.0%} power needs {needed} runs" if needed
+                 else "; no difference or no spread over runs to size more runs by")
+    if entry.get("runs_needed_min_effect"):
+        line += f"; a difference of {float(entry['min_effect']):.3f} needs {entry['runs_needed_min_effect']} runs"
+    worth = equivalent_phrase(entry)
+    return line + (f". Its {entry['n_train']} picks are {worth}." if worth else ".")
+
+
+def verdict_lines(summary: list[dict[str, object]]) -> list[str]:
+    rows = compared_rows(summary)
+    labels = arm_labels(rows)
+    ordered = sorted(rows, key=lambda e: (str(e["task"]), labels[group_key(e)], int(str(e["n_train"]))))
+    return [verdict_line(e, labels[group_key(e)]) for e in ordered]
+
+
+def verdict_markdown(summary: list[dict[str, object]]) -> str:
+    """The verdict block: how to read it, then one line per arm and budget; empty without comparisons."""
+    lines = verdict_lines(summary)
+    if not lines:
+        return ""
+    intro = (f"Verdict (unit: the run, one selection; each arm against the random baseline of the same run and k on "
+             f"the main metric; decided where the Holm-adjusted paired t-test over runs gives p < {ALPHA}; the "
+             f"runs needed are for {POWER:.0%} power at the table's strictest Holm level):")
+    return "\n".join([intro, "", *(f"- {line}" for line in lines)])
+
+
+def write_verdict(summary: list[dict[str, object]], path: Path) -> Path | None:
+    text = verdict_markdown(summary)
+    if not text:
+        return None
+    atomic_write_text(path, f"# Verdict\n\n{text}\n")
+    return path
+
+
+def plot_differences(summary: list[dict[str, object]], path: Path) -> Path | None:
+    """Each arm's paired difference to random per budget with its 95% interval over runs, a line at 0, coloured by
+    the verdict: the scale of a few points that the bar chart's 0-1 axis hides."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = compared_rows(summary)
+    if not rows:
+        return None
+    labels = arm_labels(rows)
+    rows = sorted(rows, key=lambda e: (str(e["task"]), labels[group_key(e)], int(str(e["n_train"]))), reverse=True)
+    figure, axis = plt.subplots(figsize=(7.5, 1.2 + 0.45 * len(rows)))
+    for y, entry in enumerate(rows):
+        mean = float(entry["diff_mean"])
+        low, high = entry.get("diff_ci_low"), entry.get("diff_ci_high")
+        error = [[mean - float(low)], [float(high) - mean]] if low is not None else None
+        axis.errorbar(mean, y, xerr=error, fmt="o", capsize=4, color=COLOURS[decision(entry)])
+    axis.axvline(0, color="black", linewidth=1)
+    axis.set_yticks(range(len(rows)), [f"{labels[group_key(e)]}, k = {e['n_train']}" for e in rows], fontsize=8)
+    metrics = "/".join(sorted({task_metric(str(e["task"])) for e in rows}))
+    axis.set_xlabel(f"{metrics} minus random (same run and k): mean, 95% CI over runs")
+    from matplotlib.lines import Line2D
+
+    axis.legend(handles=[Line2D([], [], marker="o", linestyle="", color=c, label=f"{v} (Holm p < {ALPHA})"
+                                if v != UNDECIDED else v) for v, c in COLOURS.items()], fontsize=8, loc="best")
+    axis.grid(axis="x", alpha=0.3)
+    return save_figure(figure, path)
