@@ -144,7 +144,7 @@ def report_summary(plot: bool, diagnostics_only: bool = False, min_effect: float
                 print(f"\n{table}")
         print(f"\nsummary: {path}")
         verdict = write_verdict(summary, paths.logs_dir() / VERDICT_FILE)
-        if verdict is not None and not diagnostics_only:
+        if verdict_markdown(summary) and not diagnostics_only:
             print(f"\n{verdict_markdown(summary)}\n\nverdict: {verdict}")
         if plot:
             folder = paths.logs_dir() / "plots"
@@ -203,14 +203,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.summary:
             report_summary(args.plot, diagnostics_only=args.diagnostics, min_effect=args.min_effect)
             return 0
-        return sweep_rounds(args) if args.until_width is not None else sweep_grid(args)
+        return sweep_rounds(args) if args.until_width is not None else sweep_grid(args)[0]
     except UserError as error:  # bad input (an unknown name in the grid, ...): finished cells are kept
         print(f"error: {error}", file=sys.stderr)
         return 2
 
 
-def sweep_grid(args: argparse.Namespace) -> int:
-    """Run (or with --dry-run list) the grid of ``args``; print the summary; 1 if a cell failed."""
+def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
+    """Run (or with --dry-run list) the grid of ``args`` and print the summary; the exit status (1 if a cell
+    failed) and the summary's rows of this grid's tasks and models."""
     from activellm.llm import LLMSettings
     from activellm.llm_loop import LLMArm, ListKeeper
     from activellm.prompt_templates import BUILTIN, load_template
@@ -227,7 +228,7 @@ def sweep_grid(args: argparse.Namespace) -> int:
     lists, own = llm_lists(arms, cells)
     if args.dry_run:
         dry_run(cells, args.redo, lists, own)
-        return 0
+        return 0, []
     settings = LLMSettings(base_url=args.base_url, timeout=args.timeout, retries=args.retries,
                            follow_ups=args.follow_ups, temperature=args.temperature)  # the model: each arm's own
     keeper = ListKeeper(settings, args.fill, jobs=args.llm_jobs) if lists else None
@@ -247,7 +248,7 @@ def sweep_grid(args: argparse.Namespace) -> int:
         outcomes = sweep.run()
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished cells are kept; status in {sweep.status_path}", file=sys.stderr)
-        return 130
+        return 130, []
     counts = {state: sum(o.state == state for o in outcomes) for state in STATES}
     summary = report_summary(args.plot, min_effect=args.min_effect)
     for outcome in outcomes:
@@ -258,9 +259,8 @@ def sweep_grid(args: argparse.Namespace) -> int:
         if counts[LEFT_OUT] else ""
     print(f"sweep: {counts['done']} ran, {counts['skipped']} skipped, {counts['failed']} failed of "
           f"{len(cells) - counts[LEFT_OUT]} cells{left_out}; status in {sweep.status_path}")
-    args.last_summary = [e for e in summary if e["task"] in {task for task, _ in grid.task_budgets()}
-                         and e["model"] in args.models]
-    return 1 if counts["failed"] else 0
+    tasks = {task for task, _ in grid.task_budgets()}
+    return (1 if counts["failed"] else 0), [e for e in summary if e["task"] in tasks and e["model"] in args.models]
 
 
 def sweep_rounds(args: argparse.Namespace) -> int:
@@ -272,10 +272,10 @@ def sweep_rounds(args: argparse.Namespace) -> int:
     runs, step = sorted(set(args.runs)), len(set(args.runs))
     while True:
         args.runs = runs
-        code = sweep_grid(args)
+        code, summary = sweep_grid(args)
         if code != 0 or args.dry_run:
             return code
-        still_open = open_differences(args.last_summary, args.until_width)
+        still_open = open_differences(summary, args.until_width)
         if not still_open:
             print(f"until-width: every difference's 95% interval is within ±{args.until_width} after {len(runs)} runs")
             return 0

@@ -45,10 +45,10 @@ def budget_task(task: str, k: int) -> str:
     return name if k == DEFAULT_EXAMPLES else f"{name}_{k}"
 
 
-def check_budgets(budgets: Sequence[int], random_budgets: Sequence[int], extra_args: Sequence[str]) -> None:
-    """The sweep sets each cell's small-text --budget to its k: a fixed --budget in the extra options would train
-    every budget's small-text cells on one and the same budget."""
-    if (budgets or random_budgets) and "--budget" in extra_args:
+def check_budgets(task_budgets: Sequence[tuple[str, int | None]], extra_args: Sequence[str]) -> None:
+    """The sweep sets each cell's small-text --budget to the k of its task where the budget axis gives one: a fixed
+    --budget in the extra options would train every budget's small-text cells on one and the same budget."""
+    if any(k is not None for _, k in task_budgets) and "--budget" in extra_args:
         raise UserError("--budget in EXTRA_ARGS/--extra conflicts with the budget axis (BUDGETS/--budgets): the "
                         "sweep gives each cell --budget k of its task. Remove --budget from the extra options, or "
                         "name k in the task (e.g. rotten_tomatoes_16) to keep a fixed budget.")
@@ -195,16 +195,20 @@ def plot_budgets(summary: list[dict[str, object]], folder: Path) -> list[Path]:
         for entry in entries:
             lines[labels[group_key(entry)]].append(entry)
         figure, axis = plt.subplots(figsize=(7.5, 4.8))
-        for label, points in sorted(lines.items(), key=lambda item: not is_random_baseline(item[1][0])):
+        ordered = sorted(lines.items(), key=lambda item: not is_random_baseline(item[1][0]))
+        for shift, (label, points) in enumerate(ordered):
             points = sorted(points, key=lambda e: int(str(e["n_train"])))
             x = [int(str(p["n_train"])) for p in points]
             y = [p[f"{metric}_mean"] for p in points]
             low = [p[f"{metric}_ci_low"] if p[f"{metric}_ci_low"] is not None else v for p, v in zip(points, y)]
             high = [p[f"{metric}_ci_high"] if p[f"{metric}_ci_high"] is not None else v for p, v in zip(points, y)]
-            reference = is_random_baseline(points[0])
-            style = {"color": "black", "linestyle": "--", "linewidth": 2} if reference else {}
-            line, = axis.plot(x, y, marker="o", label=label.replace("\n", ", "), **style)
-            axis.fill_between(x, low, high, alpha=0.12, color=line.get_color())
+            if is_random_baseline(points[0]):  # the reference: a dashed line in a band
+                axis.plot(x, y, marker="o", color="black", linestyle="--", linewidth=2, label=label.replace("\n", ", "))
+                axis.fill_between(x, low, high, alpha=0.12, color="black")
+                continue
+            x = [k * 1.025 ** shift for k in x]  # apart from the other arms at the same k
+            axis.errorbar(x, y, yerr=[[v - a for v, a in zip(y, low)], [b - v for v, b in zip(y, high)]],
+                          marker="o", capsize=3, label=label.replace("\n", ", "))
         budgets = sorted({int(str(e["n_train"])) for e in entries})
         axis.set_xscale("log", base=2)
         axis.set_xticks(budgets, [str(k) for k in budgets])

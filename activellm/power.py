@@ -9,7 +9,11 @@ approximation.
 The stopping rule (``open_differences``) adds runs until every difference's 95% interval over runs is at most ±W
 wide. Its decision looks at the interval's width, which does not depend on where the interval lies, so it does not
 stop when a difference happens to look significant; stopping on p-values would (tests/unit/test_power.py simulates
-both under no difference).
+both under no difference). The width still depends on the sd estimated from the runs, and a few runs estimate it
+badly: stopping when it happens to come out small makes the t statistics of that moment larger. So the rule never
+stops before MIN_RUNS_TO_STOP runs. Simulated with one comparison under no difference (rounds of 5 runs up to 30,
+W = 0.7 sd): a rule free to stop at 3 runs declared a difference in 8.9% of sweeps, at 5 runs in 7.1%, from 10 runs
+in 5.6%; stopping as soon as a p-value fell below 0.05 declared one in 16%.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Sequence
 ALPHA = 0.05
 POWER = 0.8
 RUNS_LIMIT = 10_000  # beyond this a question is not one for more runs
+MIN_RUNS_TO_STOP = 10  # the stopping rule's first possible stop (see above)
 POWER_COLUMNS = ("runs_needed", "min_effect", "runs_needed_min_effect")
 
 
@@ -90,7 +95,8 @@ def half_width(entry: dict[str, object]) -> float | None:
 
 
 def open_differences(entries: Sequence[dict[str, object]], width: float) -> list[dict[str, object]]:
-    """The compared rows whose 95% interval is not yet at most ±``width``: the stopping rule adds runs while any
-    is left. The rule looks at widths only, never at p-values or where an interval lies."""
+    """The compared rows whose 95% interval is not yet at most ±``width``, or that rest on fewer than
+    MIN_RUNS_TO_STOP runs: the stopping rule adds runs while any is left. It looks at widths and run counts only,
+    never at p-values or where an interval lies."""
     return [e for e in entries if e.get("baseline_runs")
-            and ((wide := half_width(e)) is None or wide > width)]
+            and (int(e["baseline_runs"]) < MIN_RUNS_TO_STOP or (wide := half_width(e)) is None or wide > width)]

@@ -50,12 +50,14 @@ class Grid:
         from activellm.budgets import budget_task, names_budget
 
         every = sorted({*self.budgets, *self.random_budgets})
-        return [(budget_task(task, k), k) if every and not names_budget(task) else (task, None)
-                for task in self.tasks for k in (every or [None])]
+        pairs: list[tuple[str, int | None]] = []
+        for task in self.tasks:
+            pairs += [(budget_task(task, k), k) for k in every] if every and not names_budget(task) else [(task, None)]
+        return pairs
 
     def budget_argv(self, k: int | None) -> list[str]:
-        """A budget's small-text options (for small-text cells and cells on a small-text list): --budget k, and a query size of k/2 unless the extra options give one
-        (so that a cold start is half random rows, then one query of half, as at 16 + 16)."""
+        """A budget's small-text options (for small-text cells and cells on a small-text list): --budget k, and a
+        query size of k/2 unless the extra options give one (a cold start of k/2 random rows, one query of k/2)."""
         if k is None:
             return []
         query = [] if "--query-size" in self.extra_args else ["--query-size", str(max(1, k // 2))]
@@ -93,10 +95,11 @@ def expand(grid: Grid, parse: Callable[[list[str]], RunConfig]) -> list[Cell]:
     cell left out, with the reason; an unknown name (a typo in the grid) raises ConfigError."""
     from activellm.budgets import check_budgets
 
-    check_budgets(grid.budgets, grid.random_budgets, grid.extra_args)
+    task_budgets = grid.task_budgets()
+    check_budgets(task_budgets, grid.extra_args)
     cells = []
     for (task, k), mode, run, modelclass, activelearning, warm, model, epochs in itertools.product(
-            grid.task_budgets(), grid.modes, grid.runs, grid.modelclasses, grid.activelearning, grid.warmstart,
+            task_budgets, grid.modes, grid.runs, grid.modelclasses, grid.activelearning, grid.warmstart,
             grid.models, grid.epochs):
         selects = activelearning not in (None, "None", "")
         if k is not None and k not in grid.budgets and not _is_random(mode, modelclass, selects, warm):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from activellm.budgets import equivalent_phrase
+from activellm.budgets import equivalent_phrase, family
 from activellm.files import atomic_write_text
 from activellm.power import ALPHA, POWER, format_runs
 from activellm.summary import group_key, save_figure, selection_labels, task_metric
@@ -35,8 +35,12 @@ def compared_rows(summary: list[dict[str, object]]) -> list[dict[str, object]]:
 
 
 def arm_labels(rows: list[dict[str, object]]) -> dict[tuple, str]:
-    """A label per row without its budget (the verdict names k itself), one line."""
-    return {key: label.replace("\n", ", ") for key, label in selection_labels(rows, shown_apart=("n_train",)).items()}
+    """A label per row, one line, without its budget (the verdict names k itself): the task family where there are
+    several, then the selection and what tells it from the other rows."""
+    labels = selection_labels(rows, shown_apart=("task", "n_train"))
+    several = len({family(str(e["task"])) for e in rows}) > 1
+    return {group_key(e): (f"{family(str(e['task']))}: " if several else "") + labels[group_key(e)].replace("\n", ", ")
+            for e in rows}
 
 
 def verdict_line(entry: dict[str, object], label: str) -> str:
@@ -77,11 +81,13 @@ def verdict_markdown(summary: list[dict[str, object]]) -> str:
     return "\n".join([intro, "", *(f"- {line}" for line in lines)])
 
 
-def write_verdict(summary: list[dict[str, object]], path: Path) -> Path | None:
-    text = verdict_markdown(summary)
-    if not text:
-        return None
-    atomic_write_text(path, f"# Verdict\n\n{text}\n")
+NO_COMPARISON = ("No row has a paired comparison with a random baseline yet: run the random baseline (--mode "
+                 "baseline without --activelearning) on the same runs, task, model and k.")
+
+
+def write_verdict(summary: list[dict[str, object]], path: Path) -> Path:
+    """The verdict block as Markdown (a file from an earlier sweep never outlives the comparisons it described)."""
+    atomic_write_text(path, f"# Verdict\n\n{verdict_markdown(summary) or NO_COMPARISON}\n")
     return path
 
 
@@ -98,7 +104,7 @@ def plot_differences(summary: list[dict[str, object]], path: Path) -> Path | Non
         return None
     labels = arm_labels(rows)
     rows = sorted(rows, key=lambda e: (str(e["task"]), labels[group_key(e)], int(str(e["n_train"]))), reverse=True)
-    figure, axis = plt.subplots(figsize=(7.5, 1.2 + 0.45 * len(rows)))
+    figure, axis = plt.subplots(figsize=(7.5, 1.6 + 0.45 * len(rows)))
     for y, entry in enumerate(rows):
         mean = float(entry["diff_mean"])
         low, high = entry.get("diff_ci_low"), entry.get("diff_ci_high")
@@ -110,7 +116,9 @@ def plot_differences(summary: list[dict[str, object]], path: Path) -> Path | Non
     axis.set_xlabel(f"{metrics} minus random (same run and k): mean, 95% CI over runs")
     from matplotlib.lines import Line2D
 
+    present = {decision(e) for e in rows}
     axis.legend(handles=[Line2D([], [], marker="o", linestyle="", color=c, label=f"{v} (Holm p < {ALPHA})"
-                                if v != UNDECIDED else v) for v, c in COLOURS.items()], fontsize=8, loc="best")
+                                if v != UNDECIDED else v) for v, c in COLOURS.items() if v in present],
+                fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     axis.grid(axis="x", alpha=0.3)
     return save_figure(figure, path)

@@ -57,7 +57,10 @@ def tiny_task(project_root) -> str:
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> str:
-    """A random 2-layer BERT with the MiniLM tokenizer: trains in about a second."""
+    """A random 2-layer BERT with the MiniLM tokenizer: trains in about a second. Its weights are drawn from a fixed
+    seed: torch seeds its generator afresh in every process, and tests that need the model to learn must not depend
+    on the session's draw."""
+    import torch
     from transformers import AutoTokenizer, BertConfig, BertModel
 
     from activellm.training import packaged_minilm_path
@@ -66,7 +69,9 @@ def tiny_model(tmp_path_factory) -> str:
     tokenizer = AutoTokenizer.from_pretrained(packaged_minilm_path())
     config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
                         num_attention_heads=2, intermediate_size=64, max_position_embeddings=512)
-    BertModel(config).save_pretrained(folder)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        BertModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return str(folder)
 

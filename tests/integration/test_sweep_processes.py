@@ -50,9 +50,9 @@ def _cells(root):
 
 
 def _sweep(*extra):
-    return automatic_run.main(["--tasks", "rotten_tomatoes", "--modes", "baseline", "--runs", "1", "--modelclasses",
-                               "default", "--activelearning", "None", "random_filtering", "--seeds", "1", *extra,
-                               "--extra"])
+    return automatic_run.main(["--tasks", "rotten_tomatoes", "--random-budgets", "--modes", "baseline", "--runs", "1",
+                               "--modelclasses", "default", "--activelearning", "None", "random_filtering", "--seeds",
+                               "1", *extra, "--extra"])
 
 
 def test_jobs_2_runs_two_cells_at_once_with_half_the_cores_each(fake_training, monkeypatch):

@@ -98,8 +98,8 @@ def test_the_summary_keeps_two_learning_rates_apart(project_root):
 
 
 def test_dry_run_after_a_finished_cell_runs_a_changed_setting(project_root, capsys):
-    cell = ["--tasks", "rotten_tomatoes", "--modes", "baseline", "--runs", "1", "--modelclasses", "default",
-            "--activelearning", "None", "--seeds", "1", "2"]
+    cell = ["--tasks", "rotten_tomatoes", "--random-budgets", "--modes", "baseline", "--runs", "1", "--modelclasses",
+            "default", "--activelearning", "None", "--seeds", "1", "2"]
     _finished(BASE + ["--modelclass", "default", "--epochs", "25"])
     assert automatic_run.main([*cell, "--dry-run", "--extra"]) == 0
     assert capsys.readouterr().out.startswith("skip (finished)")

@@ -1,8 +1,11 @@
+import math
+
 import pytest
 
 import automatic_run
 from activellm.experiment import ConfigError
 from activellm.sweep import Grid, expand
+from activellm.tasks import parse_task_name
 
 
 def _grid(**overrides):
@@ -53,27 +56,27 @@ def test_overrides_and_dry_run(project_root, capsys):
 
 
 def test_the_main_jobs_grid_runs_every_arm_on_every_run(project_root, capsys):
-    """The default grid: baseline, k-means, vote-k, TypiClust, ProbCover and PredictionEntropy at 32 labels on five
-    runs; the combinations that do not apply are only listed."""
+    """The default grid: random at 16, 32 and 64 labels, k-means and TypiClust at 32, on ten runs."""
     assert automatic_run.main(["--dry-run"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     runnable = [line for line in lines if line.startswith("run ")]
-    arms = sorted({(line.split("--modelclass ")[1].split()[0],
-                    line.split("--activelearning ")[1].split()[0] if "--activelearning" in line else "-")
+    arms = sorted({(line.split("--task ")[1].split()[0],
+                    line.split("--activelearning ")[1].split()[0] if "--activelearning" in line else "random")
                    for line in runnable})
-    assert arms == [("default", "-"), ("default", "embedding_kmeans"), ("default", "probcover"),
-                    ("default", "typiclust"), ("default", "vote_k"), ("smalltext", "PredictionEntropy")]
-    assert len(runnable) == 6 * 5 and all("--train-batch-size 8" in line for line in runnable)
-    assert all(line.startswith("left out (does not apply): ") for line in lines if line not in runnable)
+    assert arms == [("rotten_tomatoes", "embedding_kmeans"), ("rotten_tomatoes", "random"),
+                    ("rotten_tomatoes", "typiclust"), ("rotten_tomatoes_16", "random"),
+                    ("rotten_tomatoes_64", "random")]
+    assert len(runnable) == 5 * 10 == len(lines) and all("--train-batch-size 8" in line for line in runnable)
     valid = [c.config for c in expand(_default_grid(), automatic_run.parse_cell) if c.problem is None]
-    assert len(valid) == 30 and sum(config.uses_selector for config in valid) == 20
+    assert len(valid) == 50 and sum(config.uses_selector for config in valid) == 20
     assert {config.settings.train_batch_size for config in valid} == {8}
+    assert {config.run for config in valid} == set(range(1, 11))
 
 
 def _default_grid():
     return Grid(automatic_run.TASK, automatic_run.MODES, automatic_run.RUNS, automatic_run.MODELCLASS,
                 automatic_run.ACTIVELEARNING, automatic_run.WARMSTART, automatic_run.MODEL, automatic_run.SEEDS,
-                automatic_run.EPOCHS, automatic_run.EXTRA_ARGS)
+                automatic_run.EPOCHS, automatic_run.EXTRA_ARGS, automatic_run.BUDGETS, automatic_run.RANDOM_BUDGETS)
 
 
 def test_a_cell_waiting_for_its_llm_list_is_checked_for_finished_results_once(project_root, tmp_path, monkeypatch):
@@ -172,9 +175,15 @@ def test_a_cell_on_small_texts_labels_waits_for_the_cell_that_labels_them(tmp_pa
 def test_the_progress_bar_names_a_cell_by_what_varies():
     from activellm.sweep import short_label, varying_options
 
-    cells = expand(_default_grid(), automatic_run.parse_cell)
+    cells = expand(_grid(tasks=["rotten_tomatoes"], modes=["baseline"], runs=[1, 2, 3, 4, 5],
+                         modelclasses=["default", "smalltext"], seeds=[42],
+                         activelearning=["None", "vote_k", "probcover", "PredictionEntropy"]), automatic_run.parse_cell)
     varying = varying_options(cells)
     assert varying == ["--modelclass", "--activelearning", "--run"]
+    budgets = expand(_default_grid(), automatic_run.parse_cell)
+    assert varying_options(budgets) == ["--task", "--activelearning", "--run"]
+    assert "rotten_tomatoes_16 · no activelearning · run 3" in [short_label(c, ["--task", "--activelearning", "--run"])
+                                                                for c in budgets]
     labels = [short_label(c, varying) for c in cells if c.config is not None]
     assert "default · vote_k · run 3" in labels and "default · no activelearning · run 1" in labels
     assert "smalltext · PredictionEntropy · run 5" in labels and max(map(len, labels)) < 40
@@ -209,8 +218,11 @@ def test_the_main_jobs_grid_ends_with_its_table_and_plot(project_root, monkeypat
 
         def start(self, cell, slot, log):
             config = cell.config
-            row = {**config.identity(), "tag": config.task, "seed": 42, "n_train": 32, "status": "ok",
-                   "accuracy": 0.55 + 0.01 * config.run, "diag_majority_share": 0.5, "diag_typicality": 1.1}
+            k = parse_task_name(config.task).n_train
+            accuracy = 0.5 + 0.05 * math.log2(k / 16) + 0.01 * config.run + (0.02 + 0.002 * config.run
+                                                                             if config.activelearning else 0)
+            row = {**config.identity(), "tag": config.task, "seed": 42, "n_train": k, "status": "ok",
+                   "accuracy": accuracy, "diag_majority_share": 0.5, "diag_typicality": 1.1}
             write_results(config.results_dir() / "run_1_2026-01-01_00-00-00.csv".replace("1", str(config.run), 1),
                           [row], "h")
             log.write_text("written\n")
@@ -228,5 +240,12 @@ def test_the_main_jobs_grid_ends_with_its_table_and_plot(project_root, monkeypat
     plots = project_root / "logs" / "run" / "plots"
     assert f"plot: {plots / 'fewshot.png'}" in out and (plots / "fewshot.png").read_bytes()[:4] == b"\x89PNG"
     assert f"plot: {plots / 'diagnostics.png'}" in out
-    assert "| rotten_tomatoes | baseline | default | probcover |" in out and "Selection diagnostics" in out
-    assert "sweep: 30 ran, 0 skipped, 0 failed of 30 cells; 30 combinations of the grid left out" in out
+    assert "| rotten_tomatoes | baseline | default | typiclust |" in out and "Selection diagnostics" in out
+    assert "sweep: 50 ran, 0 skipped, 0 failed of 50 cells" in out
+    for name in ("budgets_rotten_tomatoes.png", "differences.png"):
+        assert f"plot: {plots / name}" in out and (plots / name).read_bytes()[:4] == b"\x89PNG"
+    # +0.02 and a little more each run: better than random; on random's curve (+0.05 per doubling of k) +0.031 is
+    # 2^0.62 times 32 labels
+    assert "embedding_kmeans, k = 32: **better than random** (+0.0310 [" in out
+    assert "Its 32 picks are worth 49.2 random labels [" in out
+    assert (project_root / "logs" / "run" / "verdict.md").read_text().count("**better than random**") == 2

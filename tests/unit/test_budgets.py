@@ -1,0 +1,137 @@
+"""The budget axis: task names per k, random-equivalent labels on made-up curves, the grid's cells per budget."""
+
+import math
+
+import pytest
+
+import automatic_run
+from activellm.budgets import (ABOVE, BELOW, add_random_equivalents, budget_task, equivalent_with_interval,
+                               format_equivalent, names_budget, random_equivalent)
+from activellm.errors import UserError
+from activellm.summary import summarize
+from activellm.sweep import Grid, expand
+
+BUDGETS = [16, 32, 64]
+
+
+def test_the_equivalent_is_linear_in_log_k_between_the_budgets_measured():
+    curve = [0.5, 0.6, 0.7]
+    assert random_equivalent(BUDGETS, curve, 0.6) == pytest.approx(32)
+    assert random_equivalent(BUDGETS, curve, 0.5) == pytest.approx(16)
+    assert random_equivalent(BUDGETS, curve, 0.7) == pytest.approx(64)
+    assert random_equivalent(BUDGETS, curve, 0.65) == pytest.approx(math.sqrt(32 * 64))  # halfway in log k
+    assert random_equivalent(BUDGETS, curve, 0.625) == pytest.approx(32 * 2 ** 0.25)
+    assert random_equivalent([64, 16, 32], [0.7, 0.5, 0.6], 0.65) == pytest.approx(math.sqrt(32 * 64))  # any order
+
+
+def test_outside_the_budgets_measured_it_says_so_and_never_extrapolates():
+    curve = [0.5, 0.6, 0.7]
+    assert random_equivalent(BUDGETS, curve, 0.71) == ABOVE
+    assert random_equivalent(BUDGETS, curve, 0.49) == BELOW
+    assert format_equivalent(ABOVE, BUDGETS) == "above 64" and format_equivalent(BELOW, BUDGETS) == "below 16"
+    assert format_equivalent(45.254, BUDGETS) == "45.3" and format_equivalent(None, BUDGETS) == ""
+
+
+def test_a_dip_of_the_random_curve_is_noise_not_a_loss():
+    # 64 random labels scoring below 32 does not make 0.68 "worth 40-odd labels": the fewest that reach it count
+    curve = [0.5, 0.7, 0.65]
+    assert random_equivalent(BUDGETS, curve, 0.68) == pytest.approx(16 * 2 ** 0.9)
+    assert random_equivalent(BUDGETS, curve, 0.7) == pytest.approx(32)
+    assert random_equivalent(BUDGETS, curve, 0.71) == ABOVE
+
+
+def test_the_interval_resamples_the_same_runs_for_the_arm_and_the_curve():
+    # Runs differ a lot (each run's pool is easier or harder), the arm sits at the curve's value for 45.25 labels in
+    # every run: resampling runs together keeps the equivalent near 45; resampling them apart would not.
+    offsets = {str(r): 0.1 * ((r * 7) % 5 - 2) for r in range(1, 9)}
+    curve = {k: {r: 0.5 + 0.1 * math.log2(k / 16) + o for r, o in offsets.items()} for k in BUDGETS}
+    arm = {r: 0.65 + o for r, o in offsets.items()}
+    point, low, high = equivalent_with_interval(arm, curve)
+    assert point == pytest.approx(math.sqrt(32 * 64))
+    assert math.sqrt(32 * 64) - 0.5 < low <= high < math.sqrt(32 * 64) + 0.5
+
+
+def test_the_interval_says_above_the_largest_budget_where_resamples_do():
+    curve = {k: {"1": 0.5 + k / 1000, "2": 0.52 + k / 1000, "3": 0.49 + k / 1000} for k in BUDGETS}
+    point, low, high = equivalent_with_interval({"1": 0.9, "2": 0.95, "3": 0.92}, curve)
+    assert (point, low, high) == (ABOVE, ABOVE, ABOVE)
+    mixed = equivalent_with_interval({"1": 0.50, "2": 0.60, "3": 0.58}, curve)
+    assert mixed[1] == BELOW and mixed[2] != BELOW  # some resamples fall under the curve's first point
+    assert equivalent_with_interval({"9": 0.6}, curve) is None  # no run in common
+    assert equivalent_with_interval({"1": 0.6}, curve)[1:] == (None, None)  # one run: no interval
+
+
+def _row(k, activelearning, run, accuracy, task="rotten_tomatoes"):
+    return {"task": budget_task(task, k), "tag": task, "mode": "baseline", "modelclass": "default",
+            "activelearning": activelearning, "warmstart": "False", "run": str(run), "seed": "42", "n_train": str(k),
+            "model": "minilm", "epochs": "25", "accuracy": str(accuracy), "status": "ok"}
+
+
+def test_the_summary_prices_each_arm_on_the_random_curve_of_its_task_and_model():
+    rows = [_row(k, "", run, 0.5 + 0.05 * BUDGETS.index(k) + 0.01 * run) for k in BUDGETS for run in (1, 2, 3)]
+    rows += [_row(32, "embedding_kmeans", run, 0.575 + 0.01 * run) for run in (1, 2, 3)]  # the curve at 45.25
+    rows += [_row(32, "typiclust", run, 0.9) for run in (1, 2, 3)]
+    summary = summarize(rows)
+    add_random_equivalents(summary, rows)
+    by_arm = {(e["activelearning"], e["n_train"]): e for e in summary}
+    kmeans = by_arm[("embedding_kmeans", "32")]
+    assert kmeans["random_equivalent"] == "45.3" and kmeans["random_equivalent_ci_low"] == "45.3"
+    assert by_arm[("typiclust", "32")]["random_equivalent"] == "above 64"
+    assert all(by_arm[("", str(k))]["random_equivalent"] == "" for k in BUDGETS)  # the curve itself
+
+
+def test_task_names_per_budget():
+    assert budget_task("rotten_tomatoes", 16) == "rotten_tomatoes_16"
+    assert budget_task("rotten_tomatoes", 32) == "rotten_tomatoes"  # the paper's folders name 32 without a suffix
+    assert not names_budget("rotten_tomatoes")
+    assert names_budget("rotten_tomatoes_16") and names_budget("sst2_25_cont_index_recap_4")
+
+
+def _grid(**overrides):
+    values = dict(tasks=["rotten_tomatoes"], modes=["baseline"], runs=[1], modelclasses=["default", "smalltext"],
+                  activelearning=["None", "embedding_kmeans", "PredictionEntropy"], warmstart=[False],
+                  models=["minilm"], seeds=[42], epochs=[25], extra_args=["--pool-size", "2000"],
+                  budgets=[16, 32], random_budgets=[64])
+    values.update(overrides)
+    return Grid(**values)
+
+
+def _arms(cells):
+    return sorted((c.config.task, c.config.modelclass, c.config.activelearning or "random") for c in cells
+                  if c.problem is None)
+
+
+def test_every_arm_at_every_budget_and_random_also_at_its_own():
+    cells = expand(_grid(), automatic_run.parse_cell)
+    assert _arms(cells) == sorted([
+        *((task, "default", arm) for task in ("rotten_tomatoes_16", "rotten_tomatoes")
+          for arm in ("random", "embedding_kmeans")),
+        ("rotten_tomatoes_16", "smalltext", "PredictionEntropy"), ("rotten_tomatoes", "smalltext", "PredictionEntropy"),
+        ("rotten_tomatoes_64", "default", "random")])
+    smalltext = {c.config.task: c.config.active for c in cells
+                 if c.problem is None and c.config.modelclass == "smalltext"}
+    assert (smalltext["rotten_tomatoes_16"].budget, smalltext["rotten_tomatoes_16"].query_size) == (16, 8)
+    assert (smalltext["rotten_tomatoes"].budget, smalltext["rotten_tomatoes"].query_size) == (32, 16)
+    assert not any("--budget" in c.argv for c in cells if c.problem is None and c.config.modelclass == "default")
+
+
+def test_a_task_that_names_its_k_keeps_it_and_a_fixed_budget_is_refused():
+    cells = expand(_grid(tasks=["rotten_tomatoes_8"], modelclasses=["default"]), automatic_run.parse_cell)
+    assert _arms(cells) == [("rotten_tomatoes_8", "default", "embedding_kmeans"),
+                            ("rotten_tomatoes_8", "default", "random")]
+    kept = expand(_grid(extra_args=["--query-size", "4"]), automatic_run.parse_cell)
+    assert {c.config.active.query_size for c in kept if c.problem is None and c.config.modelclass == "smalltext"} == {4}
+    with pytest.raises(UserError, match="--budget in EXTRA_ARGS/--extra conflicts with the budget axis"):
+        expand(_grid(extra_args=["--budget", "32"]), automatic_run.parse_cell)
+    fixed = expand(_grid(tasks=["rotten_tomatoes_8"], extra_args=["--budget", "6"]), automatic_run.parse_cell)
+    assert {c.config.active.budget for c in fixed if c.problem is None and c.config.modelclass == "smalltext"} == {6}
+
+
+def test_the_budget_options_on_the_command_line(project_root, capsys):
+    assert automatic_run.main(["--budgets", "16", "--random-budgets", "8", "--runs", "1", "--modelclasses", "default",
+                               "--activelearning", "None", "vote_k", "--dry-run", "--extra"]) == 0
+    tasks = sorted(line.split("--task ")[1].split()[0] + " " + ("vote_k" if "vote_k" in line else "random")
+                   for line in capsys.readouterr().out.splitlines())
+    assert tasks == ["rotten_tomatoes_16 random", "rotten_tomatoes_16 vote_k", "rotten_tomatoes_8 random"]
+    assert automatic_run.main(["--runs", "1", "--dry-run", "--extra", "--budget", "8"]) == 2
+    assert "conflicts with the budget axis" in capsys.readouterr().err

@@ -1,0 +1,74 @@
+"""The verdict in words: better, worse or undecided by Holm over runs, with the runs that would decide and the worth in
+random labels; verdict.md and the differences plot."""
+
+from activellm.budgets import add_random_equivalents, budget_task
+from activellm.power import add_runs_needed, runs_needed
+from activellm.summary import summarize
+from activellm.verdict import (BETTER, NO_COMPARISON, UNDECIDED, WORSE, decision, plot_differences, verdict_lines,
+                               write_verdict)
+
+# Per run (1-6): random at 16, 32, 64 rises by 0.05 per doubling; three arms at 32.
+RUNS = range(1, 7)
+ARMS = {"embedding_kmeans": lambda run: 0.575 + 0.01 * run + 0.002 * (run % 2),  # random + 0.025 or 0.027
+        "vote_k": lambda run: 0.49 + 0.01 * run - 0.002 * (run % 2),  # random - 0.06 or 0.062
+        "typiclust": lambda run: 0.555 + 0.01 * run + 0.03 * (-1) ** run}  # random + 0.005 +- 0.03
+
+
+def _row(task, k, activelearning, run, accuracy):
+    return {"task": budget_task(task, k), "mode": "baseline", "modelclass": "default", "activelearning": activelearning,
+            "warmstart": "False", "run": str(run), "seed": "42", "n_train": str(k), "model": "minilm", "epochs": "25",
+            "accuracy": str(accuracy), "status": "ok"}
+
+
+def _summary(tasks=("rotten_tomatoes",)):
+    rows = [_row(task, k, "", run, 0.5 + 0.05 * i + 0.01 * run) for task in tasks
+            for i, k in enumerate((16, 32, 64)) for run in RUNS]
+    rows += [_row(task, 32, arm, run, accuracy(run)) for task in tasks for arm, accuracy in ARMS.items() for run in RUNS]
+    summary = summarize(rows)
+    add_random_equivalents(summary, rows)
+    add_runs_needed(summary, min_effect=0.02)
+    return summary
+
+
+def test_each_arm_is_better_worse_or_undecided_in_one_line():
+    summary = _summary()
+    by_arm = {e["activelearning"]: e for e in summary if e.get("baseline_runs")}
+    assert [decision(by_arm[arm]) for arm in ("embedding_kmeans", "vote_k", "typiclust")] == [BETTER, WORSE, UNDECIDED]
+    lines = verdict_lines(summary)
+    assert len(lines) == 3
+    kmeans = next(line for line in lines if line.startswith("embedding_kmeans"))
+    assert kmeans.startswith("embedding_kmeans, k = 32: **better than random** (+0.0260 [")
+    # +0.026 on a curve of +0.05 per doubling: 2^0.52 times 32 labels
+    assert "Holm p 0.000, 6 runs" in kmeans and "Its 32 picks are worth 45.9 random labels [" in kmeans
+    worse = next(line for line in lines if line.startswith("vote_k"))
+    assert "**worse than random** (-0.0610 [" in worse
+    assert "worth fewer random labels than the smallest budget measured (below 16)" in worse
+    undecided = next(line for line in lines if line.startswith("typiclust"))
+    needed = runs_needed(float(by_arm["typiclust"]["diff_mean"]), by_arm["typiclust"]["diff_sd"], tests=3)
+    assert "**undecided** (+0.0050 [" in undecided and f"80% power needs {needed} runs" in undecided
+    assert f"a difference of 0.020 needs {by_arm['typiclust']['runs_needed_min_effect']} runs" in undecided
+
+
+def test_the_decision_is_holms_not_the_rows_own_p():
+    row = {"diff_mean": 0.02, "p_paired_t": 0.03, "p_paired_t_holm": 0.06}
+    assert decision(row) == UNDECIDED
+    assert decision({**row, "p_paired_t_holm": 0.049}) == BETTER
+    assert decision({**row, "diff_mean": -0.02, "p_paired_t_holm": 0.049}) == WORSE
+    assert decision({**row, "p_paired_t": None, "p_paired_t_holm": None}) == UNDECIDED
+
+
+def test_two_tasks_are_named_and_never_merged():
+    lines = verdict_lines(_summary(tasks=("rotten_tomatoes", "imdb")))
+    assert len(lines) == 6
+    assert sum(line.startswith("imdb: embedding_kmeans, k = 32") for line in lines) == 1
+    assert sum(line.startswith("rotten_tomatoes: embedding_kmeans, k = 32") for line in lines) == 1
+
+
+def test_verdict_md_and_the_differences_plot(tmp_path):
+    summary = _summary()
+    text = write_verdict(summary, tmp_path / "verdict.md").read_text()
+    assert text.startswith("# Verdict\n\nVerdict (unit: the run") and text.count("\n- ") == 3
+    assert plot_differences(summary, tmp_path / "differences.png").read_bytes()[:4] == b"\x89PNG"
+    random_only = [e for e in summary if not e.get("baseline_runs")]
+    assert NO_COMPARISON in write_verdict(random_only, tmp_path / "verdict.md").read_text()  # no stale verdict
+    assert plot_differences(random_only, tmp_path / "none.png") is None
