@@ -25,7 +25,7 @@ from activellm.comparison import CONFIDENCE, run_means
 from activellm.errors import UserError
 from activellm.summary import (PAIRING_KEYS, group_key, is_random_baseline, save_figure, selection_labels,
                                task_metric, values_by_run)
-from activellm.tasks import DEFAULT_EXAMPLES, TaskError, parse_task_name
+from activellm.tasks import DEFAULT_EXAMPLES, TaskError, parse_task_name, task_family
 
 RESAMPLES = 2000
 RESAMPLING_SEED = 0  # a fixed seed: the same results give the same interval on every machine
@@ -116,18 +116,10 @@ def equivalent_with_interval(arm: dict[str, float], curve: dict[int, dict[str, f
     return point, _percentile(equivalents, tail), _percentile(equivalents, 1 - tail)
 
 
-def family(task: str) -> str:
-    """The task without its k: the curve a budget's row belongs to."""
-    try:
-        return parse_task_name(task).spec.name
-    except TaskError:
-        return task
-
-
 def curve_key(entry: dict[str, object]) -> tuple:
     """What a row's random curve shares with it: the pairing keys without the budget (task family, not task)."""
     modelclass = "setfit" if entry["modelclass"] == "setfit" else "default"
-    return (modelclass, family(str(entry["task"])),
+    return (modelclass, task_family(str(entry["task"])),
             *(str(entry.get(k, "")) for k in PAIRING_KEYS if k not in ("task", "n_train")))
 
 
@@ -184,7 +176,7 @@ def plot_budgets(summary: list[dict[str, object]], folder: Path) -> list[Path]:
     few_shot = [e for e in summary if not _continuous(str(e["task"]))]
     by_family: dict[str, list[dict[str, object]]] = defaultdict(list)
     for entry in few_shot:
-        by_family[family(str(entry["task"]))].append(entry)
+        by_family[task_family(str(entry["task"]))].append(entry)
     written = []
     for name, entries in sorted(by_family.items()):
         if len({e["n_train"] for e in entries}) < 2:

@@ -11,14 +11,14 @@ wide. Its decision looks at the interval's width, which does not depend on where
 stop when a difference happens to look significant; stopping on p-values would (tests/unit/test_power.py simulates
 both under no difference). The width still depends on the sd estimated from the runs, and a few runs estimate it
 badly: stopping when it happens to come out small makes the t statistics of that moment larger. So the rule never
-stops before MIN_RUNS_TO_STOP runs. Simulated with one comparison under no difference (rounds of 5 runs up to 30,
-W = 0.7 sd): a rule free to stop at 3 runs declared a difference in 8.9% of sweeps, at 5 runs in 7.1%, from 10 runs
-in 5.6%; stopping as soon as a p-value fell below 0.05 declared one in 16%.
+stops before MIN_RUNS_TO_STOP runs. Simulated with one comparison under no difference (benchmarks/stopping_rule.py:
+rounds of 5 runs up to 30, W = 0.7 sd): a rule free to stop at 3 runs declared a difference in 8.6% of sweeps, at 5
+runs in 7.0%, from 10 runs in 5.3%; stopping once a difference was significant declared one in 16%.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 ALPHA = 0.05
 POWER = 0.8
@@ -100,3 +100,44 @@ def open_differences(entries: Sequence[dict[str, object]], width: float) -> list
     never at p-values or where an interval lies."""
     return [e for e in entries if e.get("baseline_runs")
             and (int(e["baseline_runs"]) < MIN_RUNS_TO_STOP or (wide := half_width(e)) is None or wide > width)]
+
+
+Rule = Callable[[Sequence[dict[str, object]], float], list]
+
+
+def _simulated_rows(differences_by_arm: list[list[float]]) -> list[dict[str, object]]:
+    """Summary-like rows from paired differences per arm (against a baseline of zeros), Holm over the arms."""
+    from activellm.comparison import holm, paired_comparison
+
+    rows = []
+    for differences in differences_by_arm:
+        compared = paired_comparison(differences, [0.0] * len(differences))
+        low, high = compared.interval or (None, None)
+        rows.append({"baseline_runs": compared.pairs, "diff_mean": compared.mean_difference, "diff_ci_low": low,
+                     "diff_ci_high": high, "p_paired_t": compared.p_paired_t})
+    for row, adjusted in zip(rows, holm([r["p_paired_t"] for r in rows])):
+        row["p_paired_t_holm"] = adjusted
+    return rows
+
+
+def simulated_error_rate(sweeps: int, arms: int, width: float, rule: Rule | None = None, start: int = 5,
+                         step: int = 5, max_runs: int = 30, seed: int = 0) -> float:
+    """The share of simulated sweeps under no difference (paired run differences ~ N(0, 1), so ``width`` is in sd
+    units) that end with a Holm-significant difference either way, when runs are added in rounds of ``step`` from
+    ``start`` while ``rule`` (default: open_differences) leaves a difference open, up to ``max_runs``. Every row
+    goes through the project's own paired comparison and Holm."""
+    import random
+
+    rule = rule or open_differences
+    draw = random.Random(seed)
+    declared = 0
+    for _ in range(sweeps):
+        differences = [[draw.gauss(0, 1) for _ in range(max_runs)] for _ in range(arms)]
+        runs = start
+        while True:
+            rows = _simulated_rows([d[:runs] for d in differences])
+            if not rule(rows, width) or runs >= max_runs:
+                break
+            runs += step
+        declared += any(r["p_paired_t_holm"] is not None and r["p_paired_t_holm"] < ALPHA for r in rows)
+    return declared / sweeps

@@ -25,7 +25,7 @@ from activellm.metrics import METRIC_NAMES, main_metric
 from activellm.results import (DIAGNOSTIC_COLUMNS, IDENTITY_COLUMNS, SETFIT_COLUMNS, SETTING_COLUMNS, STATUS_OK,
                                TRAINING_COLUMNS, is_final, read_results)
 from activellm.selection import BASELINE_MODE, SMALLTEXT_MODES
-from activellm.tasks import TaskError, load_splits, parse_task_name
+from activellm.tasks import TaskError, load_splits, parse_task_name, task_family
 
 # The full configuration: rows are averaged only when all of these agree (two learning rates never mix).
 CORE_KEYS = ("task", "mode", "modelclass", "activelearning", "warmstart", "model", "n_train")
@@ -399,10 +399,10 @@ def selection_labels(entries: Sequence[dict[str, object]], shown_apart: Sequence
 
 def bar_labels(bars: Sequence[dict[str, object]]) -> list[str]:
     """The bars' labels: the task where several are drawn, then a label that tells the bar from every other."""
-    several_tasks = len({e["task"] for e in bars}) > 1
+    several_tasks = len({task_family(str(e["task"])) for e in bars}) > 1  # a task at several budgets is one task
     names = selection_labels(bars, shown_apart=("task",))
-    return [("\n".join(textwrap.wrap(str(e["task"]), 18)) + "\n" if several_tasks else "") + names[group_key(e)]
-            for e in bars]
+    return [("\n".join(textwrap.wrap(task_family(str(e["task"])), 18)) + "\n" if several_tasks else "")
+            + names[group_key(e)] for e in bars]
 
 
 def _values(bars: Sequence[dict[str, object]], key: str) -> str:
@@ -442,7 +442,9 @@ def _bar_chart(plt, bars: list[dict[str, object]], path: Path) -> Path:
     axis.set_ylabel(" / ".join(sorted(set(metrics))) + " (mean over runs, 95% CI over runs)")
     axis.set_ylim(0, max(1.0, max((h + e for h, e in zip(heights, errors[1])), default=1.0)))
     runs = "/".join(dict.fromkeys(str(e["runs"]) for e in bars))
-    axis.set_title(f"{_values(bars, 'task')}: {_values(bars, 'model')}, k = {_values(bars, 'n_train')}, "
+    families = "/".join(dict.fromkeys(task_family(str(e["task"])) for e in bars))
+    budgets = "/".join(sorted({str(e["n_train"]) for e in bars}, key=lambda k: int(k) if k.isdigit() else 0))
+    axis.set_title(f"{families}: {_values(bars, 'model')}, k = {budgets}, "
                    f"{runs} runs × {_values(bars, 'seeds_per_run')} seed(s) each", fontsize=10)
     axis.grid(axis="y", alpha=0.3)
     return save_figure(figure, path)

@@ -250,6 +250,15 @@ def parse_task_name(name: str) -> TaskName:
     )
 
 
+def task_family(name: str) -> str:
+    """A task name without its k and iteration (``sst2_16`` -> ``sst2``): the rows of one task at several budgets;
+    a name that cannot be read stays as it is."""
+    try:
+        return parse_task_name(name).spec.name
+    except TaskError:
+        return name
+
+
 def merged_texts(df: pd.DataFrame, spec: TaskSpec) -> list[str]:
     """One text per row; the two parts of a pair are named as in the paper ("Premise: … \\n Hypothesis: …")."""
     if not spec.is_pair:

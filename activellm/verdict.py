@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from activellm.budgets import equivalent_phrase, family
+from activellm.budgets import equivalent_phrase
 from activellm.files import atomic_write_text
 from activellm.power import ALPHA, POWER, format_runs
 from activellm.summary import group_key, save_figure, selection_labels, task_metric
+from activellm.tasks import task_family
 
 VERDICT_FILE = "verdict.md"
 BETTER, WORSE, UNDECIDED = "better than random", "worse than random", "undecided"
@@ -38,9 +39,9 @@ def arm_labels(rows: list[dict[str, object]]) -> dict[tuple, str]:
     """A label per row, one line, without its budget (the verdict names k itself): the task family where there are
     several, then the selection and what tells it from the other rows."""
     labels = selection_labels(rows, shown_apart=("task", "n_train"))
-    several = len({family(str(e["task"])) for e in rows}) > 1
-    return {group_key(e): (f"{family(str(e['task']))}: " if several else "") + labels[group_key(e)].replace("\n", ", ")
-            for e in rows}
+    several = len({task_family(str(e["task"])) for e in rows}) > 1
+    return {group_key(e): (f"{task_family(str(e['task']))}: " if several else "")
+            + labels[group_key(e)].replace("\n", ", ") for e in rows}
 
 
 def verdict_line(entry: dict[str, object], label: str) -> str:

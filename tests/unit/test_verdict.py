@@ -23,7 +23,8 @@ def _row(task, k, activelearning, run, accuracy):
 def _summary(tasks=("rotten_tomatoes",)):
     rows = [_row(task, k, "", run, 0.5 + 0.05 * i + 0.01 * run) for task in tasks
             for i, k in enumerate((16, 32, 64)) for run in RUNS]
-    rows += [_row(task, 32, arm, run, accuracy(run)) for task in tasks for arm, accuracy in ARMS.items() for run in RUNS]
+    rows += [_row(task, 32, arm, run, accuracy(run)) for task in tasks for arm, accuracy in ARMS.items()
+             for run in RUNS]
     summary = summarize(rows)
     add_random_equivalents(summary, rows)
     add_runs_needed(summary, min_effect=0.02)
