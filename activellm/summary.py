@@ -384,7 +384,10 @@ def selection_labels(entries: Sequence[dict[str, object]], shown_apart: Sequence
     """A label per configuration (group_key) that tells it from every other entry: the selection, then task, model
     and k where they differ, then every setting that differs (varying_keys). Keys in ``shown_apart`` are left out
     of the label because the report prints them in a column of their own."""
-    distinct = [k for k in LABEL_CONTEXT if len({str(e.get(k, "")) for e in entries}) > 1]
+    def context(entry: dict[str, object], key: str) -> str:  # a task at several budgets is one task: k tells them apart
+        return task_family(str(entry.get(key, ""))) if key == "task" else str(entry.get(key, ""))
+
+    distinct = [k for k in LABEL_CONTEXT if len({context(e, k) for e in entries}) > 1]
     keys = [k for k in (*distinct, *varying_keys(list(entries))) if k not in shown_apart]
     labels = {group_key(e): _selection_label(e, keys) for e in entries}
     seen: dict[tuple, list[dict[str, object]]] = defaultdict(list)  # what a reader sees -> the entries behind it

@@ -135,3 +135,14 @@ def test_the_budget_options_on_the_command_line(project_root, capsys):
     assert tasks == ["rotten_tomatoes_16 random", "rotten_tomatoes_16 vote_k", "rotten_tomatoes_8 random"]
     assert automatic_run.main(["--runs", "1", "--dry-run", "--extra", "--budget", "8"]) == 2
     assert "conflicts with the budget axis" in capsys.readouterr().err
+
+
+def test_a_task_at_several_budgets_is_labelled_by_k_not_by_its_task_names():
+    from activellm.summary import group_key, selection_labels
+
+    entries = [{"task": budget_task("rotten_tomatoes", k), "mode": "baseline", "modelclass": "default",
+                "activelearning": "", "warmstart": "False", "model": "minilm", "n_train": str(k)} for k in BUDGETS]
+    labels = selection_labels(entries)
+    assert [labels[group_key(e)] for e in entries] == [f"random (baseline)\nn_train={k}" for k in BUDGETS]
+    other = {**entries[1], "task": "imdb"}
+    assert "task=imdb" in selection_labels([*entries, other])[group_key(other)]
