@@ -57,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument("--budgets", nargs="*", type=cli.positive_int, default=BUDGETS, metavar="K",
                       help="k of every arm for tasks named without k (none: each task's own k)")
     grid.add_argument("--random-budgets", nargs="*", type=cli.positive_int, default=RANDOM_BUDGETS, metavar="K",
-                      help="further k of the random baseline alone, for random-equivalent labels (none: --budgets)")
+                      help="further k of the random baseline alone, for random-equivalent labels (none: only "
+                           "--budgets)")
     grid.add_argument("--modes", nargs="*", default=MODES, help="modes besides the LLM folders of --llms")
     grid.add_argument("--runs", nargs="+", type=cli.nonnegative_int, default=RUNS)
     grid.add_argument("--modelclasses", nargs="+", default=MODELCLASS)
@@ -143,9 +144,9 @@ def report_summary(plot: bool, diagnostics_only: bool = False, min_effect: float
             if table:
                 print(f"\n{table}")
         print(f"\nsummary: {path}")
-        verdict = write_verdict(summary, paths.logs_dir() / VERDICT_FILE)
-        if verdict_markdown(summary) and not diagnostics_only:
-            print(f"\n{verdict_markdown(summary)}\n\nverdict: {verdict}")
+        path, verdict = write_verdict(summary, paths.logs_dir() / VERDICT_FILE), verdict_markdown(summary)
+        if verdict and not diagnostics_only:
+            print(f"\n{verdict}\n\nverdict: {path}")
         if plot:
             folder = paths.logs_dir() / "plots"
             for png in [*plot_summary(summary), *plot_budgets(summary, folder), plot_diagnostics(rows),
@@ -267,7 +268,7 @@ def sweep_rounds(args: argparse.Namespace) -> int:
     """The stopping rule: sweep the grid, then add rounds of new runs (pool shuffles) while a difference to random
     of this grid's tasks and models has a 95% interval wider than ±--until-width, up to --max-runs runs. It looks
     at the intervals' widths only, never at p-values (activellm.power)."""
-    from activellm.power import half_width, open_differences
+    from activellm.power import MIN_RUNS_TO_STOP, half_width, open_differences
 
     runs, step = sorted(set(args.runs)), len(set(args.runs))
     while True:
@@ -275,18 +276,25 @@ def sweep_rounds(args: argparse.Namespace) -> int:
         code, summary = sweep_grid(args)
         if code != 0 or args.dry_run:
             return code
+        if not any(e.get("baseline_runs") for e in summary):
+            print("error: --until-width needs differences to random, and this grid has none: add the random baseline "
+                  "(--activelearning None with --modes baseline) beside the arms; the finished cells are kept",
+                  file=sys.stderr)
+            return 2
         still_open = open_differences(summary, args.until_width)
         if not still_open:
-            print(f"until-width: every difference's 95% interval is within ±{args.until_width} after {len(runs)} runs")
+            print(f"until-width: every difference's 95% interval is within ±{args.until_width} after {len(runs)} "
+                  "runs")
             return 0
-        widest = max((half_width(e) or float("inf")) for e in still_open)
+        widths = [w for e in still_open if (w := half_width(e)) is not None]
+        widest = max(widths, default=0.0)
+        state = (f"{len(still_open)} difference(s) open after {len(runs)} runs (wider than ±{args.until_width}, or "
+                 f"on fewer than the {MIN_RUNS_TO_STOP} runs the rule waits for; widest ±{widest:.4f})")
         if len(runs) >= args.max_runs:
-            print(f"until-width: stopped at --max-runs {args.max_runs}; {len(still_open)} difference(s) still wider "
-                  f"than ±{args.until_width} (widest ±{widest:.4f})")
+            print(f"until-width: stopped at --max-runs {args.max_runs}: {state}")
             return 0
         added = list(range(max(runs) + 1, max(runs) + 1 + min(step, args.max_runs - len(runs))))
-        print(f"until-width: {len(still_open)} difference(s) wider than ±{args.until_width} (widest ±{widest:.4f}) "
-              f"after {len(runs)} runs; adding runs {added[0]}-{added[-1]}", file=sys.stderr)
+        print(f"until-width: {state}; adding runs {added[0]}-{added[-1]}", file=sys.stderr)
         runs = runs + added
 
 

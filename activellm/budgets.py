@@ -23,8 +23,8 @@ from typing import Sequence
 
 from activellm.comparison import CONFIDENCE, run_means
 from activellm.errors import UserError
-from activellm.summary import (PAIRING_KEYS, group_key, is_random_baseline, save_figure, selection_labels,
-                               task_metric, values_by_run)
+from activellm.summary import (PAIRING_KEYS, baseline_key, group_key, is_random_baseline, save_figure,
+                               selection_labels, task_metric, values_by_run)
 from activellm.tasks import DEFAULT_EXAMPLES, TaskError, parse_task_name, task_family
 
 RESAMPLES = 2000
@@ -117,10 +117,11 @@ def equivalent_with_interval(arm: dict[str, float], curve: dict[int, dict[str, f
 
 
 def curve_key(entry: dict[str, object]) -> tuple:
-    """What a row's random curve shares with it: the pairing keys without the budget (task family, not task)."""
-    modelclass = "setfit" if entry["modelclass"] == "setfit" else "default"
-    return (modelclass, task_family(str(entry["task"])),
-            *(str(entry.get(k, "")) for k in PAIRING_KEYS if k not in ("task", "n_train")))
+    """What a row's random curve shares with it: its baseline key without the budget (task family, not task)."""
+    shared = dict(zip(("modelclass", *PAIRING_KEYS), baseline_key(entry)))
+    shared["task"] = task_family(str(shared["task"]))
+    del shared["n_train"]
+    return tuple(str(value) for value in shared.values())
 
 
 def _run_means(members: list[dict[str, str]], metric: str) -> dict[str, float]:

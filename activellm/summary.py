@@ -105,7 +105,7 @@ def summarize(rows: Iterable[dict[str, str]]) -> list[dict[str, object]]:
     for key, members in groups.items():
         candidate = dict(zip(GROUP_KEYS, key))
         if is_random_baseline(candidate):
-            baselines[_baseline_key(candidate)] += members
+            baselines[baseline_key(candidate)] += members
     for entry in summary:
         entry.update(_against_baseline(entry, groups, baselines))
     for test in ("p_paired_t", "p_wilcoxon"):  # one family: the rows of the comparison table
@@ -126,7 +126,8 @@ def is_random_baseline(entry: dict[str, object]) -> bool:
             and entry["modelclass"] in (DEFAULT_MODELCLASS, "setfit"))
 
 
-def _baseline_key(entry: dict[str, object]) -> tuple:
+def baseline_key(entry: dict[str, object]) -> tuple:
+    """What a row shares with the random baseline it is paired with: the classifier and PAIRING_KEYS."""
     modelclass = "setfit" if entry["modelclass"] == "setfit" else DEFAULT_MODELCLASS
     return (modelclass, *(entry.get(k, "") for k in PAIRING_KEYS))
 
@@ -151,7 +152,7 @@ def _against_baseline(entry: dict[str, object], groups: dict[tuple, list[dict[st
     if is_random_baseline(entry):
         return result
     members = groups[group_key(entry)]
-    pairs = paired_run_means(members, baselines.get(_baseline_key(entry), []), task_metric(str(entry["task"])))
+    pairs = paired_run_means(members, baselines.get(baseline_key(entry), []), task_metric(str(entry["task"])))
     compared = paired_comparison([a for a, _ in pairs], [b for _, b in pairs])
     if compared is None:
         return result

@@ -46,3 +46,11 @@ def test_the_stopping_rule_adds_rounds_of_runs(tiny_task, tiny_model, project_ro
     assert "every difference's 95% interval is within ±10.0 after 4 runs" in captured.out
     runs = {path.name.split("_")[1] for path in (project_root / "logs" / "run").rglob("run_*.csv")}
     assert runs == {"1", "2", "3", "4"}
+
+
+def test_the_stopping_rule_needs_a_difference_to_random(tiny_task, tiny_model, project_root, capsys):
+    assert automatic_run.main(["--tasks", "tiny_4", "--runs", "1", "--modelclasses", "default", "--activelearning",
+                               "random_filtering", "--models", tiny_model, "--seeds", "3", "--epochs", "1",
+                               "--until-width", "0.1", "--max-runs", "3", "--extra"]) == 2
+    assert "--until-width needs differences to random" in capsys.readouterr().err
+    assert len(list((project_root / "logs" / "run").rglob("run_1_*.csv"))) == 1  # the finished cell is kept

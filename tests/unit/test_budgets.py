@@ -146,3 +146,11 @@ def test_a_task_at_several_budgets_is_labelled_by_k_not_by_its_task_names():
     assert [labels[group_key(e)] for e in entries] == [f"random (baseline)\nn_train={k}" for k in BUDGETS]
     other = {**entries[1], "task": "imdb"}
     assert "task=imdb" in selection_labels([*entries, other])[group_key(other)]
+
+
+def test_the_stopping_rule_options_go_together(project_root, capsys):
+    for argv in (["--until-width", "0.02"], ["--max-runs", "20"], ["--until-width", "0.02", "--max-runs", "3"]):
+        with pytest.raises(SystemExit):
+            automatic_run.main([*argv, "--dry-run"])
+    err = capsys.readouterr().err
+    assert "--until-width W and --max-runs N go together" in err and "--max-runs 3 is below the 10 runs" in err
