@@ -144,7 +144,8 @@ def report_summary(plot: bool, diagnostics_only: bool = False, min_effect: float
             if table:
                 print(f"\n{table}")
         print(f"\nsummary: {path}")
-        path, verdict = write_verdict(summary, paths.logs_dir() / VERDICT_FILE), verdict_markdown(summary)
+        verdict = verdict_markdown(summary)
+        path = write_verdict(verdict, paths.logs_dir() / VERDICT_FILE)
         if verdict and not diagnostics_only:
             print(f"\n{verdict}\n\nverdict: {path}")
         if plot:

@@ -23,8 +23,8 @@ from typing import Sequence
 
 from activellm.comparison import CONFIDENCE, run_means
 from activellm.errors import UserError
-from activellm.summary import (PAIRING_KEYS, baseline_key, group_key, is_random_baseline, save_figure,
-                               selection_labels, task_metric, values_by_run)
+from activellm.summary import (PAIRING_KEYS, baseline_key, group_key, interval_points, is_random_baseline,
+                               save_figure, selection_labels, task_metric, values_by_run)
 from activellm.tasks import DEFAULT_EXAMPLES, TaskError, parse_task_name, task_family
 
 RESAMPLES = 2000
@@ -124,10 +124,6 @@ def curve_key(entry: dict[str, object]) -> tuple:
     return tuple(str(value) for value in shared.values())
 
 
-def _run_means(members: list[dict[str, str]], metric: str) -> dict[str, float]:
-    return {str(run): mean for run, mean in run_means(values_by_run(members, metric)).items()}
-
-
 def add_random_equivalents(summary: list[dict[str, object]], rows: list[dict[str, str]]) -> None:
     """Fill EQUIVALENT_COLUMNS of every row that is not a random baseline and has a random curve (same task family,
     model and training settings); they stay empty elsewhere. Values are numbers of labels or "below k"/"above k"."""
@@ -144,8 +140,8 @@ def add_random_equivalents(summary: list[dict[str, object]], rows: list[dict[str
         if is_random_baseline(entry) or not curve:
             continue
         metric = task_metric(str(entry["task"]))
-        found = equivalent_with_interval(_run_means(groups[group_key(entry)], metric),
-                                         {k: _run_means(members, metric) for k, members in curve.items()})
+        found = equivalent_with_interval(run_means(values_by_run(groups[group_key(entry)], metric)),
+                                         {k: run_means(values_by_run(members, metric)) for k, members in curve.items()})
         if found is not None:
             budgets = sorted(curve)
             entry.update(zip(EQUIVALENT_COLUMNS, (format_equivalent(v, budgets) for v in found)))
@@ -192,9 +188,7 @@ def plot_budgets(summary: list[dict[str, object]], folder: Path) -> list[Path]:
         for shift, (label, points) in enumerate(ordered):
             points = sorted(points, key=lambda e: int(str(e["n_train"])))
             x = [int(str(p["n_train"])) for p in points]
-            y = [p[f"{metric}_mean"] for p in points]
-            low = [p[f"{metric}_ci_low"] if p[f"{metric}_ci_low"] is not None else v for p, v in zip(points, y)]
-            high = [p[f"{metric}_ci_high"] if p[f"{metric}_ci_high"] is not None else v for p, v in zip(points, y)]
+            y, low, high = interval_points(points, metric)
             if is_random_baseline(points[0]):  # the reference: a dashed line in a band
                 axis.plot(x, y, marker="o", color="black", linestyle="--", linewidth=2, label=label.replace("\n", ", "))
                 axis.fill_between(x, low, high, alpha=0.12, color="black")

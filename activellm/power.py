@@ -59,12 +59,6 @@ def runs_needed(difference: float, sd: float | None, tests: int = 1, alpha: floa
     return high
 
 
-def format_runs(entry: dict[str, object], column: str) -> str:
-    """A runs_needed value as written: the number, "> 10000", or empty where none can be said."""
-    value = entry.get(column)
-    return "" if value in (None, "") else str(value)
-
-
 def add_runs_needed(summary: list[dict[str, object]], min_effect: float | None = None) -> None:
     """Fill POWER_COLUMNS of every compared row: the runs for the observed difference and, with ``min_effect``, for
     that difference, both from the observed sd of the paired differences at Holm's strictest level of the table."""

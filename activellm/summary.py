@@ -117,8 +117,8 @@ def summarize(rows: Iterable[dict[str, str]]) -> list[dict[str, object]]:
 # What a selection is paired with: the random baseline (the first N rows of the pool) of the same task, model,
 # size and training settings, on the same run and seeds. A small-text run's final classifier is the default one.
 PAIRING_KEYS = ("task", "model", "n_train", "epochs", *TRAINING_COLUMNS, *SETFIT_COLUMNS)
-COMPARISON_COLUMNS = ("baseline_runs", "diff_mean", "diff_sd", "diff_ci_low", "diff_ci_high", "p_paired_t", "p_paired_t_holm",
-                      "p_wilcoxon", "p_wilcoxon_holm")
+COMPARISON_COLUMNS = ("baseline_runs", "diff_mean", "diff_sd", "diff_ci_low", "diff_ci_high", "p_paired_t",
+                      "p_paired_t_holm", "p_wilcoxon", "p_wilcoxon_holm")
 
 
 def is_random_baseline(entry: dict[str, object]) -> bool:
@@ -158,8 +158,8 @@ def _against_baseline(entry: dict[str, object], groups: dict[tuple, list[dict[st
         return result
     low, high = compared.interval or (None, None)
     return {"baseline_runs": compared.pairs, "diff_mean": compared.mean_difference, "diff_sd": compared.sd,
-            "diff_ci_low": low,
-            "diff_ci_high": high, "p_paired_t": compared.p_paired_t, "p_wilcoxon": compared.p_wilcoxon}
+            "diff_ci_low": low, "diff_ci_high": high, "p_paired_t": compared.p_paired_t,
+            "p_wilcoxon": compared.p_wilcoxon}
 
 
 def _sort_key(key: tuple) -> tuple:
@@ -339,10 +339,8 @@ def plot_summary(summary: list[dict[str, object]], folder: Path | None = None) -
         for label, points in sorted(lines.items()):
             points = sorted(points, key=lambda e: int(e["n_train"]))
             x = [int(p["n_train"]) for p in points]
-            y = [p[f"{metric}_mean"] for p in points]
+            y, low, high = interval_points(points, metric)
             axis.plot(x, y, marker="o", label=label)
-            low = [p[f"{metric}_ci_low"] if p[f"{metric}_ci_low"] is not None else v for p, v in zip(points, y)]
-            high = [p[f"{metric}_ci_high"] if p[f"{metric}_ci_high"] is not None else v for p, v in zip(points, y)]
             axis.fill_between(x, low, high, alpha=0.15)  # the 95% interval over runs
         axis.set(xlabel="labelled instances", ylabel=f"{metric} (mean, 95% CI over runs)",
                  title=f"{family}: learning curves")
@@ -352,6 +350,14 @@ def plot_summary(summary: list[dict[str, object]], folder: Path | None = None) -
     if bars:
         written.append(_bar_chart(plt, bars, folder / "fewshot.png"))
     return written
+
+
+def interval_points(points: Sequence[dict[str, object]], metric: str) -> tuple[list, list, list]:
+    """The means of ``points`` and the ends of their 95% intervals over runs (the mean where a point has none)."""
+    y = [p[f"{metric}_mean"] for p in points]
+    low = [p[f"{metric}_ci_low"] if p[f"{metric}_ci_low"] is not None else v for p, v in zip(points, y)]
+    high = [p[f"{metric}_ci_high"] if p[f"{metric}_ci_high"] is not None else v for p, v in zip(points, y)]
+    return y, low, high
 
 
 def _selection_label(entry: dict[str, object], varying: Sequence[str] = ()) -> str:

@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from activellm import paths
-from activellm.experiment import (DEFAULT_MODELCLASS, NotApplicable, RunConfig, find_complete_results,
-                                 labelled_list_path)
+from activellm.experiment import NotApplicable, RunConfig, find_complete_results, labelled_list_path
 from activellm.files import atomic_write_text
-from activellm.selection import BASELINE_MODE, SMALLTEXT_MODES
+from activellm.selection import SMALLTEXT_MODES
 
 SCRIPT = paths.REPOSITORY / "model_training.py"
 TAIL_LINES = 20
@@ -94,6 +93,7 @@ def expand(grid: Grid, parse: Callable[[list[str]], RunConfig]) -> list[Cell]:
     model_training.py uses), so that skipping and running never disagree. A combination that does not apply is a
     cell left out, with the reason; an unknown name (a typo in the grid) raises ConfigError."""
     from activellm.budgets import check_budgets
+    from activellm.summary import is_random_baseline
 
     task_budgets = grid.task_budgets()
     check_budgets(task_budgets, grid.extra_args)
@@ -102,7 +102,9 @@ def expand(grid: Grid, parse: Callable[[list[str]], RunConfig]) -> list[Cell]:
             task_budgets, grid.modes, grid.runs, grid.modelclasses, grid.activelearning, grid.warmstart,
             grid.models, grid.epochs):
         selects = activelearning not in (None, "None", "")
-        if k is not None and k not in grid.budgets and not _is_random(mode, modelclass, selects, warm):
+        random = not warm and is_random_baseline({"mode": mode, "modelclass": modelclass,
+                                                   "activelearning": activelearning if selects else ""})
+        if k is not None and k not in grid.budgets and not random:
             continue  # a budget of the random curve alone
         argv = ["--task", task, "--mode", mode, "--run", str(run), "--modelclass", modelclass]
         if selects:
@@ -119,11 +121,6 @@ def expand(grid: Grid, parse: Callable[[list[str]], RunConfig]) -> list[Cell]:
         except NotApplicable as error:
             cells.append(Cell(argv, None, str(error)))
     return cells
-
-
-def _is_random(mode: str, modelclass: str, selects: bool, warm: bool) -> bool:
-    """The random baseline: the first k rows of the pool, trained by the default classifier or SetFit."""
-    return mode == BASELINE_MODE and not selects and not warm and modelclass in (DEFAULT_MODELCLASS, "setfit")
 
 
 @dataclass

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from activellm.budgets import equivalent_phrase
 from activellm.files import atomic_write_text
-from activellm.power import ALPHA, POWER, format_runs
+from activellm.power import ALPHA, POWER
 from activellm.summary import group_key, save_figure, selection_labels, task_metric
 from activellm.tasks import task_family
 
@@ -30,18 +30,16 @@ def decision(entry: dict[str, object]) -> str:
     return BETTER if float(entry["diff_mean"]) > 0 else WORSE
 
 
-def compared_rows(summary: list[dict[str, object]]) -> list[dict[str, object]]:
-    """The rows with a paired comparison, ordered by task, label and budget."""
-    return [e for e in summary if e.get("baseline_runs")]
-
-
-def arm_labels(rows: list[dict[str, object]]) -> dict[tuple, str]:
-    """A label per row, one line, without its budget (the verdict names k itself): the task family where there are
-    several, then the selection and what tells it from the other rows."""
+def compared_arms(summary: list[dict[str, object]]) -> list[tuple[dict[str, object], str]]:
+    """The rows with a paired comparison and their one-line labels without the budget (the verdict names k itself):
+    the task family where there are several, then the selection and what tells it from the other rows; ordered by
+    task, label and budget."""
+    rows = [e for e in summary if e.get("baseline_runs")]
     labels = selection_labels(rows, shown_apart=("task", "n_train"))
     several = len({task_family(str(e["task"])) for e in rows}) > 1
-    return {group_key(e): (f"{task_family(str(e['task']))}: " if several else "")
-            + labels[group_key(e)].replace("\n", ", ") for e in rows}
+    labelled = [(e, (f"{task_family(str(e['task']))}: " if several else "") + labels[group_key(e)].replace("\n", ", "))
+                for e in rows]
+    return sorted(labelled, key=lambda pair: (str(pair[0]["task"]), pair[1], int(str(pair[0]["n_train"]))))
 
 
 def verdict_line(entry: dict[str, object], label: str) -> str:
@@ -55,8 +53,8 @@ def verdict_line(entry: dict[str, object], label: str) -> str:
         (f"{float(p):.3f}" if p is not None else "n/a") + f", {entry['baseline_runs']} runs"
     line = f"{label}, k = {entry['n_train']}: **{verdict}** ({evidence})"
     if verdict == UNDECIDED:
-        needed = format_runs(entry, "runs_needed")
-        line += (f"; at this difference {POWER:.0%} power needs {needed} runs" if needed
+        needed = entry.get("runs_needed")
+        line += (f"; at this difference {POWER:.0%} power needs {needed} runs" if needed not in (None, "")
                  else "; no difference or no spread over runs to size more runs by")
     if entry.get("runs_needed_min_effect"):
         line += f"; a difference of {float(entry['min_effect']):.3f} needs {entry['runs_needed_min_effect']} runs"
@@ -65,10 +63,7 @@ def verdict_line(entry: dict[str, object], label: str) -> str:
 
 
 def verdict_lines(summary: list[dict[str, object]]) -> list[str]:
-    rows = compared_rows(summary)
-    labels = arm_labels(rows)
-    ordered = sorted(rows, key=lambda e: (str(e["task"]), labels[group_key(e)], int(str(e["n_train"]))))
-    return [verdict_line(e, labels[group_key(e)]) for e in ordered]
+    return [verdict_line(entry, label) for entry, label in compared_arms(summary)]
 
 
 def verdict_markdown(summary: list[dict[str, object]]) -> str:
@@ -86,9 +81,10 @@ NO_COMPARISON = ("No row has a paired comparison with a random baseline yet: run
                  "baseline without --activelearning) on the same runs, task, model and k.")
 
 
-def write_verdict(summary: list[dict[str, object]], path: Path) -> Path:
-    """The verdict block as Markdown (a file from an earlier sweep never outlives the comparisons it described)."""
-    atomic_write_text(path, f"# Verdict\n\n{verdict_markdown(summary) or NO_COMPARISON}\n")
+def write_verdict(text: str, path: Path) -> Path:
+    """The verdict block (verdict_markdown) as a Markdown file; without comparisons a file that says so, so that
+    a verdict from an earlier sweep never outlives the comparisons it described."""
+    atomic_write_text(path, f"# Verdict\n\n{text or NO_COMPARISON}\n")
     return path
 
 
@@ -100,11 +96,10 @@ def plot_differences(summary: list[dict[str, object]], path: Path) -> Path | Non
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = compared_rows(summary)
-    if not rows:
+    arms = compared_arms(summary)[::-1]  # the first at the top
+    if not arms:
         return None
-    labels = arm_labels(rows)
-    rows = sorted(rows, key=lambda e: (str(e["task"]), labels[group_key(e)], int(str(e["n_train"]))), reverse=True)
+    rows = [entry for entry, _ in arms]
     figure, axis = plt.subplots(figsize=(7.5, 1.6 + 0.45 * len(rows)))
     for y, entry in enumerate(rows):
         mean = float(entry["diff_mean"])
@@ -112,7 +107,7 @@ def plot_differences(summary: list[dict[str, object]], path: Path) -> Path | Non
         error = [[mean - float(low)], [float(high) - mean]] if low is not None else None
         axis.errorbar(mean, y, xerr=error, fmt="o", capsize=4, color=COLOURS[decision(entry)])
     axis.axvline(0, color="black", linewidth=1)
-    axis.set_yticks(range(len(rows)), [f"{labels[group_key(e)]}, k = {e['n_train']}" for e in rows], fontsize=8)
+    axis.set_yticks(range(len(rows)), [f"{label}, k = {e['n_train']}" for e, label in arms], fontsize=8)
     metrics = "/".join(sorted({task_metric(str(e["task"])) for e in rows}))
     axis.set_xlabel(f"{metrics} minus random (same run and k): mean, 95% CI over runs")
     from matplotlib.lines import Line2D

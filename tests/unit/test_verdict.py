@@ -5,7 +5,7 @@ from activellm.budgets import add_random_equivalents, budget_task
 from activellm.power import add_runs_needed, runs_needed
 from activellm.summary import summarize
 from activellm.verdict import (BETTER, NO_COMPARISON, UNDECIDED, WORSE, decision, plot_differences, verdict_lines,
-                               write_verdict)
+                               verdict_markdown, write_verdict)
 
 # Per run (1-6): random at 16, 32, 64 rises by 0.05 per doubling; three arms at 32.
 RUNS = range(1, 7)
@@ -67,9 +67,9 @@ def test_two_tasks_are_named_and_never_merged():
 
 def test_verdict_md_and_the_differences_plot(tmp_path):
     summary = _summary()
-    text = write_verdict(summary, tmp_path / "verdict.md").read_text()
+    text = write_verdict(verdict_markdown(summary), tmp_path / "verdict.md").read_text()
     assert text.startswith("# Verdict\n\nVerdict (unit: the run") and text.count("\n- ") == 3
     assert plot_differences(summary, tmp_path / "differences.png").read_bytes()[:4] == b"\x89PNG"
     random_only = [e for e in summary if not e.get("baseline_runs")]
-    assert NO_COMPARISON in write_verdict(random_only, tmp_path / "verdict.md").read_text()  # no stale verdict
+    assert NO_COMPARISON in write_verdict(verdict_markdown(random_only), tmp_path / "verdict.md").read_text()  # no stale verdict
     assert plot_differences(random_only, tmp_path / "none.png") is None
