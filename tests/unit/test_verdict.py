@@ -69,6 +69,7 @@ def test_verdict_md_and_the_differences_plot(tmp_path):
     summary = _summary()
     text = write_verdict(verdict_markdown(summary), tmp_path / "verdict.md").read_text()
     assert text.startswith("# Verdict\n\nVerdict (unit: the run") and text.count("\n- ") == 3
+    assert "its 95% interval from resampling runs" in text
     assert plot_differences(summary, tmp_path / "differences.png").read_bytes()[:4] == b"\x89PNG"
     random_only = [e for e in summary if not e.get("baseline_runs")]
     assert NO_COMPARISON in write_verdict(verdict_markdown(random_only), tmp_path / "verdict.md").read_text()  # no stale verdict
