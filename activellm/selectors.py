@@ -59,6 +59,9 @@ DEFAULT_EMBEDDING_MODEL = "minilm"
 VOTE_K_NEIGHBOURS = 150
 VOTE_K_RHO = 10.0
 DISTANCE_DECIMALS = 4  # ProbCover's distances are compared after rounding to 1e-4 (see cosine_distance_blocks)
+# TypiClust's distances after rounding to 1e-9: far coarser than float64's kernel noise (~1e-16 on unit vectors from
+# float32), far finer than float32's (~1e-7), which is what moved typicality with the block size and the CPU
+TYPICALITY_DECIMALS = 9
 DISTANCE_BLOCK = 512  # rows per block of a distance computation: 512 x 20,000 float64 is 82 MB
 
 
@@ -209,17 +212,19 @@ def vote_k(embeddings: np.ndarray, n: int, k: int = VOTE_K_NEIGHBOURS, rho: floa
 
 def typicality(embeddings: np.ndarray, neighbours: int, block: int = 1024) -> np.ndarray:
     """TypiClust's typicality: 1 / (mean Euclidean distance to the ``neighbours`` nearest other rows + 1e-5), in blocks
-    of rows so that memory grows with the rows, not their square."""
+    of rows so that memory grows with the rows, not their square. The squared distances come from the cosine
+    distances of cosine_distance_blocks (float64, rounded), so that the picks do not move with the block size or the
+    last bits of a CPU's float32 kernels."""
     size = len(embeddings)
     if size < 2:
         return np.ones(size)
     k = max(1, min(neighbours, size - 1))
     values = np.empty(size)
-    for start in range(0, size, block):
-        stop = min(start + block, size)
-        squared = np.maximum(2.0 - 2.0 * (embeddings[start:stop] @ embeddings.T), 0.0)  # unit: |a-b|^2 = 2 - 2 a.b
+    for start, distance in cosine_distance_blocks(embeddings, block, TYPICALITY_DECIMALS):
+        stop = start + len(distance)
+        squared = np.maximum(2.0 * distance, 0.0)  # unit vectors: |a-b|^2 = 2 - 2 a.b = 2 * cosine distance
         squared[np.arange(stop - start), np.arange(start, stop)] = np.inf
-        nearest = np.sqrt(np.partition(squared, k - 1, axis=1)[:, :k])
+        nearest = np.sqrt(np.sort(np.partition(squared, k - 1, axis=1)[:, :k], axis=1))
         values[start:stop] = 1.0 / (nearest.mean(axis=1) + 1e-5)
     return values
 
@@ -249,15 +254,16 @@ def typiclust(embeddings: np.ndarray, n: int, seed: int) -> list[int]:
     return picks
 
 
-def cosine_distance_blocks(embeddings: np.ndarray, block: int = DISTANCE_BLOCK) -> Iterator[tuple[int, np.ndarray]]:
+def cosine_distance_blocks(embeddings: np.ndarray, block: int = DISTANCE_BLOCK,
+                           decimals: int = DISTANCE_DECIMALS) -> Iterator[tuple[int, np.ndarray]]:
     """(first row, cosine distances of rows first..first+block to every row), computed in float64 from the unit
-    vectors and rounded to DISTANCE_DECIMALS: the values compared with a radius are then the same whatever the
-    CPU's matrix kernels (float32 products differ in their last bits between kernels, which moved balls' edges)."""
+    vectors and rounded to ``decimals``: the values compared are then the same whatever the CPU's matrix kernels and
+    the block's shape (float32 products differ in their last bits between kernels, which moved balls' edges)."""
     vectors = np.asarray(embeddings, dtype=np.float64)
     for start in range(0, len(vectors), block):
         distance = vectors[start:start + block] @ vectors.T
         np.subtract(1.0, distance, out=distance)  # in place: one block in memory at a time
-        yield start, np.round(distance, DISTANCE_DECIMALS, out=distance)
+        yield start, np.round(distance, decimals, out=distance)
 
 
 def purity_delta(embeddings: np.ndarray, classes: int, seed: int, purity: float = PROBCOVER_PURITY) -> float:
