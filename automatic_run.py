@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Sequence
 
-from activellm import cli
+from activellm import cli, power
 from activellm.local_backend import AUTO
 
 # --- the grid: every combination is one cell, one model_training.py run ------------------------------------------
@@ -30,6 +31,8 @@ BUDGETS = [32]  # k of every arm (for tasks named without k: rotten_tomatoes at 
 RANDOM_BUDGETS = [16, 32, 64]  # further k of the random baseline alone: its curve prices a selection in random labels
 MODES = ["baseline"]  # baseline, an LLM/prompt folder under answers/<task>/ (e.g. "gpt-4o_10"), smalltext_coldstart, ...
 RUNS = list(range(1, 11))  # pool shuffles (and list numbers)
+CONFIRM_RUNS = list(range(11, 21))  # fresh pool shuffles that confirm the verdict of RUNS in a block of their own: the
+# arms were chosen after runs 1-5 of a five-arm grid were seen (docs/statistics.md); a claim rests on runs 11-20
 MODELCLASS = ["default"]  # default (fine-tune), setfit, smalltext
 ACTIVELEARNING = ["None", "embedding_kmeans", "typiclust"]  # None, random_filtering, a label-free selector
 # (embedding_kmeans, vote_k, typiclust, probcover) or a small-text strategy (PredictionEntropy, ... with smalltext)
@@ -60,7 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help="further k of the random baseline alone, for random-equivalent labels (none: only "
                            "--budgets)")
     grid.add_argument("--modes", nargs="*", default=MODES, help="modes besides the LLM folders of --llms")
-    grid.add_argument("--runs", nargs="+", type=cli.nonnegative_int, default=RUNS)
+    grid.add_argument("--runs", nargs="+", type=cli.nonnegative_int, default=RUNS,
+                      help="pool shuffles of the exploration (and list numbers)")
+    grid.add_argument("--confirm", nargs="*", type=cli.nonnegative_int, metavar="RUN",
+                      help="fresh runs that confirm the verdict: run like --runs, reported apart in their own table "
+                           "and verdict block (summary_confirm.csv); none: no confirmation (default: CONFIRM_RUNS "
+                           "with the grid's own RUNS, none where --runs is given)")
     grid.add_argument("--modelclasses", nargs="+", default=MODELCLASS)
     grid.add_argument("--activelearning", nargs="+", default=ACTIVELEARNING)
     grid.add_argument("--warmstart", nargs="+", type=cli.strict_bool, default=WARMSTART)
@@ -119,46 +127,80 @@ def parse_cell(argv: list[str]):
     return model_training.config_from_args(model_training.build_parser().parse_args(argv))
 
 
-def report_summary(plot: bool, diagnostics_only: bool = False, min_effect: float | None = None) -> list[dict]:
+def report_summary(plot: bool, diagnostics_only: bool = False, min_effect: float | None = None,
+                   looks: Sequence[int] | None = None, confirm: Sequence[int] = ()) -> list[dict]:
     """The summary table with random-equivalent labels and runs needed, the verdict (logs/run/verdict.md), the
-    selection diagnostics, the overlap of selections and the plots; returns the summary's rows."""
+    selection diagnostics, the overlap of selections and the plots; returns the summary's rows. ``looks``: the run
+    counts at which the stopping rule could stop, whose sequential level then decides the verdict. ``confirm``: runs
+    kept out of that summary and reported on their own (summary_confirm.csv, a verdict block of their own)."""
     from activellm import paths
-    from activellm.budgets import add_random_equivalents, plot_budgets
-    from activellm.diagnostics_report import diagnostics_markdown, overlap_markdown, plot_diagnostics
     from activellm.llm_usage import llm_usage, usage_markdown, write_usage
-    from activellm.power import add_runs_needed
-    from activellm.summary import latest_rows, markdown_table, plot_summary, result_files, summarize, write_summary
-    from activellm.verdict import VERDICT_FILE, plot_differences, verdict_markdown, write_verdict
+    from activellm.summary import latest_rows, result_files
+    from activellm.verdict import VERDICT_FILE, write_verdict
 
     rows = latest_rows(result_files())
-    summary = summarize(rows)
-    if not summary:
-        print("No finished runs under logs/run/ yet.")
-    else:
-        add_random_equivalents(summary, rows)
-        add_runs_needed(summary, min_effect)
-        path = write_summary(summary)
-        if not diagnostics_only:
-            print(markdown_table(summary))
-        for table in (diagnostics_markdown(summary), overlap_markdown(rows)):
-            if table:
-                print(f"\n{table}")
-        print(f"\nsummary: {path}")
-        verdict = verdict_markdown(summary)
-        path = write_verdict(verdict, paths.logs_dir() / VERDICT_FILE)
-        if verdict and not diagnostics_only:
-            print(f"\n{verdict}\n\nverdict: {path}")
-        if plot:
-            folder = paths.logs_dir() / "plots"
-            for png in [*plot_summary(summary), *plot_budgets(summary, folder), plot_diagnostics(rows),
-                        plot_differences(summary, folder / "differences.png")]:
-                if png is not None:
-                    print(f"plot: {png}")
+    confirming = {str(run) for run in confirm}
+    explored = [row for row in rows if str(row.get("run")) not in confirming]
+    summary, verdict = _report_block(explored, plot, diagnostics_only, min_effect, looks)
+    blocks = [verdict]
+    if confirming:
+        checked = [row for row in rows if str(row.get("run")) in confirming]
+        heading = (f"Confirmation on runs {_run_span(confirm)}, kept apart from the runs above (pool shuffles that "
+                   "the choice of the grid did not see)")
+        print(f"\n## {heading}\n")
+        blocks.append(f"## {heading}\n\n" + (_report_block(checked, plot, diagnostics_only, min_effect, None,
+                                                              suffix="_confirm")[1] or "No finished runs yet."))
+    path = write_verdict("\n\n".join(block for block in blocks if block), paths.logs_dir() / VERDICT_FILE)
+    if not diagnostics_only and any(blocks):
+        print(f"\nverdict: {path}")
     usage = llm_usage()
     if usage:
         print(f"\nLLM usage (from the answers' metadata):\n\n{usage_markdown(usage)}")
         print(f"usage: {write_usage(usage)}")
     return summary
+
+
+def _report_block(rows: list[dict], plot: bool, diagnostics_only: bool, min_effect: float | None,
+                  looks: Sequence[int] | None, suffix: str = "") -> tuple[list[dict], str]:
+    """One summary of ``rows``, printed and written with ``suffix`` in its file names; its rows and verdict block."""
+    from activellm import paths
+    from activellm.budgets import add_random_equivalents, plot_budgets
+    from activellm.diagnostics_report import diagnostics_markdown, overlap_markdown, plot_diagnostics
+    from activellm.power import ALPHA, add_runs_needed, sequential_level, tested_rows
+    from activellm.summary import SUMMARY_FILE, markdown_table, plot_summary, summarize, write_summary
+    from activellm.verdict import plot_differences, verdict_markdown
+
+    summary = summarize(rows)
+    if not summary:
+        print("No finished runs under logs/run/ yet.")
+        return summary, ""
+    level = sequential_level(looks, tested_rows(summary)) if looks else ALPHA
+    add_random_equivalents(summary, rows)
+    add_runs_needed(summary, min_effect, level)
+    path = write_summary(summary, paths.logs_dir() / SUMMARY_FILE.replace(".csv", f"{suffix}.csv"))
+    if not diagnostics_only:
+        print(markdown_table(summary))
+    for table in (diagnostics_markdown(summary), overlap_markdown(rows)):
+        if table:
+            print(f"\n{table}")
+    print(f"\nsummary: {path}")
+    verdict = verdict_markdown(summary, level, looks)
+    if verdict and not diagnostics_only:
+        print(f"\n{verdict}")
+    if plot:
+        folder = paths.logs_dir() / "plots"
+        drawn = [] if suffix else [*plot_summary(summary), *plot_budgets(summary, folder), plot_diagnostics(rows)]
+        for png in [*drawn, plot_differences(summary, folder / f"differences{suffix}.png", level)]:
+            if png is not None:
+                print(f"plot: {png}")
+    return summary, verdict
+
+
+def _run_span(runs: Sequence[int]) -> str:
+    """``11-20`` for consecutive runs, else the runs listed."""
+    ordered = sorted(set(runs))
+    consecutive = ordered == list(range(ordered[0], ordered[-1] + 1))
+    return f"{ordered[0]}-{ordered[-1]}" if consecutive and len(ordered) > 1 else ", ".join(map(str, ordered))
 
 
 def llm_lists(arms: dict, cells: list) -> tuple[dict, dict]:
@@ -196,14 +238,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--diagnostics narrows --summary to the selection diagnostics; use --summary --diagnostics (a "
                      "sweep prints them after its summary table anyway)")
     if (args.until_width is None) != (args.max_runs is None):
-        parser.error("--until-width W and --max-runs N go together: add runs until every difference's 95%% interval "
+        parser.error("--until-width W and --max-runs N go together: add runs until every difference's 95% interval "
                      "is at most ±W wide, or N runs")
-    if args.max_runs is not None and args.max_runs < len(set(args.runs)):
-        parser.error(f"--max-runs {args.max_runs} is below the {len(set(args.runs))} runs the grid starts with; "
-                     "give a larger --max-runs")
+    if args.max_runs is not None and args.max_runs < max(len(set(args.runs)), power.MIN_RUNS_TO_STOP):
+        parser.error(f"--max-runs {args.max_runs} is below the {len(set(args.runs))} runs the grid starts with or the "
+                     f"{power.MIN_RUNS_TO_STOP} runs before which the stopping rule never stops; give --max-runs "
+                     f"{max(len(set(args.runs)), power.MIN_RUNS_TO_STOP)} or more")
+    if args.confirm is None:  # the grid's confirmation belongs to the grid's runs
+        args.confirm = CONFIRM_RUNS if args.runs == RUNS else []
+    if set(args.runs) & set(args.confirm):
+        parser.error(f"--confirm runs {sorted(set(args.runs) & set(args.confirm))} are also in --runs: a confirmation "
+                     "needs runs (pool shuffles) that the exploration did not see; name others, e.g. --confirm "
+                     f"{' '.join(map(str, range(max(args.runs) + 1, max(args.runs) + 1 + len(set(args.confirm)))))}")
+    args.looks = power.stopping_looks(len(set(args.runs)), len(set(args.runs)), args.max_runs) \
+        if args.until_width is not None else None
     try:
         if args.summary:
-            report_summary(args.plot, diagnostics_only=args.diagnostics, min_effect=args.min_effect)
+            report_summary(args.plot, args.diagnostics, args.min_effect, args.looks, args.confirm)
             return 0
         return sweep_rounds(args) if args.until_width is not None else sweep_grid(args)[0]
     except UserError as error:  # bad input (an unknown name in the grid, ...): finished cells are kept
@@ -217,14 +268,14 @@ def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
     from activellm.llm import LLMSettings
     from activellm.llm_loop import LLMArm, ListKeeper
     from activellm.prompt_templates import BUILTIN, load_template
-    from activellm.sweep import LEFT_OUT, STATES, Grid, Sweep, expand
+    from activellm.sweep import LEFT_OUT, STATES, Grid, Sweep, expand, grid_rows
 
     templates = [None if name == BUILTIN else load_template(name) for name in args.prompt_templates]
     arms = {arm.folder: arm for arm in (LLMArm(model, mode, rule, template) for model in args.llms
                                         for mode in args.prompt_modes for template in templates
                                         for rule in args.candidates)}
     modes = list(dict.fromkeys([*args.modes, *arms]))
-    grid = Grid(args.tasks, modes, args.runs, args.modelclasses, args.activelearning, args.warmstart,
+    grid = Grid(args.tasks, modes, [*args.runs, *args.confirm], args.modelclasses, args.activelearning, args.warmstart,
                 args.models, args.seeds, args.epochs, args.extra, args.budgets, args.random_budgets)
     cells = expand(grid, parse_cell)
     lists, own = llm_lists(arms, cells)
@@ -252,7 +303,7 @@ def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
         print(f"\ninterrupted: finished cells are kept; status in {sweep.status_path}", file=sys.stderr)
         return 130, []
     counts = {state: sum(o.state == state for o in outcomes) for state in STATES}
-    summary = report_summary(args.plot, min_effect=args.min_effect)
+    summary = report_summary(args.plot, min_effect=args.min_effect, looks=args.looks, confirm=args.confirm)
     for outcome in outcomes:
         if outcome.state == "failed":
             print(f"failed ({outcome.error or f'exit {outcome.returncode}'}): {outcome.cell.name}"
@@ -261,17 +312,17 @@ def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
         if counts[LEFT_OUT] else ""
     print(f"sweep: {counts['done']} ran, {counts['skipped']} skipped, {counts['failed']} failed of "
           f"{len(cells) - counts[LEFT_OUT]} cells{left_out}; status in {sweep.status_path}")
-    tasks = {task for task, _ in grid.task_budgets()}
-    return (1 if counts["failed"] else 0), [e for e in summary if e["task"] in tasks and e["model"] in args.models]
+    return (1 if counts["failed"] else 0), grid_rows(summary, cells)
 
 
 def sweep_rounds(args: argparse.Namespace) -> int:
     """The stopping rule: sweep the grid, then add rounds of new runs (pool shuffles) while a difference to random
     of this grid's tasks and models has a 95% interval wider than ±--until-width, up to --max-runs runs. It looks
     at the intervals' widths only, never at p-values (activellm.power)."""
-    from activellm.power import MIN_RUNS_TO_STOP, half_width, open_differences
+    from activellm.power import half_width, open_differences
 
     runs, step = sorted(set(args.runs)), len(set(args.runs))
+    taken = set(runs) | set(args.confirm)  # new runs are numbered past the confirmation's too
     while True:
         args.runs = runs
         code, summary = sweep_grid(args)
@@ -290,11 +341,13 @@ def sweep_rounds(args: argparse.Namespace) -> int:
         widths = [w for e in still_open if (w := half_width(e)) is not None]
         widest = max(widths, default=0.0)
         state = (f"{len(still_open)} difference(s) open after {len(runs)} runs (wider than ±{args.until_width}, or "
-                 f"on fewer than the {MIN_RUNS_TO_STOP} runs the rule waits for; widest ±{widest:.4f})")
+                 f"on fewer than the {power.MIN_RUNS_TO_STOP} runs the rule waits for; widest ±{widest:.4f})")
         if len(runs) >= args.max_runs:
             print(f"until-width: stopped at --max-runs {args.max_runs}: {state}")
             return 0
-        added = list(range(max(runs) + 1, max(runs) + 1 + min(step, args.max_runs - len(runs))))
+        first = max(taken) + 1
+        added = list(range(first, first + min(step, args.max_runs - len(runs))))
+        taken |= set(added)
         print(f"until-width: {state}; adding runs {added[0]}-{added[-1]}", file=sys.stderr)
         runs = runs + added
 

@@ -461,6 +461,7 @@ def _bar_chart(plt, bars: list[dict[str, object]], path: Path) -> Path:
 
 
 def save_figure(figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     import matplotlib.pyplot as plt

@@ -22,6 +22,7 @@ from typing import Callable, Sequence
 from activellm import paths
 from activellm.experiment import NotApplicable, RunConfig, find_complete_results, labelled_list_path
 from activellm.files import atomic_write_text
+from activellm.results import IDENTITY_COLUMNS
 from activellm.selection import SMALLTEXT_MODES
 
 SCRIPT = paths.REPOSITORY / "model_training.py"
@@ -121,6 +122,14 @@ def expand(grid: Grid, parse: Callable[[list[str]], RunConfig]) -> list[Cell]:
         except NotApplicable as error:
             cells.append(Cell(argv, None, str(error)))
     return cells
+
+
+def grid_rows(summary: Sequence[dict[str, object]], cells: Sequence[Cell]) -> list[dict[str, object]]:
+    """The summary rows of the grid's own configurations (a cell's identity without its run): what the stopping rule
+    waits for, never an older arm that happens to lie in logs/run."""
+    keys = [k for k in IDENTITY_COLUMNS if k != "run"]
+    wanted = {tuple(cell.config.identity()[k] for k in keys) for cell in cells if cell.config is not None}
+    return [entry for entry in summary if tuple(str(entry.get(k, "")) for k in keys) in wanted]
 
 
 @dataclass

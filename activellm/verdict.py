@@ -10,6 +10,7 @@ and test is the run (one selection).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 from activellm.budgets import equivalent_phrase
 from activellm.files import atomic_write_text
@@ -22,10 +23,11 @@ BETTER, WORSE, UNDECIDED = "better than random", "worse than random", "undecided
 COLOURS = {BETTER: "tab:green", WORSE: "tab:red", UNDECIDED: "tab:gray"}
 
 
-def decision(entry: dict[str, object]) -> str:
-    """BETTER, WORSE or UNDECIDED by the Holm-adjusted paired t-test over runs at ALPHA."""
+def decision(entry: dict[str, object], level: float = ALPHA) -> str:
+    """BETTER, WORSE or UNDECIDED by the Holm-adjusted paired t-test over runs at ``level`` (ALPHA, or the stopping
+    rule's sequential level)."""
     p = entry.get("p_paired_t_holm")
-    if p is None or float(p) >= ALPHA:
+    if p is None or float(p) >= level:
         return UNDECIDED
     return BETTER if float(entry["diff_mean"]) > 0 else WORSE
 
@@ -42,10 +44,10 @@ def compared_arms(summary: list[dict[str, object]]) -> list[tuple[dict[str, obje
     return sorted(labelled, key=lambda pair: (str(pair[0]["task"]), pair[1], int(str(pair[0]["n_train"]))))
 
 
-def verdict_line(entry: dict[str, object], label: str) -> str:
+def verdict_line(entry: dict[str, object], label: str, level: float = ALPHA) -> str:
     """One sentence: the arm at its budget, the decision, the difference with its interval and Holm p, and either
     its worth in random labels or the runs that would decide it."""
-    verdict = decision(entry)
+    verdict = decision(entry, level)
     low, high = entry.get("diff_ci_low"), entry.get("diff_ci_high")
     interval = f" [{float(low):+.4f}, {float(high):+.4f}]" if low is not None else ""
     p = entry.get("p_paired_t_holm")
@@ -62,17 +64,22 @@ def verdict_line(entry: dict[str, object], label: str) -> str:
     return line + (f". Its {entry['n_train']} picks are {worth}." if worth else ".")
 
 
-def verdict_lines(summary: list[dict[str, object]]) -> list[str]:
-    return [verdict_line(entry, label) for entry, label in compared_arms(summary)]
+def verdict_lines(summary: list[dict[str, object]], level: float = ALPHA) -> list[str]:
+    return [verdict_line(entry, label, level) for entry, label in compared_arms(summary)]
 
 
-def verdict_markdown(summary: list[dict[str, object]]) -> str:
-    """The verdict block: how to read it, then one line per arm and budget; empty without comparisons."""
-    lines = verdict_lines(summary)
+def verdict_markdown(summary: list[dict[str, object]], level: float = ALPHA, looks: Sequence[int] | None = None) -> str:
+    """The verdict block: how to read it, then one line per arm and budget; empty without comparisons. After the
+    stopping rule, ``level`` is its sequential level over ``looks`` (activellm.power) and the intro says so."""
+    lines = verdict_lines(summary, level)
     if not lines:
         return ""
+    decided = f"p < {ALPHA}" if not looks else (
+        f"p < {level:.4f}, the sequential level that keeps the chance of declaring a difference that is not there "
+        f"at {ALPHA:.0%} over the {len(looks)} looks at which the stopping rule could stop ({', '.join(map(str, looks))} "
+        "runs; Pocock's boundary, Holm's first step over the table's tested rows)")
     intro = (f"Verdict (unit: the run, one selection; each arm against the random baseline of the same run and k on "
-             f"the main metric; decided where the Holm-adjusted paired t-test over runs gives p < {ALPHA}; the "
+             f"the main metric; decided where the Holm-adjusted paired t-test over runs gives {decided}; the "
              f"runs needed are for {POWER:.0%} power at the table's strictest Holm level; the worth in random labels "
              f"is read off the random baseline's curve, its 95% interval from resampling runs):")
     return "\n".join([intro, "", *(f"- {line}" for line in lines)])
@@ -89,7 +96,7 @@ def write_verdict(text: str, path: Path) -> Path:
     return path
 
 
-def plot_differences(summary: list[dict[str, object]], path: Path) -> Path | None:
+def plot_differences(summary: list[dict[str, object]], path: Path, level: float = ALPHA) -> Path | None:
     """Each arm's paired difference to random per budget with its 95% interval over runs, a line at 0, coloured by
     the verdict: the scale of a few points that the bar chart's 0-1 axis hides."""
     import matplotlib
@@ -106,15 +113,15 @@ def plot_differences(summary: list[dict[str, object]], path: Path) -> Path | Non
         mean = float(entry["diff_mean"])
         low, high = entry.get("diff_ci_low"), entry.get("diff_ci_high")
         error = [[mean - float(low)], [float(high) - mean]] if low is not None else None
-        axis.errorbar(mean, y, xerr=error, fmt="o", capsize=4, color=COLOURS[decision(entry)])
+        axis.errorbar(mean, y, xerr=error, fmt="o", capsize=4, color=COLOURS[decision(entry, level)])
     axis.axvline(0, color="black", linewidth=1)
     axis.set_yticks(range(len(rows)), [f"{label}, k = {e['n_train']}" for e, label in arms], fontsize=8)
     metrics = "/".join(sorted({task_metric(str(e["task"])) for e in rows}))
     axis.set_xlabel(f"{metrics} minus random (same run and k): mean, 95% CI over runs")
     from matplotlib.lines import Line2D
 
-    present = {decision(e) for e in rows}
-    axis.legend(handles=[Line2D([], [], marker="o", linestyle="", color=c, label=f"{v} (Holm p < {ALPHA})"
+    present = {decision(e, level) for e in rows}
+    axis.legend(handles=[Line2D([], [], marker="o", linestyle="", color=c, label=f"{v} (Holm p < {level:.4g})"
                                 if v != UNDECIDED else v) for v, c in COLOURS.items() if v in present],
                 fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     axis.grid(axis="x", alpha=0.3)

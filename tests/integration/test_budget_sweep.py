@@ -48,9 +48,24 @@ def test_the_stopping_rule_adds_rounds_of_runs(tiny_task, tiny_model, project_ro
     assert runs == {"1", "2", "3", "4"}
 
 
-def test_the_stopping_rule_needs_a_difference_to_random(tiny_task, tiny_model, project_root, capsys):
+def test_the_stopping_rule_needs_a_difference_to_random(tiny_task, tiny_model, project_root, monkeypatch, capsys):
+    monkeypatch.setattr(power, "MIN_RUNS_TO_STOP", 3)
     assert automatic_run.main(["--tasks", "tiny_4", "--runs", "1", "--modelclasses", "default", "--activelearning",
                                "random_filtering", "--models", tiny_model, "--seeds", "3", "--epochs", "1",
                                "--until-width", "0.1", "--max-runs", "3", "--extra"]) == 2
     assert "--until-width needs differences to random" in capsys.readouterr().err
     assert len(list((project_root / "logs" / "run").rglob("run_1_*.csv"))) == 1  # the finished cell is kept
+
+
+def test_the_stopping_rule_waits_for_this_grids_arms_only(tiny_task, tiny_model, project_root, monkeypatch, capsys):
+    """An older arm left in logs/run on 2 runs does not keep the rule adding runs for the grid's own arms."""
+    monkeypatch.setattr(power, "MIN_RUNS_TO_STOP", 3)
+    common = ["--tasks", "tiny_4", "--modelclasses", "default", "--models", tiny_model, "--seeds", "3", "--epochs",
+              "1"]
+    assert automatic_run.main([*common, "--runs", "1", "2", "--activelearning", "None", "random_filtering",
+                               "--extra", "--train-batch-size", "4"]) == 0
+    assert automatic_run.main([*common, "--runs", "1", "2", "3", "--activelearning", "None", "random_filtering",
+                               "--until-width", "10", "--max-runs", "6", "--extra"]) == 0
+    captured = capsys.readouterr()
+    assert "adding runs" not in captured.err
+    assert "every difference's 95% interval is within ±10.0 after 3 runs" in captured.out

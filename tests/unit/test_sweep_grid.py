@@ -1,3 +1,4 @@
+import csv
 import math
 
 import pytest
@@ -56,7 +57,8 @@ def test_overrides_and_dry_run(project_root, capsys):
 
 
 def test_the_main_jobs_grid_runs_every_arm_on_every_run(project_root, capsys):
-    """The default grid: random at 16, 32 and 64 labels, k-means and TypiClust at 32, on ten runs."""
+    """The default grid: random at 16, 32 and 64 labels, k-means and TypiClust at 32, on ten runs and ten runs that
+    confirm them."""
     assert automatic_run.main(["--dry-run"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     runnable = [line for line in lines if line.startswith("run ")]
@@ -66,7 +68,8 @@ def test_the_main_jobs_grid_runs_every_arm_on_every_run(project_root, capsys):
     assert arms == [("rotten_tomatoes", "embedding_kmeans"), ("rotten_tomatoes", "random"),
                     ("rotten_tomatoes", "typiclust"), ("rotten_tomatoes_16", "random"),
                     ("rotten_tomatoes_64", "random")]
-    assert len(runnable) == 5 * 10 == len(lines) and all("--train-batch-size 8" in line for line in runnable)
+    assert len(runnable) == 5 * 20 == len(lines) and all("--train-batch-size 8" in line for line in runnable)
+    assert {int(line.split("--run ")[1].split()[0]) for line in runnable} == set(range(1, 21))
     valid = [c.config for c in expand(_default_grid(), automatic_run.parse_cell) if c.problem is None]
     assert len(valid) == 50 and sum(config.uses_selector for config in valid) == 20
     assert {config.settings.train_batch_size for config in valid} == {8}
@@ -241,11 +244,32 @@ def test_the_main_jobs_grid_ends_with_its_table_and_plot(project_root, monkeypat
     assert f"plot: {plots / 'fewshot.png'}" in out and (plots / "fewshot.png").read_bytes()[:4] == b"\x89PNG"
     assert f"plot: {plots / 'diagnostics.png'}" in out
     assert "| rotten_tomatoes | baseline | default | typiclust |" in out and "Selection diagnostics" in out
-    assert "sweep: 50 ran, 0 skipped, 0 failed of 50 cells" in out
+    assert "sweep: 100 ran, 0 skipped, 0 failed of 100 cells" in out
     for name in ("budgets_rotten_tomatoes.png", "differences.png"):
         assert f"plot: {plots / name}" in out and (plots / name).read_bytes()[:4] == b"\x89PNG"
     # +0.02 and a little more each run: better than random; on random's curve (+0.05 per doubling of k) +0.031 is
     # 2^0.62 times 32 labels
     assert "embedding_kmeans, k = 32: **better than random** (+0.0310 [" in out
     assert "Its 32 picks are worth 49.2 random labels [" in out
-    assert (project_root / "logs" / "run" / "verdict.md").read_text().count("**better than random**") == 2
+    verdict = (project_root / "logs" / "run" / "verdict.md").read_text()
+    assert verdict.count("**better than random**") == 4  # k-means and TypiClust, explored and confirmed
+    confirmation = verdict.split("## Confirmation on runs 11-20")[1]
+    assert "embedding_kmeans, k = 32: **better than random** (+0.0510 [" in confirmation  # runs 11-20 apart
+    assert "10 runs" in confirmation and "20 runs" not in verdict
+    assert f"plot: {plots / 'differences_confirm.png'}" in out
+    with open(project_root / "logs" / "run" / "summary_confirm.csv", newline="") as handle:
+        assert {row["runs"] for row in csv.DictReader(handle)} == {"10"}
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--runs", "1", "2", "3", "--until-width", "0.02", "--max-runs", "5"],
+     "--max-runs 5 is below the 3 runs the grid starts with or the 10 runs before which the stopping rule never "
+     "stops; give --max-runs 10 or more"),
+    (["--runs", "1", "2", "--confirm", "2", "3"], "--confirm runs [2] are also in --runs"),
+    (["--until-width", "0.02"], "--until-width W and --max-runs N go together: add runs until every difference's "
+                                "95% interval"),
+])
+def test_options_that_cannot_work_are_refused_before_anything_runs(options, message, project_root, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        automatic_run.main([*options, "--dry-run"])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err

@@ -74,3 +74,14 @@ def test_verdict_md_and_the_differences_plot(tmp_path):
     random_only = [e for e in summary if not e.get("baseline_runs")]
     assert NO_COMPARISON in write_verdict(verdict_markdown(random_only), tmp_path / "verdict.md").read_text()  # no stale verdict
     assert plot_differences(random_only, tmp_path / "none.png") is None
+
+
+def test_after_the_stopping_rule_the_verdict_decides_at_the_sequential_level():
+    from activellm.power import sequential_level, stopping_looks
+
+    entry = {"p_paired_t_holm": 0.03, "diff_mean": 0.02}
+    looks = stopping_looks(10, 10, 40)
+    level = sequential_level(looks)
+    assert level < 0.03 and decision(entry) == BETTER and decision(entry, level) == UNDECIDED
+    text = verdict_markdown(_summary(), level, looks)
+    assert f"p < {level:.4f}, the sequential level" in text and "10, 20, 30, 40 runs" in text
