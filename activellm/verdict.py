@@ -81,7 +81,8 @@ def verdict_markdown(summary: list[dict[str, object]], level: float = ALPHA, loo
     intro = (f"Verdict (unit: the run, one selection; each arm against the random baseline of the same run and k on "
              f"the main metric; decided where the Holm-adjusted paired t-test over runs gives {decided}; the "
              f"runs needed are for {POWER:.0%} power at the table's strictest Holm level; the worth in random labels "
-             f"is read off the random baseline's curve, its 95% interval from resampling runs):")
+             f"is read off the random baseline's curve, its 95% interval by inverting the paired t-test over runs "
+             f"along the curve):")
     return "\n".join([intro, "", *(f"- {line}" for line in lines)])
 
 
