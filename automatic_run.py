@@ -268,9 +268,12 @@ def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
     from activellm.llm import LLMSettings
     from activellm.llm_loop import LLMArm, ListKeeper
     from activellm.prompt_templates import BUILTIN, load_template
+    from activellm.prompts import check_grid_modes
     from activellm.sweep import LEFT_OUT, STATES, Grid, Sweep, expand, grid_rows
 
     templates = [None if name == BUILTIN else load_template(name) for name in args.prompt_templates]
+    if args.llms:
+        check_grid_modes(args.prompt_modes, any(templates))
     arms = {arm.folder: arm for arm in (LLMArm(model, mode, rule, template) for model in args.llms
                                         for mode in args.prompt_modes for template in templates
                                         for rule in args.candidates)}

@@ -67,7 +67,11 @@ def load_template(path: str | Path) -> PromptTemplate:
     if not path.is_file():
         raise TemplateError(f"Prompt template {path}: no such file; give a text file with the prompt's wording "
                             "(templates/ has examples to copy).")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise TemplateError(f"Prompt template {path} is not UTF-8 text (byte {error.start}: {error.reason}); save it "
+                            "as UTF-8 (most editors offer it under 'Save as' or 'Encoding').") from None
     template = PromptTemplate(text, paths.recorded_path(path), hashlib.sha256(text.encode("utf-8")).hexdigest())
     unknown = sorted(template.placeholders - set(PLACEHOLDERS))
     if unknown:

@@ -222,7 +222,8 @@ def ask(job: PromptJob, generated: GeneratedPrompt, settings: LLMSettings, force
     if saved_model not in (None, settings.model):
         raise AnswerError(f"{job.answer_path} is {saved_model}'s answer; {settings.model} never reuses or replaces "
                           f"it. Leave out --answers-name (each LLM gets its own folder, "
-                          f"{answers_folder_name(settings.model, job.mode, job.candidates)} here) or name another "
+                          f"{answers_folder_name(settings.model, job.mode, job.candidates, template=job.template)} here) or "
+                          "name another "
                           "folder.")
     if job.answer_path.is_file() and not force:
         parsed = parse(job.answer_path.read_text(encoding="utf-8"))

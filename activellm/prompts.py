@@ -322,11 +322,31 @@ def shown_count(mode: str, prompt_examples: int | None = None) -> int:
     return prompt_mode(mode).shown or DEFAULT_SHOWN
 
 
+def check_grid_modes(modes: Sequence[str], templated: bool) -> None:
+    """The sweep's prompt modes, before anything is asked: each a built-in mode, and, where a template gives the
+    wording, no two modes that render the same prompt (a template takes only the shown count and the guidelines
+    from its mode), which would be asked and paid for twice and reported as two arms."""
+    for mode in modes:
+        prompt_mode(mode)
+    if not templated:
+        return
+    by_prompt: dict[tuple, list[str]] = {}
+    for mode in dict.fromkeys(modes):
+        settings = prompt_mode(mode)
+        by_prompt.setdefault((settings.shown or DEFAULT_SHOWN, settings.guidelines), []).append(mode)
+    for (shown, _), same in by_prompt.items():
+        if len(same) > 1:
+            raise PromptError(f"Prompt modes {' and '.join(same)} render the same prompt with a template (a template "
+                              f"takes only the shown count, here {shown}, and the guidelines from its mode): it would "
+                              "be asked twice and reported as two arms. Keep one of them in --prompt-modes/"
+                              "PROMPT_MODES, or give templates modes that show different counts (8, 9, 10, 11).")
+
+
 def prompt_mode(mode: str) -> PromptMode:
     """The built-in mode named ``mode``."""
     if mode not in PROMPT_MODES:
         raise PromptError(f"Unknown prompt mode {mode!r}; use the paper's 1-12 (10 is its main prompt) or "
-                          f"{REPRESENTATIVE}.")
+                          f"{REPRESENTATIVE} (--prompt-mode, --prompt-modes or PROMPT_MODES).")
     return PROMPT_MODES[mode]
 
 

@@ -5,9 +5,11 @@ import json
 
 import pytest
 
+import automatic_run
 import model_training
 import prompt_generation
 from activellm import paths
+from activellm.prompt_templates import load_template
 from activellm.results import read_results
 from tests.conftest import sentiment_frame
 from tests.integration.llm_stub import StubLLM
@@ -324,3 +326,40 @@ def test_a_template_names_the_folder_and_is_recorded_in_the_sidecar(tiny_task, p
     capsys.readouterr()
     assert prompt_generation.main(["--task", "tiny_4", "--mode", "8", "--prompt-template", str(template)]) == 2
     assert "no {instances}" in capsys.readouterr().err
+
+
+def test_another_llms_answer_is_never_reused_and_the_hint_names_the_templated_folder(tiny_task, project_root,
+                                                                                     api_key, tmp_path, capsys):
+    template = tmp_path / "short.txt"
+    template.write_text("Choose {k}:\n{instances}\n", encoding="utf-8")
+    with StubLLM([("reply", "1, 2, 3, 4")]) as stub:
+        assert _ask("tiny_4", stub, "--prompt-template", str(template), "--answers-name", "shared") == 0
+        assert prompt_generation.main(["--task", "tiny_4", "--mode", "8", "--prompt-examples", "20", "--ask",
+                                       "--base-url", stub.base_url, "--llm-model", "other-model", "--prompt-template",
+                                       str(template), "--answers-name", "shared"]) == 2
+    name = load_template(template).name
+    assert f"(each LLM gets its own folder, other-model_8_{name} here)" in capsys.readouterr().err
+
+
+def test_a_template_that_is_not_utf8_is_one_clear_error(tiny_task, project_root, tmp_path, capsys):
+    template = tmp_path / "latin1.txt"
+    template.write_bytes("Choose {k} of these, café:\n{instances}\n".encode("latin-1"))
+    assert prompt_generation.main(["--task", "tiny_4", "--mode", "8", "--prompt-template", str(template)]) == 2
+    err = capsys.readouterr().err
+    assert f"Prompt template {template} is not UTF-8 text" in err and "save it as UTF-8" in err
+    assert automatic_run.main(["--llms", "m", "--prompt-templates", str(template), "--dry-run"]) == 2
+    assert f"Prompt template {template} is not UTF-8 text" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--prompt-modes", "foo"], "Unknown prompt mode 'foo'; use the paper's 1-12"),
+    (["--prompt-modes", "1", "10", "--prompt-templates", "TEMPLATE"],
+     "Prompt modes 1 and 10 render the same prompt with a template"),
+])
+def test_the_sweep_refuses_prompt_modes_it_cannot_ask_once(options, message, project_root, tmp_path, capsys):
+    template = tmp_path / "ok.txt"
+    template.write_text("Choose {k}:\n{instances}\n", encoding="utf-8")
+    options = [str(template) if option == "TEMPLATE" else option for option in options]
+    assert automatic_run.main(["--llms", "gpt-4o", *options, "--dry-run"]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and captured.out == ""
