@@ -27,13 +27,16 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from activellm.comparison import CONFIDENCE, run_means
 from activellm.errors import UserError
 from activellm.summary import (PAIRING_KEYS, baseline_key, group_key, interval_points, is_random_baseline,
                                save_figure, selection_labels, task_metric, values_by_run)
 from activellm.tasks import DEFAULT_EXAMPLES, TaskError, parse_task_name, task_family
+
+if TYPE_CHECKING:
+    from activellm.sweep import TaskBudget
 
 EQUIVALENT_COLUMNS = ("random_equivalent", "random_equivalent_ci_low", "random_equivalent_ci_high",
                       "random_equivalent_runs", "random_equivalent_note")
@@ -52,13 +55,15 @@ def budget_task(task: str, k: int) -> str:
     return name if k == DEFAULT_EXAMPLES else f"{name}_{k}"
 
 
-def check_budgets(task_budgets: Sequence[tuple[str, int | None]], extra_args: Sequence[str]) -> None:
-    """The sweep sets each cell's small-text --budget to the k of its task where the budget axis gives one: a fixed
-    --budget in the extra options would train every budget's small-text cells on one and the same budget."""
-    if any(k is not None for _, k in task_budgets) and "--budget" in extra_args:
+def check_budgets(task_budgets: Sequence["TaskBudget"], extra_args: Sequence[str]) -> None:
+    """The sweep sets each small-text cell's --budget to the k of its task: a fixed --budget (or --budget=N) in the
+    extra options would train every budget's small-text cells on one and the same budget."""
+    from activellm.cli import has_option
+
+    if any(budget.axis for budget in task_budgets) and has_option(extra_args, "--budget"):
         raise UserError("--budget in EXTRA_ARGS/--extra conflicts with the budget axis (BUDGETS/--budgets): the "
-                        "sweep gives each cell --budget k of its task. Remove --budget from the extra options, or "
-                        "name k in the task (e.g. rotten_tomatoes_16) to keep a fixed budget.")
+                        "sweep gives each small-text cell --budget k of its task. Remove --budget from the extra "
+                        "options, or name k in the task (e.g. rotten_tomatoes_16) to keep a fixed budget.")
 
 
 def random_equivalent(budgets: Sequence[int], random_means: Sequence[float], value: float) -> float:

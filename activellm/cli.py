@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Sequence
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
@@ -90,3 +91,8 @@ def add_ask_options(group, base_url: str | None = None) -> None:
                        help="follow-up messages when picks are missing (default 2)")
     group.add_argument("--temperature", type=float, help="sampling temperature (default: the endpoint's)")
     group.add_argument("--fill", choices=["random"], help="complete a short answer with random unpicked shown instances")
+
+
+def has_option(argv: Sequence[str], option: str) -> bool:
+    """Whether a command line gives ``option``, as ``--option value`` or ``--option=value``."""
+    return any(arg == option or arg.startswith(option + "=") for arg in argv)

@@ -44,24 +44,44 @@ class Grid:
     budgets: Sequence[int] = ()  # k of every arm, for tasks named without k (activellm.budgets)
     random_budgets: Sequence[int] = ()  # further k of the random baseline alone: its curve for random equivalents
 
-    def task_budgets(self) -> list[tuple[str, int | None]]:
-        """(task, the budget the axis gives it) for every task at every budget; None where the task names its k
-        or the grid has no budgets."""
+    def task_budgets(self) -> list[TaskBudget]:
+        """Every task at every budget: a task named without k at each of BUDGETS (none: the task's own k) with every
+        arm, and at each further budget of RANDOM_BUDGETS with the random baseline alone; a task that names its k
+        (rotten_tomatoes_16, a continuous task) at that k."""
         from activellm.budgets import budget_task, names_budget
+        from activellm.tasks import parse_task_name
 
-        every = sorted({*self.budgets, *self.random_budgets})
-        pairs: list[tuple[str, int | None]] = []
+        pairs: list[TaskBudget] = []
         for task in self.tasks:
-            pairs += [(budget_task(task, k), k) for k in every] if every and not names_budget(task) else [(task, None)]
+            parsed = parse_task_name(task)
+            if names_budget(task):
+                pairs.append(TaskBudget(task, parsed.n_train, axis=False, arms=True))
+                continue
+            arms = list(self.budgets) or [parsed.examples]
+            pairs += [TaskBudget(budget_task(task, k), k, axis=True, arms=k in arms)
+                      for k in sorted({*arms, *self.random_budgets})]
         return pairs
 
-    def budget_argv(self, k: int | None) -> list[str]:
+    def budget_argv(self, budget: TaskBudget) -> list[str]:
         """A budget's small-text options (for small-text cells and cells on a small-text list): --budget k, and a
-        query size of k/2 unless the extra options give one (a cold start of k/2 random rows, one query of k/2)."""
-        if k is None:
+        query size of k/2 unless the extra options give one (a cold start of k/2 random rows, one query of k/2). A
+        task that names its k keeps a --budget of the extra options (the budget axis refuses one, check_budgets)."""
+        from activellm.cli import has_option
+
+        if not budget.axis and has_option(self.extra_args, "--budget"):
             return []
-        query = [] if "--query-size" in self.extra_args else ["--query-size", str(max(1, k // 2))]
-        return ["--budget", str(k), *query]
+        query = [] if has_option(self.extra_args, "--query-size") else ["--query-size", str(max(1, budget.k // 2))]
+        return ["--budget", str(budget.k), *query]
+
+
+@dataclass(frozen=True)
+class TaskBudget:
+    """One task at one budget of a grid."""
+
+    task: str  # the task's name at this budget (rotten_tomatoes_16)
+    k: int  # the labelled instances
+    axis: bool  # given by the budget axis, not named by the task
+    arms: bool  # every arm runs here; else the random baseline alone (its curve for random-equivalent labels)
 
 
 LEFT_OUT = "left out"  # a combination of the grid that does not apply (a selector with an LLM's list, ...)
@@ -99,21 +119,21 @@ def expand(grid: Grid, parse: Callable[[list[str]], RunConfig]) -> list[Cell]:
     task_budgets = grid.task_budgets()
     check_budgets(task_budgets, grid.extra_args)
     cells = []
-    for (task, k), mode, run, modelclass, activelearning, warm, model, epochs in itertools.product(
+    for budget, mode, run, modelclass, activelearning, warm, model, epochs in itertools.product(
             task_budgets, grid.modes, grid.runs, grid.modelclasses, grid.activelearning, grid.warmstart,
             grid.models, grid.epochs):
         selects = activelearning not in (None, "None", "")
         random = not warm and is_random_baseline({"mode": mode, "modelclass": modelclass,
                                                    "activelearning": activelearning if selects else ""})
-        if k is not None and k not in grid.budgets and not random:
+        if not budget.arms and not random:
             continue  # a budget of the random curve alone
-        argv = ["--task", task, "--mode", mode, "--run", str(run), "--modelclass", modelclass]
+        argv = ["--task", budget.task, "--mode", mode, "--run", str(run), "--modelclass", modelclass]
         if selects:
             argv += ["--activelearning", activelearning]
         if warm:
             argv.append("--warmstart")
         argv += ["--model", model, "--seeds", " ".join(map(str, grid.seeds)), "--epochs", str(epochs),
-                 *(grid.budget_argv(k) if modelclass == "smalltext" or mode in SMALLTEXT_MODES else []),
+                 *(grid.budget_argv(budget) if modelclass == "smalltext" or mode in SMALLTEXT_MODES else []),
                  *grid.extra_args]
         config = parse(argv)
         try:
@@ -160,10 +180,14 @@ def _options(argv: Sequence[str]) -> dict[str, str]:
     return options
 
 
+BUDGET_OPTIONS = ("--budget", "--query-size")  # Grid.budget_argv's: they follow --task and --modelclass
+
+
 def varying_options(cells: Sequence[Cell]) -> list[str]:
-    """The options whose values differ between the cells that can run: what tells them apart (the run last)."""
+    """The options whose values differ between the cells that can run: what tells them apart (the run last). The
+    small-text budget options the grid derives from the task are never what tells two cells apart."""
     runnable = [_options(c.argv) for c in cells if c.config is not None]
-    keys = dict.fromkeys(k for options in runnable for k in options)
+    keys = dict.fromkeys(k for options in runnable for k in options if k not in BUDGET_OPTIONS)
     varying = [k for k in keys if len({options.get(k) for options in runnable}) > 1]
     return sorted(varying, key=lambda k: k == "--run")
 

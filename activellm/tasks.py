@@ -251,12 +251,17 @@ def parse_task_name(name: str) -> TaskName:
 
 
 def task_family(name: str) -> str:
-    """A task name without its k and iteration (``sst2_16`` -> ``sst2``): the rows of one task at several budgets;
-    a name that cannot be read stays as it is."""
+    """A task name without its k (``sst2_16`` -> ``sst2``): the rows of one task at several budgets. A continuous
+    task is a family of its own, named without its iteration (``sst2_32_cont_index_recap_1`` ->
+    ``sst2_32_cont_index_recap``): at the same k it is another selection than the few-shot task, and its random
+    baseline another curve. A name that cannot be read stays as it is."""
     try:
-        return parse_task_name(name).spec.name
+        parsed = parse_task_name(name)
     except TaskError:
         return name
+    if parsed.continuous is None:
+        return parsed.spec.name
+    return f"{parsed.spec.name}_{parsed.examples}_{parsed.continuous_suffix}"
 
 
 def merged_texts(df: pd.DataFrame, spec: TaskSpec) -> list[str]:

@@ -41,9 +41,9 @@ def test_a_dip_of_the_random_curve_is_noise_not_a_loss():
     assert random_equivalent(BUDGETS, curve, 0.71) == ABOVE
 
 
-def test_the_interval_resamples_the_same_runs_for_the_arm_and_the_curve():
+def test_the_interval_pairs_the_arm_and_the_curve_by_run():
     # Runs differ a lot (each run's pool is easier or harder), the arm sits at the curve's value for 45.25 labels in
-    # every run: resampling runs together keeps the equivalent near 45; resampling them apart would not.
+    # every run: comparing each run's arm with that run's curve keeps the equivalent near 45; unpaired it would not.
     offsets = {str(r): 0.1 * ((r * 7) % 5 - 2) for r in range(1, 9)}
     curve = {k: {r: 0.5 + 0.1 * math.log2(k / 16) + o for r, o in offsets.items()} for k in BUDGETS}
     arm = {r: 0.65 + o for r, o in offsets.items()}
@@ -53,7 +53,7 @@ def test_the_interval_resamples_the_same_runs_for_the_arm_and_the_curve():
     assert math.sqrt(32 * 64) - 0.5 < low <= high < math.sqrt(32 * 64) + 0.5
 
 
-def test_the_interval_says_above_the_largest_budget_where_resamples_do():
+def test_the_interval_says_above_the_largest_budget_where_the_runs_do():
     curve = {k: {"1": 0.5 + k / 1000, "2": 0.52 + k / 1000, "3": 0.49 + k / 1000} for k in BUDGETS}
     found = equivalent_with_interval({"1": 0.9, "2": 0.95, "3": 0.92}, curve)
     assert (found.point, found.low, found.high) == (ABOVE, ABOVE, ABOVE)
@@ -197,3 +197,23 @@ def test_no_worth_without_two_budgets():
     lacking = _worth_rows({16: range(1, 4), 64: range(1, 4)})
     assert lacking["random_equivalent"] == ""
     assert "random at 16 lacks 7 of the 10 runs" in equivalent_phrase(lacking)
+
+
+def test_budgets_without_values_run_every_arm_at_each_tasks_own_k(project_root, capsys):
+    assert automatic_run.main(["--budgets", "--runs", "1", "--dry-run"]) == 0
+    tasks = sorted(line.split("--task ")[1].split()[0] + " " + (line.split("--activelearning ")[1].split()[0]
+                                                                if "--activelearning" in line else "random")
+                   for line in capsys.readouterr().out.splitlines())
+    assert tasks == ["rotten_tomatoes embedding_kmeans", "rotten_tomatoes random", "rotten_tomatoes typiclust",
+                     "rotten_tomatoes_16 random", "rotten_tomatoes_64 random"]
+
+
+def test_a_budget_in_the_extra_options_is_refused_in_either_spelling(project_root, capsys):
+    assert automatic_run.main(["--runs", "1", "--dry-run", "--extra", "--budget=32"]) == 2
+    assert "conflicts with the budget axis" in capsys.readouterr().err
+
+
+def test_a_small_text_cell_of_a_task_that_names_its_k_gets_that_budget():
+    cells = expand(_grid(tasks=["rotten_tomatoes_16"], activelearning=["PredictionEntropy"],
+                         modelclasses=["smalltext"]), automatic_run.parse_cell)
+    assert [(c.config.active.budget, c.config.active.query_size) for c in cells if c.problem is None] == [(16, 8)]

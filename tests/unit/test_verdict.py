@@ -69,7 +69,7 @@ def test_verdict_md_and_the_differences_plot(tmp_path):
     summary = _summary()
     text = write_verdict(verdict_markdown(summary), tmp_path / "verdict.md").read_text()
     assert text.startswith("# Verdict\n\nVerdict (unit: the run") and text.count("\n- ") == 3
-    assert "its 95% interval from resampling runs" in text
+    assert "its 95% interval by inverting the paired t-test over runs along the curve" in text
     assert plot_differences(summary, tmp_path / "differences.png").read_bytes()[:4] == b"\x89PNG"
     random_only = [e for e in summary if not e.get("baseline_runs")]
     assert NO_COMPARISON in write_verdict(verdict_markdown(random_only), tmp_path / "verdict.md").read_text()  # no stale verdict
@@ -85,3 +85,21 @@ def test_after_the_stopping_rule_the_verdict_decides_at_the_sequential_level():
     assert level < 0.03 and decision(entry) == BETTER and decision(entry, level) == UNDECIDED
     text = verdict_markdown(_summary(), level, looks)
     assert f"p < {level:.4f}, the sequential level" in text and "10, 20, 30, 40 runs" in text
+
+
+def test_a_continuous_task_and_the_few_shot_task_at_the_same_k_are_told_apart():
+    continuous = "rotten_tomatoes_32_cont_index_recap_1"
+    rows = [_row("rotten_tomatoes", k, "", run, 0.5 + 0.05 * i + 0.01 * run) for i, k in enumerate((16, 32, 64))
+            for run in RUNS]
+    rows += [{**_row("rotten_tomatoes", 32, "", run, 0.45 + 0.01 * run), "task": continuous} for run in RUNS]
+    rows += [_row("rotten_tomatoes", 32, "embedding_kmeans", run, 0.575 + 0.01 * run) for run in RUNS]
+    rows += [{**_row("rotten_tomatoes", 32, "embedding_kmeans", run, 0.575 + 0.01 * run), "task": continuous}
+             for run in RUNS]
+    summary = summarize(rows)
+    add_random_equivalents(summary, rows)
+    lines = verdict_lines(summary)
+    assert len(lines) == 2 and len(set(lines)) == 2
+    assert any(line.startswith("rotten_tomatoes_32_cont_index_recap: embedding_kmeans, k = 32") for line in lines)
+    few_shot = next(e for e in summary if e["task"] == "rotten_tomatoes" and e["activelearning"])
+    assert few_shot["random_equivalent"] == "45.3"  # on the few-shot curve alone: the continuous random is not pooled
+    assert next(e for e in summary if e["task"] == continuous and e["activelearning"])["random_equivalent"] == ""
