@@ -288,7 +288,7 @@ def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
     settings = LLMSettings(base_url=args.base_url, timeout=args.timeout, retries=args.retries,
                            follow_ups=args.follow_ups, temperature=args.temperature)  # the model: each arm's own
     keeper = ListKeeper(settings, args.fill, jobs=args.llm_jobs) if lists else None
-    if args.jobs == AUTO:
+    if args.jobs == AUTO and args.backend == "local":  # Ray's auto counts the cluster's resources
         from activellm.local_backend import auto_jobs
 
         args.jobs, why = auto_jobs()

@@ -26,6 +26,7 @@ import importlib.util
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from types import ModuleType
 
@@ -50,7 +51,8 @@ class CellRunner:
     def run(self, script: str, argv: list[str], log: str | Path) -> int:
         """The exit code of ``script``'s ``main(argv)``, its output written to ``log``. KeyboardInterrupt passes."""
         main = self.script(script).main
-        with open(log, "w", encoding="utf-8", buffering=1) as stream, output_to(stream):
+        forget_what_was_said()
+        with open(log, "w", encoding="utf-8", buffering=1) as stream, output_to(stream), warnings.catch_warnings():
             try:
                 code = main(argv)
             except SystemExit as exit_:  # argparse's errors and sys.exit() in a script
@@ -66,6 +68,31 @@ class CellRunner:
                 code = 1
         gc.collect()  # the cell's models and tensors, before the next cell allocates its own
         return int(code or 0)
+
+
+def forget_what_was_said() -> None:
+    """What a process says once is said again in the next cell, so that each cell's log holds what a process of its
+    own would have written: the project's notes, transformers' warning_once and info_once, and Python's "once"
+    warnings (the per-module registries of "default" warnings are renewed by catch_warnings around the cell)."""
+    from activellm.tasks import note_once
+
+    note_once.cache_clear()
+    warnings.onceregistry.clear()
+    transformers_logging = sys.modules.get("transformers.utils.logging")
+    for name in ("warning_once", "info_once"):
+        cache_clear = getattr(getattr(transformers_logging, name, None), "cache_clear", None)
+        if cache_clear is not None:
+            cache_clear()
+
+
+def record_code_version() -> None:
+    """The commit of the code this worker imports, recorded once at its start (ACTIVELLM_GIT): every cell it runs
+    records that commit, not the one checked out when the cell starts (a commit made during a sweep). A Ray actor
+    has the driver's record there already."""
+    from activellm.environment import GIT_ENV, git_commit
+
+    if not os.environ.get(GIT_ENV):
+        os.environ[GIT_ENV] = json.dumps(git_commit())
 
 
 @contextlib.contextmanager
@@ -91,9 +118,12 @@ def output_to(stream):
 def serve() -> int:
     """The worker process: cells from stdin, exit codes to the original stdout (see the module docstring)."""
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)  # before fd 1 is pointed at cell logs
+    os.dup2(2, 1)  # what is printed outside a cell goes to the worker's log, never into the answers
+    record_code_version()
     from activellm import startup
 
     startup.import_model_stack()
+    from activellm import experiment  # noqa: F401  (the project's code, imported beside the commit recorded)
     runner = CellRunner()
     for line in sys.stdin:
         request = json.loads(line)

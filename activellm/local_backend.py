@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Sequence
 
 from activellm import paths
 
@@ -24,13 +25,18 @@ WORKER_MEMORY_GB = 2.0  # a worker's peak on the main job was 1.4 GB; auto leave
 
 
 def worker_environments(jobs: int) -> list[dict[str, str]]:
-    """One environment per parallel job: a GPU each where there are GPUs, else a share of the CPU cores."""
+    """One environment per parallel job: a GPU each where there are GPUs, else a share of the usable cores; CPU
+    threads are a share of the usable cores either way (a GPU cell still tokenises and collates on the CPU)."""
     base = dict(os.environ)
     gpus = _visible_gpus()
     if gpus:
-        return [{**base, "CUDA_VISIBLE_DEVICES": gpu} for gpu in gpus[:jobs]]
-    threads = str(max(1, (os.cpu_count() or 1) // jobs))
-    return [{**base, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads} for _ in range(jobs)]
+        gpus = gpus[:jobs]
+        return [{**base, "CUDA_VISIBLE_DEVICES": gpu, **_threads(usable_cpus() // len(gpus))} for gpu in gpus]
+    return [{**base, **_threads(usable_cpus() // jobs)} for _ in range(jobs)]
+
+
+def _threads(count: int) -> dict[str, str]:
+    return dict.fromkeys(("OMP_NUM_THREADS", "MKL_NUM_THREADS"), str(max(1, count)))
 
 
 def _visible_gpus() -> list[str]:
@@ -44,44 +50,93 @@ def _visible_gpus() -> list[str]:
     return [str(i) for i, line in enumerate(listed.stdout.splitlines()) if line.startswith("GPU")]
 
 
-def _memory_gb() -> float | None:
+CGROUP = Path("/sys/fs/cgroup")
+MEMINFO = Path("/proc/meminfo")
+
+
+def _read(path: Path) -> str | None:
     try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
-    except (ValueError, OSError, AttributeError):
+        return path.read_text().strip()
+    except OSError:
         return None
 
 
-def auto_jobs() -> tuple[int, str]:
-    """``--jobs auto``: one worker per GPU; on CPUs one worker of one thread per core (two 1-thread cells side by
-    side beat two 2-thread cells in turn, docs/speed.md), as far as memory holds WORKER_MEMORY_GB each. Returns the
-    count and a sentence saying why."""
-    gpus = _visible_gpus()
+def usable_cpus(cgroup: Path = CGROUP) -> int:
+    """The cores this process may use: its CPU affinity (taskset, a scheduler's cpuset), capped by a cgroup CPU
+    quota (a container's --cpus: cpu.max in cgroup v2, cpu.cfs_quota_us in v1), at least 1."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    quota = _read(cgroup / "cpu.max")
+    if quota is not None:
+        limit, _, period = quota.partition(" ")
+    else:
+        limit, period = _read(cgroup / "cpu" / "cpu.cfs_quota_us"), _read(cgroup / "cpu" / "cpu.cfs_period_us")
+    if limit and period and limit not in ("max", "-1"):
+        cores = min(cores, max(1, int(limit) // int(period)))
+    return max(1, cores)
+
+
+def available_memory_gb(cgroup: Path = CGROUP, meminfo: Path = MEMINFO) -> float | None:
+    """The memory free for new work: MemAvailable (not the total, which other programs share), capped by what a
+    cgroup memory limit leaves (memory.max less memory.current); None where neither can be read."""
+    available = None
+    for line in (_read(meminfo) or "").splitlines():
+        if line.startswith("MemAvailable:"):
+            available = int(line.split()[1]) * 1024 / 1e9
+    limit, used = _read(cgroup / "memory.max"), _read(cgroup / "memory.current")
+    if limit and limit.isdigit() and used and used.isdigit():
+        left = (int(limit) - int(used)) / 1e9
+        available = left if available is None else min(available, left)
+    return available
+
+
+def jobs_for(cpus: int, memory_gb: float | None, gpus: int, where: str) -> tuple[int, str]:
+    """``--jobs auto`` for a machine or a cluster: one worker per GPU; on CPUs one worker of one thread per core
+    (two 1-thread cells side by side beat two 2-thread cells in turn, docs/speed.md), as far as memory holds
+    WORKER_MEMORY_GB each. Returns the count and a sentence saying why."""
     if gpus:
-        return len(gpus), f"{len(gpus)} worker(s), one per GPU"
-    cores = os.cpu_count() or 1
-    memory = _memory_gb()
-    jobs = max(1, min(cores, int(memory // WORKER_MEMORY_GB))) if memory else cores
-    limit = f", {memory:.0f} GB of memory" if memory else ""
-    return jobs, (f"{jobs} worker(s) of {max(1, cores // jobs)} thread(s) each ({cores} cores{limit}; one 1-thread "
-                  "worker per core measured fastest, docs/speed.md)")
+        return gpus, f"{gpus} worker(s), one per GPU ({where})"
+    jobs = max(1, min(cpus, int(memory_gb // WORKER_MEMORY_GB))) if memory_gb else cpus
+    limit = f", {memory_gb:.0f} GB of memory available" if memory_gb else ""
+    return jobs, (f"{jobs} worker(s) of {max(1, cpus // jobs)} thread(s) each ({cpus} usable cores{limit}, {where}; "
+                  "one 1-thread worker per core measured fastest, docs/speed.md)")
+
+
+def auto_jobs() -> tuple[int, str]:
+    """``--jobs auto`` on this machine (jobs_for): its visible GPUs, usable cores and available memory."""
+    return jobs_for(usable_cpus(), available_memory_gb(), len(_visible_gpus()), "this machine")
+
+
+WORKER_COMMAND = (sys.executable, "-m", "activellm.cell_worker")
 
 
 class Worker:
     """A ``python -m activellm.cell_worker`` process and a thread that reads its answers."""
 
-    def __init__(self, environment: dict[str, str], stderr: Path):
+    def __init__(self, environment: dict[str, str], stderr: Path, command: Sequence[str] = WORKER_COMMAND):
         path = os.pathsep.join(filter(None, [str(paths.REPOSITORY), environment.get("PYTHONPATH")]))
+        self.stderr = stderr
         with open(stderr, "a", encoding="utf-8") as errors:
-            self.process = subprocess.Popen([sys.executable, "-m", "activellm.cell_worker"], stdin=subprocess.PIPE,
-                                            stdout=subprocess.PIPE, stderr=errors, text=True,
-                                            env={**environment, "PYTHONPATH": path}, start_new_session=True)
+            self.process = subprocess.Popen(list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=errors, text=True, env={**environment, "PYTHONPATH": path},
+                                            start_new_session=True)
         self.answers: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
-        for line in self.process.stdout:
-            self.answers.put(json.loads(line)["returncode"])
-        self.answers.put(None)  # the worker is gone
+        """Answers into the queue; a line that is not the protocol's answer (a library printing to the worker's
+        stdout) goes to the worker's log instead of ending the reader, which would leave its cell waiting for ever."""
+        try:
+            for line in self.process.stdout:
+                try:
+                    self.answers.put(int(json.loads(line)["returncode"]))
+                except (ValueError, KeyError, TypeError):
+                    with open(self.stderr, "a", encoding="utf-8") as log:
+                        log.write(f"not an answer of the cell protocol, on the worker's stdout: {line}")
+        except BaseException:  # its answers can no longer be read: a worker that cannot answer is ended
+            self.process.kill()
+            raise
+        finally:
+            self.answers.put(None)  # the worker is gone: poll() gives its exit code
 
     def submit(self, script: Path, argv: list[str], log: Path) -> None:
         self.process.stdin.write(json.dumps({"script": str(script), "argv": list(argv), "log": str(log)}) + "\n")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from activellm import paths
 from activellm.environment import GIT_ENV, git_commit
 from activellm.errors import UserError
 from activellm.files import atomic_write_bytes, atomic_write_text
+from activellm.local_backend import AUTO, jobs_for
 
 EXCLUDES = [".git", "logs", "data", "answers", "prompts", "__pycache__", ".pytest_cache", ".venv", "*.pyc"]
 SHIPPED_FOLDERS = ("data", "answers", "prompts")
@@ -91,7 +93,7 @@ class RayBackend:
     """Cells on Ray actors, one per slot, each with a resource request; ``address`` None starts a local Ray
     instance. An actor that dies (its node, a crash) fails its cell; the slot's next cell gets a new actor."""
 
-    def __init__(self, jobs: int = 1, address: str | None = None, cpus_per_cell: float | None = None,
+    def __init__(self, jobs: int | str = 1, address: str | None = None, cpus_per_cell: float | None = None,
                  gpus_per_cell: float | None = None):
         try:
             import ray
@@ -104,6 +106,10 @@ class RayBackend:
                 raise RayBackendError(f"Could not reach the Ray cluster at {address!r}: {error}") from error
         resources = ray.cluster_resources()
         gpus = resources.get("GPU", 0)
+        if jobs == AUTO:  # the cluster's resources, not the driver's cores
+            jobs, why = jobs_for(int(resources.get("CPU", 1)), resources.get("memory", 0) / 1e9 or None, int(gpus),
+                                 "the Ray cluster")
+            print(f"jobs auto: {why}", file=sys.stderr)
         self.gpus_per_cell = gpus_per_cell if gpus_per_cell is not None else (1 if gpus else 0)
         self.cpus_per_cell = cpus_per_cell or max(1, int(resources.get("CPU", 1)) // max(1, jobs))
         self.slots = max(1, jobs)

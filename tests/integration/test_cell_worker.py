@@ -52,3 +52,54 @@ def test_three_cells_in_one_worker_equal_their_standalone_runs(tiny_task, tiny_m
     assert len(in_worker) == 6 and in_worker == _metrics(alone)
     assert len({row[4:] for row in in_worker}) > 2  # the models learnt different things: a comparison that can fail
 
+
+
+def _answer(worker, timeout=120):
+    deadline = time.time() + timeout
+    while (code := worker.poll()) is None and time.time() < deadline:
+        time.sleep(0.05)
+    return code
+
+
+def test_a_stray_line_on_a_workers_stdout_does_not_hang_the_sweep(tmp_path):
+    """A worker (here a stand-in) that prints a line outside the protocol before its answer: the answer still
+    arrives, and the stray line lands in the worker's log."""
+    fake = ("import json, sys\n"
+            "for line in sys.stdin:\n"
+            "    print('a library says hello', flush=True)\n"
+            "    print(json.dumps({'returncode': 0}), flush=True)\n")
+    worker = Worker(dict(os.environ), tmp_path / "worker.log", command=[sys.executable, "-c", fake])
+    try:
+        for cell in range(2):
+            worker.submit(SCRIPT, [], tmp_path / f"cell_{cell}.log")
+            assert _answer(worker, 30) == 0
+    finally:
+        worker.close()
+    assert "a library says hello" in (tmp_path / "worker.log").read_text()
+
+
+def test_each_cell_in_a_worker_logs_what_its_own_process_would(tmp_path):
+    """Notes, warnings and transformers' warning_once said once per process appear in every cell's log; every cell
+    records the commit its worker recorded when it imported the code."""
+    script = tmp_path / "says_once.py"
+    script.write_text(
+        "import os, warnings\n"
+        "from transformers.utils import logging\n"
+        "from activellm.tasks import note_once\n"
+        "def main(argv):\n"
+        "    note_once('the pool was cut')\n"
+        "    warnings.warn('a deprecated option')\n"
+        "    logging.get_logger('transformers').warning_once('a transformers warning')\n"
+        "    print('git:', os.environ.get('ACTIVELLM_GIT'))\n"
+        "    return 0\n")
+    worker = Worker(dict(os.environ), tmp_path / "worker.log")
+    try:
+        for cell in range(2):
+            worker.submit(script, [], tmp_path / f"cell_{cell}.log")
+            assert _answer(worker) == 0, (tmp_path / f"cell_{cell}.log").read_text()
+    finally:
+        worker.close()
+    for cell in range(2):
+        log = (tmp_path / f"cell_{cell}.log").read_text()
+        assert "note: the pool was cut" in log and "a deprecated option" in log and "a transformers warning" in log
+        assert "git: {" in log  # recorded at the worker's start, not looked up per cell

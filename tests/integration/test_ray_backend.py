@@ -60,3 +60,11 @@ def test_a_cell_failing_on_a_worker_is_recorded_and_the_other_finishes(local_ray
     assert (status["done"], status["failed"]) == (1, 1)
     (failed,) = [o for o in status["outcomes"] if o["state"] == "failed"]
     assert failed["returncode"] == 2 and any("Missing index list" in line for line in failed["output_tail"])
+
+
+def test_jobs_auto_counts_the_clusters_resources(local_ray):
+    from activellm.local_backend import AUTO
+    from activellm.ray_backend import RayBackend
+
+    backend = RayBackend(AUTO)
+    assert (backend.slots, backend.cpus_per_cell) == (int(ray.cluster_resources()["CPU"]), 1)
