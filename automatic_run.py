@@ -145,8 +145,7 @@ def report_summary(plot: bool, diagnostics_only: bool = False, min_effect: float
     blocks = [verdict]
     if confirming:
         checked = [row for row in rows if str(row.get("run")) in confirming]
-        heading = (f"Confirmation on runs {_run_span(confirm)}, kept apart from the runs above (pool shuffles that "
-                   "the choice of the grid did not see)")
+        heading = f"Confirmation on runs {_run_span(confirm)} (fresh pool shuffles, reported apart from the runs above)"
         print(f"\n## {heading}\n")
         blocks.append(f"## {heading}\n\n" + (_report_block(checked, plot, diagnostics_only, min_effect, None,
                                                               suffix="_confirm")[1] or "No finished runs yet."))

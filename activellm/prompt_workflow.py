@@ -220,10 +220,9 @@ def ask(job: PromptJob, generated: GeneratedPrompt, settings: LLMSettings, force
     metadata_path = job.answer_path.with_suffix(".json")
     saved_model = json.loads(metadata_path.read_text()).get("model") if metadata_path.is_file() else None
     if saved_model not in (None, settings.model):
+        own = answers_folder_name(settings.model, job.mode, job.candidates, template=job.template)
         raise AnswerError(f"{job.answer_path} is {saved_model}'s answer; {settings.model} never reuses or replaces "
-                          f"it. Leave out --answers-name (each LLM gets its own folder, "
-                          f"{answers_folder_name(settings.model, job.mode, job.candidates, template=job.template)} here) or "
-                          "name another "
+                          f"it. Leave out --answers-name (each LLM gets its own folder, {own} here) or name another "
                           "folder.")
     if job.answer_path.is_file() and not force:
         parsed = parse(job.answer_path.read_text(encoding="utf-8"))

@@ -76,8 +76,8 @@ def verdict_markdown(summary: list[dict[str, object]], level: float = ALPHA, loo
         return ""
     decided = f"p < {ALPHA}" if not looks else (
         f"p < {level:.4f}, the sequential level that keeps the chance of declaring a difference that is not there "
-        f"at {ALPHA:.0%} over the {len(looks)} looks at which the stopping rule could stop ({', '.join(map(str, looks))} "
-        "runs; Pocock's boundary, Holm's first step over the table's tested rows)")
+        f"at {ALPHA:.0%} over the {len(looks)} looks at which the stopping rule could stop "
+        f"({', '.join(map(str, looks))} runs; Pocock's boundary, Holm's first step over the table's tested rows)")
     intro = (f"Verdict (unit: the run, one selection; each arm against the random baseline of the same run and k on "
              f"the main metric; decided where the Holm-adjusted paired t-test over runs gives {decided}; the "
              f"runs needed are for {POWER:.0%} power at the table's strictest Holm level; the worth in random labels "
