@@ -145,10 +145,11 @@ def report_summary(plot: bool, diagnostics_only: bool = False, min_effect: float
     blocks = [verdict]
     if confirming:
         checked = [row for row in rows if str(row.get("run")) in confirming]
-        heading = f"Confirmation on runs {_run_span(confirm)} (fresh pool shuffles, reported apart from the runs above)"
+        title = f"Confirmation on runs {_run_span(confirm)}"
+        heading = f"{title} (fresh pool shuffles, reported apart from the runs above)"
         print(f"\n## {heading}\n")
-        blocks.append(f"## {heading}\n\n" + (_report_block(checked, plot, diagnostics_only, min_effect, None,
-                                                              suffix="_confirm")[1] or "No finished runs yet."))
+        confirmed = _report_block(checked, plot, diagnostics_only, min_effect, None, "_confirm", title)[1]
+        blocks.append(f"## {heading}\n\n{confirmed or 'No finished runs yet.'}")
     path = write_verdict("\n\n".join(block for block in blocks if block), paths.logs_dir() / VERDICT_FILE)
     if not diagnostics_only and any(blocks):
         print(f"\nverdict: {path}")
@@ -160,8 +161,9 @@ def report_summary(plot: bool, diagnostics_only: bool = False, min_effect: float
 
 
 def _report_block(rows: list[dict], plot: bool, diagnostics_only: bool, min_effect: float | None,
-                  looks: Sequence[int] | None, suffix: str = "") -> tuple[list[dict], str]:
-    """One summary of ``rows``, printed and written with ``suffix`` in its file names; its rows and verdict block."""
+                  looks: Sequence[int] | None, suffix: str = "", title: str | None = None) -> tuple[list[dict], str]:
+    """One summary of ``rows``, printed and written with ``suffix`` in its file names (``title`` over its differences
+    plot); its rows and verdict block."""
     from activellm import paths
     from activellm.budgets import add_random_equivalents, plot_budgets
     from activellm.diagnostics_report import diagnostics_markdown, overlap_markdown, plot_diagnostics
@@ -189,7 +191,7 @@ def _report_block(rows: list[dict], plot: bool, diagnostics_only: bool, min_effe
     if plot:
         folder = paths.logs_dir() / "plots"
         drawn = [] if suffix else [*plot_summary(summary), *plot_budgets(summary, folder), plot_diagnostics(rows)]
-        for png in [*drawn, plot_differences(summary, folder / f"differences{suffix}.png", level)]:
+        for png in [*drawn, plot_differences(summary, folder / f"differences{suffix}.png", level, title)]:
             if png is not None:
                 print(f"plot: {png}")
     return summary, verdict

@@ -97,7 +97,8 @@ def write_verdict(text: str, path: Path) -> Path:
     return path
 
 
-def plot_differences(summary: list[dict[str, object]], path: Path, level: float = ALPHA) -> Path | None:
+def plot_differences(summary: list[dict[str, object]], path: Path, level: float = ALPHA,
+                     title: str | None = None) -> Path | None:
     """Each arm's paired difference to random per budget with its 95% interval over runs, a line at 0, coloured by
     the verdict: the scale of a few points that the bar chart's 0-1 axis hides."""
     import matplotlib
@@ -126,4 +127,6 @@ def plot_differences(summary: list[dict[str, object]], path: Path, level: float 
                                 if v != UNDECIDED else v) for v, c in COLOURS.items() if v in present],
                 fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     axis.grid(axis="x", alpha=0.3)
+    if title:
+        figure.suptitle(title, fontsize=9)
     return save_figure(figure, path)
