@@ -58,7 +58,7 @@ def _sweep(*extra):
 def test_jobs_2_runs_two_cells_at_once_with_half_the_cores_each(fake_training, monkeypatch):
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     monkeypatch.setattr(local_backend, "_visible_gpus", lambda: [])
-    monkeypatch.setattr(local_backend.os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(local_backend, "usable_cpus", lambda: 8)
     assert _sweep("--jobs", "2") == 0
     first, second = _cells(fake_training)
     assert second["start"] < first["end"]  # side by side
