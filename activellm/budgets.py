@@ -36,6 +36,8 @@ from activellm.summary import (PAIRING_KEYS, baseline_key, group_key, interval_p
 from activellm.tasks import DEFAULT_EXAMPLES, TaskError, parse_task_name, task_family
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from activellm.sweep import TaskBudget
 
 EQUIVALENT_COLUMNS = ("random_equivalent", "random_equivalent_ci_low", "random_equivalent_ci_high",
@@ -172,10 +174,10 @@ def equivalent_with_interval(arm: dict[str, float], curve: dict[int, dict[str, f
     import numpy as np
 
     runs = sorted(set(arm) & set(paired if paired is not None else arm))
-    kept = sorted(k for k, means in curve.items() if runs and set(runs) <= set(means))
-    left_out = tuple((k, len(set(runs) - set(curve[k]))) for k in sorted(curve) if k not in kept)
     if not any(set(runs) & set(means) for means in curve.values()):  # nothing to compare with
         return None
+    kept = sorted(k for k, means in curve.items() if set(runs) <= set(means))
+    left_out = tuple((k, len(set(runs) - set(curve[k]))) for k in sorted(curve) if k not in kept)
     if len(kept) < 2:
         return Worth(None, None, None, len(runs), tuple(kept), left_out)
     arm_values = np.array([arm[r] for r in runs])

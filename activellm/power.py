@@ -182,11 +182,13 @@ def paired_t_statistics(differences, runs: int):
     import numpy as np
     from scipy.stats import t
 
+    from activellm.comparison import CONFIDENCE
+
     first = differences[..., :runs]
     mean = first.mean(axis=-1)
     error = first.std(axis=-1, ddof=1) / math.sqrt(runs)
     p = 2 * t.sf(np.abs(mean / error), runs - 1)
-    return mean, t.ppf(0.5 + 0.95 / 2, runs - 1) * error, p
+    return mean, t.ppf(0.5 + CONFIDENCE / 2, runs - 1) * error, p
 
 
 StopRule = Callable[[int, "object", "object", float], "object"]
