@@ -326,14 +326,12 @@ def check_grid_modes(modes: Sequence[str], templated: bool) -> None:
     """The sweep's prompt modes, before anything is asked: each a built-in mode, and, where a template gives the
     wording, no two modes that render the same prompt (a template takes only the shown count and the guidelines
     from its mode), which would be asked and paid for twice and reported as two arms."""
-    for mode in modes:
-        prompt_mode(mode)
+    settings = {mode: prompt_mode(mode) for mode in dict.fromkeys(modes)}  # an unknown mode raises here
     if not templated:
         return
     by_prompt: dict[tuple, list[str]] = {}
-    for mode in dict.fromkeys(modes):
-        settings = prompt_mode(mode)
-        by_prompt.setdefault((settings.shown or DEFAULT_SHOWN, settings.guidelines), []).append(mode)
+    for mode, setting in settings.items():
+        by_prompt.setdefault((setting.shown or DEFAULT_SHOWN, setting.guidelines), []).append(mode)
     for (shown, _), same in by_prompt.items():
         if len(same) > 1:
             raise PromptError(f"Prompt modes {' and '.join(same)} render the same prompt with a template (a template "
