@@ -48,6 +48,8 @@ PROMPT_MODES = ["10"]  # the paper's prompt modes 1-12 (10: its main prompt, 200
 PROMPT_TEMPLATES = ["builtin"]  # the wordings: builtin (each mode's own) and/or template files (see templates/)
 CANDIDATES = ["first"]  # the rows a prompt shows: the pool's first (the paper's), or a label-free selector's picks
 # (embedding_kmeans, vote_k, typiclust, probcover): cluster first, then let the LLM choose, as SelectLLM does
+PROMPT_TOKENS = 14_000  # each prompt's token budget (0: no limit): long instances are cut to a common head to fit
+PROMPT_FIT = "cut"  # or "fewer": show fewer whole instances (activellm.prompt_budget)
 LLM_BASE_URL: str | None = None  # None: OPENAI_BASE_URL, else OpenAI; a local server: "http://localhost:8000/v1"
 JOBS: int | str = "auto"  # cells at once; auto: one 1-thread worker per core (as memory allows), or one per GPU
 # ------------------------------------------------------------------------------------------------------------------
@@ -83,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "files (each its own answers folder and summary row)")
     grid.add_argument("--candidates", nargs="+", default=CANDIDATES,
                       help="the rows each LLM prompt shows: first (default) or a label-free selector's picks")
+    cli.add_budget_options(grid, PROMPT_TOKENS, PROMPT_FIT)
     grid.add_argument("--extra", nargs=argparse.REMAINDER, default=EXTRA_ARGS,
                       help="model_training.py options appended to every cell (put last)")
     llm = parser.add_argument_group("asking the LLMs (as prompt_generation.py --ask; the key from OPENAI_API_KEY)")
@@ -275,9 +278,9 @@ def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
     templates = [None if name == BUILTIN else load_template(name) for name in args.prompt_templates]
     if args.llms:
         check_grid_modes(args.prompt_modes, any(templates))
-    arms = {arm.folder: arm for arm in (LLMArm(model, mode, rule, template) for model in args.llms
-                                        for mode in args.prompt_modes for template in templates
-                                        for rule in args.candidates)}
+    arms = {arm.folder: arm for arm in (LLMArm(model, mode, rule, template, args.prompt_tokens, args.prompt_fit)
+                                        for model in args.llms for mode in args.prompt_modes
+                                        for template in templates for rule in args.candidates)}
     modes = list(dict.fromkeys([*args.modes, *arms]))
     grid = Grid(args.tasks, modes, [*args.runs, *args.confirm], args.modelclasses, args.activelearning, args.warmstart,
                 args.models, args.seeds, args.epochs, args.extra, args.budgets, args.random_budgets)

@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "pool's order, less any near-duplicate of a row shown before it (so a prompt may show "
                              "fewer than N); the answers folder gets the rule and N as a suffix "
                              "(gpt-4o_10_typiclust200)")
+    budget = parser.add_argument_group("fitting a context")
+    cli.add_budget_options(budget)
     parser.add_argument("--guidelines", help="file with annotation guidelines (mode 7)")
     parser.add_argument("--answers-name", metavar="FOLDER",
                         help="folder under prompts/<task>/ and answers/<task>/, the --mode that model_training.py "
@@ -121,12 +123,17 @@ def main(argv: list[str] | None = None) -> int:
         continuous = None if args.continuous == "false" else args.continuous
         template = load_template(args.prompt_template) if args.prompt_template else None
         folder = args.answers_name or answers_folder_name(args.llm_model if args.ask else None, args.mode,
-                                                          args.candidates, args.prompt_examples, template)
-        job = plan(args.task, args.mode, args.run, args.examples, continuous, folder, args.candidates, template)
+                                                          args.candidates, args.prompt_examples, template,
+                                                          args.prompt_tokens, args.prompt_fit)
+        job = plan(args.task, args.mode, args.run, args.examples, continuous, folder, args.candidates, template,
+                   args.prompt_tokens, args.prompt_fit)
         generated = generate(job, args.prompt_examples, guidelines, replace_answer=args.ask and args.force)
         where = f", iteration {job.iteration}" if job.iteration else ""
-        print(f"prompt: {os.path.relpath(generated.text_path)} ({len(generated.prompt.shown)} instances shown{where}, "
-              f"{generated.token_count} tokens)")
+        cut = generated.fitted.cut
+        cut_note = f", {len(cut)} cut to their first {max(c.kept for c in cut)} tokens or fewer to fit " \
+            f"{job.prompt_tokens:,}" if cut else ""
+        print(f"prompt: {os.path.relpath(generated.text_path)} ({len(generated.prompt.shown)} instances shown{where}"
+              f"{cut_note}, {generated.token_count} tokens)")
         if args.ask:
             settings = LLMSettings(model=args.llm_model, base_url=args.base_url, timeout=args.timeout,
                                    retries=args.retries, follow_ups=args.follow_ups, temperature=args.temperature)

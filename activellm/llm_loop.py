@@ -19,6 +19,7 @@ from activellm import paths
 from activellm.answers import read_numbers
 from activellm.experiment import RunConfig, reads_llm_list
 from activellm.llm import LLMSettings
+from activellm.prompt_budget import CUT, DEFAULT_PROMPT_TOKENS
 from activellm.prompt_templates import PromptTemplate
 from activellm.prompt_workflow import answers_folder_name, ask, generate, plan
 from activellm.prompts import FIRST_ROWS, iteration_suffix
@@ -33,10 +34,13 @@ class LLMArm:
     prompt_mode: str
     candidates: str = FIRST_ROWS
     template: PromptTemplate | None = None  # None: the mode's own wording
+    prompt_tokens: int = DEFAULT_PROMPT_TOKENS  # the prompt's token budget (activellm.prompt_budget)
+    prompt_fit: str = CUT
 
     @property
     def folder(self) -> str:
-        return answers_folder_name(self.model, self.prompt_mode, self.candidates, template=self.template)
+        return answers_folder_name(self.model, self.prompt_mode, self.candidates, template=self.template,
+                                   prompt_tokens=self.prompt_tokens, prompt_fit=self.prompt_fit)
 
 
 @dataclass(frozen=True)
@@ -97,8 +101,10 @@ def fulfil(request: ListRequest, settings: LLMSettings, fill: str | None = None,
     request's); returns the iterations asked."""
     asked = request.missing()
     for iteration in asked:
-        job = plan(request.iteration_task(iteration), request.arm.prompt_mode, request.run,
-                   folder=request.arm.folder, candidates=request.arm.candidates, template=request.arm.template)
+        arm = request.arm
+        job = plan(request.iteration_task(iteration), arm.prompt_mode, request.run, folder=arm.folder,
+                   candidates=arm.candidates, template=arm.template, prompt_tokens=arm.prompt_tokens,
+                   prompt_fit=arm.prompt_fit)
         generated = generate(job)
         ask(job, generated, replace(settings, model=request.arm.model), fill=fill)
         report(f"asked {request.arm.model} (prompt mode {request.arm.prompt_mode}) for {request.tag} run "

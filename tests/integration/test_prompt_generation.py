@@ -363,3 +363,52 @@ def test_the_sweep_refuses_prompt_modes_it_cannot_ask_once(options, message, pro
     assert automatic_run.main(["--llms", "gpt-4o", *options, "--dry-run"]) == 2
     captured = capsys.readouterr()
     assert message in captured.err and captured.out == ""
+
+
+@pytest.fixture
+def long_task(project_root):
+    """A local task of long documents: each text 300 words, distinct from its first word on."""
+    folder = project_root / "data" / "longdocs"
+    folder.mkdir(parents=True)
+    for name, n, offset in (("df_train_full.csv", 40, 0), ("df_test.csv", 10, 500)):
+        frame = sentiment_frame(n, offset)
+        frame["text"] = [f"{text} " + " ".join(f"w{i}x{j}" for j in range(300)) for i, text in
+                         zip(range(offset, offset + n), frame["text"])]
+        frame.to_csv(folder / name, index=False)
+    return "longdocs"
+
+
+def test_a_token_budget_cuts_the_prompt_records_the_cuts_and_training_reads_full_texts(long_task, tiny_model,
+                                                                                         project_root, api_key,
+                                                                                         capsys):
+    with StubLLM([("reply", "Selected: 0, 3, 5, 7")]) as stub:
+        assert _ask("longdocs_4", stub, "--prompt-tokens", "3000") == 0
+    out = capsys.readouterr().out
+    folder = "stub-model_8_tokens3000"  # the budget names the folder
+    assert f"prompts/longdocs_4/{folder}/prompt_1.txt (20 instances shown, 20 cut to their first" in out
+    sidecar = _sidecar("longdocs_4", folder)
+    assert sidecar["prompt_token_budget"] == 3000 and sidecar["prompt_fit"] == "cut"
+    assert [c["number"] for c in sidecar["cut"]] == list(range(20)) and sidecar["token_count"] <= 3000
+    assert all(24 <= c["kept"] < c["tokens"] for c in sidecar["cut"])
+    prompt = stub.requests[0]["messages"][0]["content"]
+    assert prompt.count(" [...] [ID:") == 20 and "w0x299" not in prompt
+    metadata = json.loads(paths.answer_file("longdocs_4", folder, 1).with_suffix(".json").read_text())
+    assert metadata["prompt_token_budget"] == 3000 and len(metadata["cut"]) == 20
+    assert model_training.main(["--task", "longdocs_4", "--mode", folder, "--model", tiny_model, "--seeds", "1",
+                                "--epochs", "1", "--no-diagnostics"]) == 0
+    (row,) = read_results(next((project_root / "logs").rglob("*.csv")))
+    assert row["max_length"] == "512"  # a local task's; what ran is recorded
+    from activellm.experiment import load_task
+    pool = load_task("longdocs_4", 1).pool
+    shown = {s["number"]: s["position"] for s in sidecar["shown"]}
+    picked = pool.iloc[[shown[n] for n in (0, 3, 5, 7)]]
+    assert row["selected"] == " ".join(str(i) for i in picked["index"])
+    assert picked["text"].str.endswith("x299").all()  # the rows trained on hold their full texts
+
+
+def test_a_prompt_that_cannot_fit_is_refused_before_anything_is_asked(long_task, project_root, api_key, capsys):
+    with StubLLM([("reply", "Selected: 0, 3, 5, 7")]) as stub:
+        assert _ask("longdocs_4", stub, "--prompt-tokens", "600") == 2
+    assert stub.requests == []
+    assert "cannot fit --prompt-tokens 600" in capsys.readouterr().err
+    assert not (project_root / "prompts" / "longdocs_4").exists()

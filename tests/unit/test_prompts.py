@@ -3,8 +3,9 @@ import re
 import pandas as pd
 import pytest
 
+from activellm.prompt_budget import count_tokens
 from activellm.prompts import (ADVICE, FORGET, OUTPUT, PROMPT_MODES, REPRESENTATIVE, SEPARATOR, PromptError,
-                               PromptRequest, build_prompt, choose_shown, count_tokens, instance_lines)
+                               PromptRequest, build_prompt, choose_shown, instance_lines)
 from activellm.tasks import TASKS, merged_texts
 
 TEXTS = [f"sentence number {i}" for i in range(500)]
