@@ -6,7 +6,8 @@ here feeds back into a selection or a training: a run's picks and results are th
 (``--no-diagnostics``). Every value is one CSV column (``diag_*``), the same in every seed's row of a run.
 
 * class balance: the count per class, the share of the majority class, the label entropy over log(C), the classes
-  covered, and the total variation distance between the picks' class shares and the pool's;
+  covered, the total variation distance between the picks' class shares and the pool's, and the share of the pool's
+  rarest class among the picks beside its share of the pool (with six skewed classes a few picks can miss it);
 * typicality: the picks' mean density over the pool's mean density, a row's density being its mean cosine
   similarity to its 20 nearest other pool rows (above 1: the picks sit where the pool is dense);
 * diversity: the mean pairwise cosine distance of the picks;
@@ -35,7 +36,8 @@ NEAR_DUPLICATE_SIMILARITY = 0.95
 
 
 def class_balance(pick_labels: Sequence[int], pool_labels: Sequence[int], classes: int) -> dict[str, object]:
-    """Counts per class, majority share, normalised entropy, classes covered, distance to the pool's prior."""
+    """Counts per class, majority share, normalised entropy, classes covered, distance to the pool's prior, and the
+    pool's rarest class's share among the picks and in the pool (the first such class where several tie)."""
     counts = np.bincount(np.asarray(pick_labels, dtype=int), minlength=classes)[:classes]
     shares = counts / max(1, counts.sum())
     prior = np.bincount(np.asarray(pool_labels, dtype=int), minlength=classes)[:classes] / max(1, len(pool_labels))
@@ -43,7 +45,8 @@ def class_balance(pick_labels: Sequence[int], pool_labels: Sequence[int], classe
     entropy = float(-(present * np.log(present)).sum() / math.log(classes)) if classes > 1 else 0.0
     return {"diag_class_counts": [int(c) for c in counts], "diag_majority_share": float(shares.max()),
             "diag_label_entropy": entropy, "diag_classes_covered": int((counts > 0).sum()),
-            "diag_prior_distance": float(0.5 * np.abs(shares - prior).sum())}
+            "diag_prior_distance": float(0.5 * np.abs(shares - prior).sum()),
+            "diag_rarest_share": float(shares[int(np.argmin(prior))]), "diag_pool_rarest_share": float(prior.min())}
 
 
 def density(embeddings: np.ndarray, neighbours: int = DENSITY_NEIGHBOURS, block: int = 1024) -> np.ndarray:

@@ -19,13 +19,16 @@ from activellm.summary import PAIRING_KEYS, group_key, number, save_figure, sele
 TABLE_COLUMNS = (  # summary key, header
     ("diag_majority_share", "majority share"), ("diag_label_entropy", "label entropy"),
     ("diag_classes_covered", "classes"), ("diag_prior_distance", "prior distance"),
+    ("diag_rarest_share", "rarest class share"), ("diag_pool_rarest_share", "pool's rarest share"),
     ("diag_typicality", "typicality"), ("diag_diversity", "diversity"), ("diag_coverage", "coverage"),
     ("diag_near_duplicates", "near-dup pairs"), ("diag_position_mean", "shown rank"),
     ("diag_position_first_quarter", "first quarter"), ("diag_position_last_quarter", "last quarter"),
     ("diag_llm_repeated", "repeated"), ("diag_llm_not_shown", "not shown"),
 )
+RAREST_COLUMNS = ("diag_rarest_share", "diag_pool_rarest_share")
 CAPTION = ("Selection diagnostics, means over runs: majority share and label entropy (1: balanced) of the picks' "
-           "classes, classes covered, total variation distance to the pool's class shares; typicality (picks' "
+           "classes, classes covered, total variation distance to the pool's class shares (with more than two "
+           "classes also the share of the pool's rarest class among the picks and in the pool); typicality (picks' "
            "density over the pool's, above 1: dense regions), diversity (mean pairwise cosine distance), coverage "
            "(share of the pool within cosine distance 0.5 of a pick), near-duplicate pairs; for LLM lists the mean "
            "rank in the shown order (0 first, 1 last), the shares from the first and last quarter, and the numbers "
@@ -37,7 +40,9 @@ def diagnostics_markdown(summary: list[dict[str, object]]) -> str:
     rows = [e for e in summary if e.get("diag_typicality") is not None or e.get("diag_majority_share") is not None]
     if not rows:
         return ""
-    columns = [(key, title) for key, title in TABLE_COLUMNS if any(e.get(key) is not None for e in rows)]
+    many_classes = any((e.get("diag_classes_covered") or 0) > 2 for e in rows)  # binary: the majority share says it
+    columns = [(key, title) for key, title in TABLE_COLUMNS if any(e.get(key) is not None for e in rows)
+               and (many_classes or key not in RAREST_COLUMNS)]
     labels = selection_labels(rows, shown_apart=("task", "n_train"))
     header = ["task", "selection", "n_train", "runs", "main metric mean", *(title for _, title in columns)]
     lines = [CAPTION, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

@@ -24,6 +24,13 @@ def test_class_balance_by_hand():
     assert class_balance([1, 0], [0, 1], 2)["diag_label_entropy"] == pytest.approx(1.0)
 
 
+def test_the_rarest_class_of_the_pool_among_the_picks():
+    """Pool shares .5 .3 .2 (class 2 rarest); picks 0 0 1 2 2 1 0 0 hold a quarter of class 2."""
+    values = class_balance([0, 0, 1, 2, 2, 1, 0, 0], [0] * 5 + [1] * 3 + [2] * 2, 3)
+    assert values["diag_rarest_share"] == pytest.approx(0.25) and values["diag_pool_rarest_share"] == pytest.approx(0.2)
+    assert class_balance([0, 0], [0] * 5 + [1] * 3 + [2] * 2, 3)["diag_rarest_share"] == 0.0  # missed entirely
+
+
 def test_density_by_hand():
     """Angles 0, .1, .3 and one neighbour: similarities cos .1, cos .1, cos .2."""
     assert density(_arc([0, 0.1, 0.3]), 1, block=2) == pytest.approx([math.cos(0.1), math.cos(0.1), math.cos(0.2)])
@@ -73,6 +80,17 @@ def test_the_diagnostics_table_stands_beside_the_main_metric():
     assert "| task | selection | n_train | runs | main metric mean | majority share | typicality |" in table
     assert "| rotten_tomatoes | vote_k | 32 | 5 | 0.6100 (accuracy) | 0.600 | 1.200 |" in table
     assert diagnostics_markdown([{**summary[0], "diag_majority_share": None, "diag_typicality": None}]) == ""
+
+
+def test_the_table_shows_the_rarest_class_where_a_task_has_more_than_two():
+    entry = {"task": "trec", "mode": "baseline", "modelclass": "default", "activelearning": "vote_k",
+             "warmstart": "False", "model": "minilm", "n_train": "32", "runs": 5, "accuracy_mean": 0.5,
+             "diag_majority_share": 0.3, "diag_classes_covered": 5.6, "diag_rarest_share": 0.004,
+             "diag_pool_rarest_share": 0.016}
+    table = diagnostics_markdown([entry])
+    assert "| classes | rarest class share | pool's rarest share |" in table and "| 5.600 | 0.004 | 0.016 |" in table
+    binary = diagnostics_markdown([{**entry, "diag_classes_covered": 2.0}])
+    assert "rarest class share |" not in binary and "| 2.000 |" in binary
 
 
 def _continuous_run(root, tag="tiny_2_cont_index_recap", folder="10"):
