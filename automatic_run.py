@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
 from activellm import cli, power
@@ -52,48 +54,76 @@ PROMPT_TOKENS = 14_000  # each prompt's token budget (0: no limit): long instanc
 PROMPT_FIT = "cut"  # or "fewer": show fewer whole instances (activellm.prompt_budget)
 LLM_BASE_URL: str | None = None  # None: OPENAI_BASE_URL, else OpenAI; a local server: "http://localhost:8000/v1"
 JOBS: int | str = "auto"  # cells at once; auto: one 1-thread worker per core (as memory allows), or one per GPU
+
+# --- named grids (--grid NAME): each sets what it names, the rest is the grid above; reports in logs/run/<NAME>/ ----
+GRIDS: dict[str, dict[str, object]] = {
+    # A verdict per task: does a label-free selector beat random picks beyond binary sentiment? Rotten Tomatoes (2
+    # classes, short sentences), TREC questions (6 classes, ABBR 1.6%) and BBC News (5 topics, articles read up to
+    # 256 tokens); random at 16/32/64 and every label-free selector at 32; 10 runs each; one Holm family over all.
+    # With --llms, each LLM is asked in the paper's mode 10 and in the representative wording.
+    "benchmark": {
+        "TASK": ["rotten_tomatoes", "trec", "bbc_news"],
+        "ACTIVELEARNING": ["None", "embedding_kmeans", "typiclust", "probcover", "vote_k"],
+        "CONFIRM_RUNS": [],
+        "PROMPT_MODES": ["10", "representative"],
+    },
+}
+MAIN_GRID = "main"  # the grid above
 # ------------------------------------------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
+def grid_setting(grid: str, name: str) -> object:
+    """A setting of a grid: what the named grid sets, else the grid above's."""
+    return GRIDS.get(grid, {}).get(name, globals()[name])
+
+
+def build_parser(grid_name: str = MAIN_GRID) -> argparse.ArgumentParser:
+    """The options, their defaults those of the grid named ``grid_name``."""
+    def setting(name: str):
+        return grid_setting(grid_name, name)
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--grid", choices=[MAIN_GRID, *GRIDS], default=MAIN_GRID,
+                        help="the grid to run or report: main (the lists at the top of this file, the main job) or a "
+                             "named grid of GRIDS (benchmark: every label-free selector against random on three "
+                             "tasks); its reports go to logs/run/<grid>/")
     grid = parser.add_argument_group("grid overrides (default: the lists at the top of this file)")
-    grid.add_argument("--tasks", nargs="+", default=TASK)
-    grid.add_argument("--budgets", nargs="*", type=cli.positive_int, default=BUDGETS, metavar="K",
+    grid.add_argument("--tasks", nargs="+", default=setting("TASK"))
+    grid.add_argument("--budgets", nargs="*", type=cli.positive_int, default=setting("BUDGETS"), metavar="K",
                       help="k of every arm for tasks named without k (none: each task's own k)")
-    grid.add_argument("--random-budgets", nargs="*", type=cli.positive_int, default=RANDOM_BUDGETS, metavar="K",
+    grid.add_argument("--random-budgets", nargs="*", type=cli.positive_int, default=setting("RANDOM_BUDGETS"), metavar="K",
                       help="further k of the random baseline alone, for random-equivalent labels (none: only "
                            "--budgets)")
-    grid.add_argument("--modes", nargs="*", default=MODES, help="modes besides the LLM folders of --llms")
-    grid.add_argument("--runs", nargs="+", type=cli.nonnegative_int, default=RUNS,
+    grid.add_argument("--modes", nargs="*", default=setting("MODES"), help="modes besides the LLM folders of --llms")
+    grid.add_argument("--runs", nargs="+", type=cli.nonnegative_int, default=setting("RUNS"),
                       help="pool shuffles of the exploration (and list numbers)")
     grid.add_argument("--confirm", nargs="*", type=cli.nonnegative_int, metavar="RUN",
                       help="fresh runs that confirm the verdict: run like --runs, reported apart in their own table "
                            "and verdict block (summary_confirm.csv); none: no confirmation (default: CONFIRM_RUNS "
                            "with the grid's own RUNS, none where --runs is given)")
-    grid.add_argument("--modelclasses", nargs="+", default=MODELCLASS)
-    grid.add_argument("--activelearning", nargs="+", default=ACTIVELEARNING)
-    grid.add_argument("--warmstart", nargs="+", type=cli.strict_bool, default=WARMSTART)
-    grid.add_argument("--models", nargs="+", default=MODEL)
-    grid.add_argument("--seeds", nargs="+", type=cli.nonnegative_int, default=SEEDS)
-    grid.add_argument("--epochs", nargs="+", type=cli.nonnegative_int, default=EPOCHS)
-    grid.add_argument("--llms", nargs="*", default=LLMS, help="LLMs that select (each with each --prompt-modes)")
-    grid.add_argument("--prompt-modes", nargs="+", default=PROMPT_MODES,
+    grid.add_argument("--modelclasses", nargs="+", default=setting("MODELCLASS"))
+    grid.add_argument("--activelearning", nargs="+", default=setting("ACTIVELEARNING"))
+    grid.add_argument("--warmstart", nargs="+", type=cli.strict_bool, default=setting("WARMSTART"))
+    grid.add_argument("--models", nargs="+", default=setting("MODEL"))
+    grid.add_argument("--seeds", nargs="+", type=cli.nonnegative_int, default=setting("SEEDS"))
+    grid.add_argument("--epochs", nargs="+", type=cli.nonnegative_int, default=setting("EPOCHS"))
+    grid.add_argument("--llms", nargs="*", default=setting("LLMS"), help="LLMs that select (each with each --prompt-modes)")
+    grid.add_argument("--prompt-modes", nargs="+", default=setting("PROMPT_MODES"),
                       help="prompt modes 1-12 or representative (default 10)")
-    grid.add_argument("--prompt-templates", nargs="+", default=PROMPT_TEMPLATES, metavar="TEMPLATE",
+    grid.add_argument("--prompt-templates", nargs="+", default=setting("PROMPT_TEMPLATES"), metavar="TEMPLATE",
                       help="the wordings each LLM is asked in: builtin (the mode's own, default) and/or template "
                            "files (each its own answers folder and summary row)")
-    grid.add_argument("--candidates", nargs="+", default=CANDIDATES,
+    grid.add_argument("--candidates", nargs="+", default=setting("CANDIDATES"),
                       help="the rows each LLM prompt shows: first (default) or a label-free selector's picks")
-    cli.add_budget_options(grid, PROMPT_TOKENS, PROMPT_FIT)
-    grid.add_argument("--extra", nargs=argparse.REMAINDER, default=EXTRA_ARGS,
+    cli.add_budget_options(grid, setting("PROMPT_TOKENS"), setting("PROMPT_FIT"))
+    grid.add_argument("--extra", nargs=argparse.REMAINDER, default=setting("EXTRA_ARGS"),
                       help="model_training.py options appended to every cell (put last)")
     llm = parser.add_argument_group("asking the LLMs (as prompt_generation.py --ask; the key from OPENAI_API_KEY)")
-    cli.add_ask_options(llm, LLM_BASE_URL)
+    cli.add_ask_options(llm, setting("LLM_BASE_URL"))
     llm.add_argument("--llm-jobs", type=cli.positive_int, default=1, help="lists asked for at once (default 1)")
     parser.add_argument("--dry-run", action="store_true", help="list the cells and exit")
     parser.add_argument("--redo", action="store_true", help="run cells again although their results exist")
-    parser.add_argument("--jobs", type=cli.int_or_auto, default=JOBS,
+    parser.add_argument("--jobs", type=cli.int_or_auto, default=setting("JOBS"),
                         help="cells at once: on CPUs the cores are split between them, on GPUs one per device; auto: "
                              "one 1-thread worker per core (as memory allows), or one per GPU")
     parser.add_argument("--no-workers", dest="workers", action="store_false",
@@ -114,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "difference to random has a 95%% interval of at most ±W, or --max-runs")
     decide.add_argument("--max-runs", type=cli.positive_int, help="with --until-width: stop at this many runs")
     parser.add_argument("--summary", action="store_true", help="only print (and write) the summary table")
+    parser.add_argument("--all-results", action="store_true",
+                        help="report every result under logs/run, not only those of the grid's configurations")
     parser.add_argument("--diagnostics", action="store_true",
                         help="with --summary: only the selection diagnostics (class balance, typicality, coverage, "
                              "position bias) and the overlap of the selections")
@@ -130,45 +162,65 @@ def parse_cell(argv: list[str]):
     return model_training.config_from_args(model_training.build_parser().parse_args(argv))
 
 
-def report_summary(plot: bool, diagnostics_only: bool = False, min_effect: float | None = None,
-                   looks: Sequence[int] | None = None, confirm: Sequence[int] = ()) -> list[dict]:
-    """The summary table with random-equivalent labels and runs needed, the verdict (logs/run/verdict.md), the
-    selection diagnostics, the overlap of selections and the plots; returns the summary's rows. ``looks``: the run
-    counts at which the stopping rule could stop, whose sequential level then decides the verdict. ``confirm``: runs
-    kept out of that summary and reported on their own (summary_confirm.csv, a verdict block of their own)."""
-    from activellm import paths
-    from activellm.llm_usage import llm_usage, usage_markdown, write_usage
+@dataclass
+class Report:
+    """What a summary reports and where: the rows of the grid's configurations (``cells``; None: every result under
+    logs/run), written under ``folder``. ``looks``: the run counts at which the stopping rule could stop, whose
+    sequential level then decides the verdict. ``confirm``: runs kept out of the summary and reported on their own
+    (summary_confirm.csv, a verdict block of their own)."""
+
+    folder: Path
+    cells: list | None = None
+    plot: bool = True
+    diagnostics_only: bool = False
+    min_effect: float | None = None
+    looks: Sequence[int] | None = None
+    confirm: Sequence[int] = ()
+
+
+def report_summary(report: Report) -> list[dict]:
+    """The summary table with random-equivalent labels and runs needed, the verdict (verdict.md), the selection
+    diagnostics, the overlap of selections, the table across tasks and the plots; returns the summary's rows."""
+    from activellm.llm_usage import USAGE_FILE, llm_usage, usage_markdown, write_usage
     from activellm.summary import latest_rows, result_files
+    from activellm.sweep import grid_rows
     from activellm.verdict import VERDICT_FILE, write_verdict
 
     rows = latest_rows(result_files())
-    confirming = {str(run) for run in confirm}
+    if report.cells is not None:
+        kept = grid_rows(rows, report.cells)
+        if len(kept) < len(rows):
+            print(f"note: {len(rows) - len(kept)} result rows under logs/run belong to other grids and are left out "
+                  "(name their grid with --grid or its options, or report everything with --all-results)",
+                  file=sys.stderr)
+        rows = kept
+    confirming = {str(run) for run in report.confirm}
     explored = [row for row in rows if str(row.get("run")) not in confirming]
-    summary, verdict = _report_block(explored, plot, diagnostics_only, min_effect, looks)
+    summary, verdict = _report_block(explored, report, looks=report.looks)
     blocks = [verdict]
     if confirming:
         checked = [row for row in rows if str(row.get("run")) in confirming]
-        title = f"Confirmation on runs {_run_span(confirm)}"
+        title = f"Confirmation on runs {_run_span(report.confirm)}"
         heading = f"{title} (fresh pool shuffles, reported apart from the runs above)"
         print(f"\n## {heading}\n")
-        confirmed = _report_block(checked, plot, diagnostics_only, min_effect, None, "_confirm", title)[1]
+        confirmed = _report_block(checked, report, looks=None, suffix="_confirm", title=title)[1]
         blocks.append(f"## {heading}\n\n{confirmed or 'No finished runs yet.'}")
-    path = write_verdict("\n\n".join(block for block in blocks if block), paths.logs_dir() / VERDICT_FILE)
-    if not diagnostics_only and any(blocks):
+    path = write_verdict("\n\n".join(block for block in blocks if block), report.folder / VERDICT_FILE)
+    if not report.diagnostics_only and any(blocks):
         print(f"\nverdict: {path}")
     usage = llm_usage()
     if usage:
         print(f"\nLLM usage (from the answers' metadata):\n\n{usage_markdown(usage)}")
-        print(f"usage: {write_usage(usage)}")
+        print(f"usage: {write_usage(usage, report.folder / USAGE_FILE)}")
     return summary
 
 
-def _report_block(rows: list[dict], plot: bool, diagnostics_only: bool, min_effect: float | None,
-                  looks: Sequence[int] | None, suffix: str = "", title: str | None = None) -> tuple[list[dict], str]:
+def _report_block(rows: list[dict], report: Report, looks: Sequence[int] | None, suffix: str = "",
+                  title: str | None = None) -> tuple[list[dict], str]:
     """One summary of ``rows``, printed and written with ``suffix`` in its file names (``title`` over its differences
-    plot); its rows and verdict block."""
-    from activellm import paths
+    plot); its rows and verdict block, which ends with the table across tasks where there are several."""
     from activellm.budgets import add_random_equivalents, plot_budgets
+    from activellm.cross_task import cross_task_markdown, plot_cross_task
     from activellm.diagnostics_report import diagnostics_markdown, overlap_markdown, plot_diagnostics
     from activellm.power import ALPHA, add_runs_needed, sequential_level, tested_rows
     from activellm.summary import SUMMARY_FILE, markdown_table, plot_summary, summarize, write_summary
@@ -176,25 +228,31 @@ def _report_block(rows: list[dict], plot: bool, diagnostics_only: bool, min_effe
 
     summary = summarize(rows)
     if not summary:
-        print("No finished runs under logs/run/ yet.")
+        print("No finished runs under logs/run yet.")
         return summary, ""
     level = sequential_level(looks, tested_rows(summary)) if looks else ALPHA
     add_random_equivalents(summary, rows)
-    add_runs_needed(summary, min_effect, level)
-    path = write_summary(summary, paths.logs_dir() / SUMMARY_FILE.replace(".csv", f"{suffix}.csv"))
-    if not diagnostics_only:
+    add_runs_needed(summary, report.min_effect, level)
+    path = write_summary(summary, report.folder / SUMMARY_FILE.replace(".csv", f"{suffix}.csv"))
+    if not report.diagnostics_only:
         print(markdown_table(summary))
     for table in (diagnostics_markdown(summary), overlap_markdown(rows)):
         if table:
             print(f"\n{table}")
     print(f"\nsummary: {path}")
     verdict = verdict_markdown(summary, level, looks)
-    if verdict and not diagnostics_only:
+    across = cross_task_markdown(summary, level)
+    if across:
+        verdict = f"{verdict}\n\n{across}"
+    if verdict and not report.diagnostics_only:
         print(f"\n{verdict}")
-    if plot:
-        folder = paths.logs_dir() / "plots"
-        drawn = [] if suffix else [*plot_summary(summary), *plot_budgets(summary, folder), plot_diagnostics(rows)]
-        for png in [*drawn, plot_differences(summary, folder / f"differences{suffix}.png", level, title)]:
+    if report.plot:
+        folder = report.folder / "plots"
+        drawn = [] if suffix else [*plot_summary(summary, folder), *plot_budgets(summary, folder),
+                                   plot_diagnostics(rows, folder)]
+        drawn += [plot_differences(summary, folder / f"differences{suffix}.png", level, title),
+                  plot_cross_task(summary, folder / f"across_tasks{suffix}.png", level, title)]
+        for png in drawn:
             if png is not None:
                 print(f"plot: {png}")
     return summary, verdict
@@ -236,8 +294,7 @@ def dry_run(cells: list, redo: bool, lists: dict, own: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     from activellm.errors import UserError
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    parser, args = parse_args(argv)
     if args.diagnostics and not args.summary:
         parser.error("--diagnostics narrows --summary to the selection diagnostics; use --summary --diagnostics (a "
                      "sweep prints them after its summary table anyway)")
@@ -249,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
                      f"{power.MIN_RUNS_TO_STOP} runs before which the stopping rule never stops; give --max-runs "
                      f"{max(len(set(args.runs)), power.MIN_RUNS_TO_STOP)} or more")
     if args.confirm is None:  # the grid's confirmation belongs to the grid's runs
-        args.confirm = CONFIRM_RUNS if args.runs == RUNS else []
+        args.confirm = grid_setting(args.grid, "CONFIRM_RUNS") if args.runs == grid_setting(args.grid, "RUNS") else []
     if set(args.runs) & set(args.confirm):
         parser.error(f"--confirm runs {sorted(set(args.runs) & set(args.confirm))} are also in --runs: a confirmation "
                      "needs runs (pool shuffles) that the exploration did not see; name others, e.g. --confirm "
@@ -258,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.until_width is not None else None
     try:
         if args.summary:
-            report_summary(args.plot, args.diagnostics, args.min_effect, args.looks, args.confirm)
+            report_summary(grid_report(args, grid_cells(args)[0]))
             return 0
         return sweep_rounds(args) if args.until_width is not None else sweep_grid(args)[0]
     except UserError as error:  # bad input (an unknown name in the grid, ...): finished cells are kept
@@ -266,14 +323,30 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
-    """Run (or with --dry-run list) the grid of ``args`` and print the summary; the exit status (1 if a cell
-    failed) and the summary's rows of this grid's tasks and models."""
-    from activellm.llm import LLMSettings
-    from activellm.llm_loop import LLMArm, ListKeeper
+def parse_args(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    """The command line, its defaults those of the grid that --grid names."""
+    named = argparse.ArgumentParser(add_help=False)
+    named.add_argument("--grid", default=MAIN_GRID)
+    parser = build_parser(named.parse_known_args(argv)[0].grid)
+    return parser, parser.parse_args(argv)
+
+
+def grid_report(args: argparse.Namespace, cells: list) -> Report:
+    """The report of the grid of ``args``: its configurations' rows (every result with --all-results), under logs/run
+    for the main grid and logs/run/<grid>/ for a named one."""
+    from activellm import paths
+
+    folder = paths.logs_dir() if args.grid == MAIN_GRID else paths.logs_dir() / args.grid
+    return Report(folder, None if args.all_results else cells, args.plot, args.diagnostics, args.min_effect,
+                  args.looks, args.confirm)
+
+
+def grid_cells(args: argparse.Namespace) -> tuple[list, dict]:
+    """The grid of ``args`` as cells, and its LLM arms by answers folder."""
+    from activellm.llm_loop import LLMArm
     from activellm.prompt_templates import BUILTIN, load_template
     from activellm.prompts import check_grid_modes
-    from activellm.sweep import LEFT_OUT, STATES, Grid, Sweep, expand, grid_rows
+    from activellm.sweep import Grid, expand
 
     templates = [None if name == BUILTIN else load_template(name) for name in args.prompt_templates]
     if args.llms:
@@ -284,11 +357,26 @@ def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
     modes = list(dict.fromkeys([*args.modes, *arms]))
     grid = Grid(args.tasks, modes, [*args.runs, *args.confirm], args.modelclasses, args.activelearning, args.warmstart,
                 args.models, args.seeds, args.epochs, args.extra, args.budgets, args.random_budgets)
-    cells = expand(grid, parse_cell)
+    return expand(grid, parse_cell), arms
+
+
+def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
+    """Run (or with --dry-run list) the grid of ``args`` and print the summary; the exit status (1 if a cell
+    failed) and the summary's rows of this grid's tasks and models."""
+    from activellm.llm import LLMSettings
+    from activellm.llm_loop import ListKeeper
+    from activellm.sweep import LEFT_OUT, STATES, Sweep, cell_state, grid_rows
+
+    cells, arms = grid_cells(args)
     lists, own = llm_lists(arms, cells)
     if args.dry_run:
         dry_run(cells, args.redo, lists, own)
         return 0, []
+    if lists:
+        from activellm.llm_loop import check_prompts
+
+        check_prompts(request for cell in cells if cell.name in own and cell_state(cell, args.redo) == "run"
+                      for request in [own[cell.name]])
     settings = LLMSettings(base_url=args.base_url, timeout=args.timeout, retries=args.retries,
                            follow_ups=args.follow_ups, temperature=args.temperature)  # the model: each arm's own
     keeper = ListKeeper(settings, args.fill, jobs=args.llm_jobs) if lists else None
@@ -310,7 +398,7 @@ def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
         print(f"\ninterrupted: finished cells are kept; status in {sweep.status_path}", file=sys.stderr)
         return 130, []
     counts = {state: sum(o.state == state for o in outcomes) for state in STATES}
-    summary = report_summary(args.plot, min_effect=args.min_effect, looks=args.looks, confirm=args.confirm)
+    summary = report_summary(grid_report(args, cells))
     for outcome in outcomes:
         if outcome.state == "failed":
             print(f"failed ({outcome.error or f'exit {outcome.returncode}'}): {outcome.cell.name}"

@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "predictions do not depend on it)")
     parser.add_argument("--max-length", type=cli.positive_int,
                         help="tokens of a text the classifier reads, in training, scoring and small-text's queries "
-                             "(default: the task's, 512; 256 for the long documents of imdb and bbc_news)")
+                             "(default: the task's: 512; imdb 256, bbc_news 128, their long documents' heads)")
     parser.add_argument("--precision", choices=PRECISIONS, default=DEFAULTS.precision,
                         help="fp32 (default, the paper's); bf16 or fp16 autocast for training, scoring, small-text "
                              "queries and SetFit: bf16 on CPUs with native bf16 and on GPUs, fp16 on GPUs")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Callable, Iterable
 
 from activellm import paths
 from activellm.answers import read_numbers
@@ -95,16 +95,32 @@ def merge(requests: list[ListRequest]) -> dict[tuple, ListRequest]:
     return merged
 
 
+def _job(request: ListRequest, iteration: int):
+    arm = request.arm
+    return plan(request.iteration_task(iteration), arm.prompt_mode, request.run, folder=arm.folder,
+                candidates=arm.candidates, template=arm.template, prompt_tokens=arm.prompt_tokens,
+                prompt_fit=arm.prompt_fit)
+
+
+def check_prompts(requests: Iterable[ListRequest]) -> None:
+    """Build the first prompt still to ask of each arm and task (its first run's) before anything is asked, so that a
+    prompt that cannot be built, one over its token budget above all, stops the sweep with its error and the fix
+    before any LLM is paid (prompts are written as generating them writes them, never asked here)."""
+    checked: set[tuple[str, str]] = set()
+    for request in sorted(requests, key=lambda r: r.run):
+        if (request.tag, request.arm.folder) in checked or not (missing := request.missing()):
+            continue
+        checked.add((request.tag, request.arm.folder))
+        generate(_job(request, missing[0]))
+
+
 def fulfil(request: ListRequest, settings: LLMSettings, fill: str | None = None,
            report: Callable[[str], None] = print) -> list[int]:
     """Ask every missing iteration of ``request`` in order (``settings`` as for ``--ask``; the model is the
     request's); returns the iterations asked."""
     asked = request.missing()
     for iteration in asked:
-        arm = request.arm
-        job = plan(request.iteration_task(iteration), arm.prompt_mode, request.run, folder=arm.folder,
-                   candidates=arm.candidates, template=arm.template, prompt_tokens=arm.prompt_tokens,
-                   prompt_fit=arm.prompt_fit)
+        job = _job(request, iteration)
         generated = generate(job)
         ask(job, generated, replace(settings, model=request.arm.model), fill=fill)
         report(f"asked {request.arm.model} (prompt mode {request.arm.prompt_mode}) for {request.tag} run "

@@ -57,7 +57,7 @@ def test_the_summary_prints_the_diagnostics_and_plots_them(tiny_task, tiny_model
     assert "| tiny_8 | 8 | random (baseline) | typiclust | 2 |" in out  # the overlap
     plot = project_root / "logs" / "run" / "plots" / "diagnostics.png"
     assert f"plot: {plot}" in out and plot.read_bytes()[:4] == b"\x89PNG"
-    assert automatic_run.main(["--summary", "--diagnostics", "--no-plot"]) == 0
+    assert automatic_run.main(["--summary", "--diagnostics", "--no-plot", "--all-results"]) == 0
     only = capsys.readouterr().out
     assert "Selection diagnostics" in only and "Unit: the run" not in only
     header = (project_root / "logs" / "run" / "summary.csv").read_text().splitlines()[0]

@@ -146,3 +146,16 @@ def test_the_representative_mode_is_asked_and_trained_on(tiny_task, tiny_model, 
     assert paths.list_file("tiny_2", "stub-llm_representative", 1).read_text() == "3, 0\n"
     (row,) = _rows(project_root, "stub-llm_representative")
     assert row["n_train"] == "2" and row["llm_model"] == "stub-llm" and row["prompt_template"] == ""
+
+
+def test_a_prompt_over_its_budget_stops_the_sweep_before_anything_is_asked(tiny_task, tiny_model, project_root,
+                                                                           capsys):
+    with StubLLM([("reply", "0, 1")]) as stub:
+        assert _sweep(stub, tiny_model, "--prompt-tokens", "150", tasks=["tiny_2"]) == 2
+        assert stub.requests == []
+    assert "cannot fit --prompt-tokens 150" in capsys.readouterr().err
+    assert not list((project_root / "logs").rglob("run_*.csv"))
+    with StubLLM([("reply", "0, 1")]) as stub:  # within its budget: asked into the folder the budget names
+        assert _sweep(stub, tiny_model, "--prompt-tokens", "5000", tasks=["tiny_2"]) == 0
+        assert len(stub.requests) == 1
+    assert paths.list_file("tiny_2", "stub-llm_8_tokens5000", 1).read_text() == "0, 1\n"

@@ -68,9 +68,9 @@ def test_summary_alone(tiny_task, tiny_model, project_root, capsys):
     assert "No finished runs" in capsys.readouterr().out
     _sweep(tiny_model, "--activelearning", "None")
     capsys.readouterr()
-    assert automatic_run.main(["--summary", "--no-plot"]) == 0
+    assert automatic_run.main(["--summary", "--no-plot", "--all-results"]) == 0
     assert "fewshot.png" not in capsys.readouterr().out
-    assert automatic_run.main(["--summary"]) == 0
+    assert automatic_run.main(["--summary", "--all-results"]) == 0
     out = capsys.readouterr().out
     assert "| tiny_4 |" in out and "plot: " in out and "fewshot.png" in out
 
@@ -97,3 +97,26 @@ def test_an_interrupted_run_leaves_no_results_csv(tiny_task, tiny_model, project
     (partial,) = (project_root / "logs" / "run").rglob("*.csv.partial")
     assert [r["seed"] for r in read_results(partial)] == ["1"]  # the finished seed is kept
     assert find_complete_results(automatic_run.parse_cell(argv)) is None
+
+
+def test_a_named_grid_reports_its_own_configurations_apart(tiny_task, tiny_model, project_root, capsys, monkeypatch):
+    monkeypatch.setitem(automatic_run.GRIDS, "pair", {
+        "TASK": ["tiny_4"], "MODES": ["baseline"], "RUNS": [1, 2], "CONFIRM_RUNS": [], "RANDOM_BUDGETS": [],
+        "ACTIVELEARNING": ["None", "random_filtering"], "MODEL": [tiny_model], "SEEDS": [3], "EPOCHS": [1],
+        "EXTRA_ARGS": []})
+    assert automatic_run.main(["--grid", "pair", "--dry-run"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert len(listed) == 4 and all("--task tiny_4" in line and f"--model {tiny_model}" in line for line in listed)
+    assert _sweep(tiny_model, "--activelearning", "None") == 0  # another grid: tiny_4 run 1, random alone
+    capsys.readouterr()
+    assert automatic_run.main(["--grid", "pair"]) == 0  # its run-1 random cell is the other grid's: skipped
+    out = capsys.readouterr().out
+    assert "sweep: 3 ran, 1 skipped" in out and "| random_filtering |" in out
+    report = project_root / "logs" / "run" / "pair"
+    assert (report / "summary.csv").is_file() and (report / "verdict.md").is_file()
+    assert (report / "plots" / "differences.png").is_file()
+    # the other grid's summary holds its own configuration only, and says what it left out
+    assert _sweep(tiny_model, "--activelearning", "None", "--summary") == 0
+    captured = capsys.readouterr()
+    assert "random_filtering" not in captured.out and "| tiny_4 |" in captured.out
+    assert "2 result rows under logs/run belong to other grids and are left out" in captured.err
