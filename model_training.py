@@ -103,6 +103,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-diagnostics", dest="diagnostics", action="store_false",
                         help="leave out the selection diagnostics (class balance, typicality, coverage, ...) of the "
                              "CSV; they never change a pick or a result")
+    own = parser.add_argument_group("your own data: picks out to annotators, labels back (docs/your-own-data.md)")
+    own.add_argument("--export-labelling", metavar="FILE",
+                     help="write the run's picks for labelling instead of training: FILE.csv (row, text, an empty "
+                          "label) or FILE.json (Label Studio's task import), in the pool's row ids; never "
+                          "overwritten. With --labels and --modelclass smalltext: the strategy's next k picks")
+    own.add_argument("--labels", metavar="FILE", nargs="+",
+                     help="labels of picked rows, one file per round: the exported CSV filled in, or a Label Studio "
+                          "JSON / JSON-MIN export")
+    own.add_argument("--predict", metavar="OUT",
+                     help="with --labels: train on them (seed: the first of --seeds), save the classifier and write "
+                          "the predictions of every pool row not labelled to OUT.csv (row, text, predicted_label, "
+                          "probability)")
+    own.add_argument("--predict-file", metavar="FILE",
+                     help="with --predict: predict the rows of this CSV (a text column) instead of the pool's")
+    own.add_argument("--save-model", metavar="DIR",
+                     help="with --predict: where the classifier is saved (default: OUT's name with _model)")
     setfit = parser.add_argument_group("SetFit (--modelclass setfit)")
     setfit.add_argument("--setfit-epochs", type=cli.positive_int, default=SETFIT.epochs, help="body epochs (default 4)")
     setfit.add_argument("--setfit-iterations", type=cli.positive_int, default=SETFIT.iterations,
@@ -129,13 +145,35 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
                                              probcover_delta=args.probcover_delta))
 
 
+def check_own_data_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> bool:
+    """Whether the options ask for the own-data workflow (export, or labels back), refusing combinations that do not
+    make one."""
+    if args.export_labelling and args.predict:
+        parser.error("--export-labelling writes picks to label, --predict trains on labels: one at a time")
+    if args.labels and not (args.predict or (args.export_labelling and args.modelclass == "smalltext")):
+        parser.error("--labels FILE needs --predict OUT (train on them and predict the pool), or --modelclass "
+                     "smalltext --activelearning STRATEGY --export-labelling NEXT.csv (the next round's picks)")
+    if (args.predict_file or args.save_model) and not args.predict:
+        parser.error("--predict-file and --save-model go with --labels FILE --predict OUT")
+    return bool(args.export_labelling or args.predict)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    own_data = check_own_data_options(parser, args)
     try:
         config = config_from_args(args)
         startup.import_model_stack()
         quiet_transformers()
+        if own_data:
+            from activellm import own_data as workflow
+
+            if args.export_labelling:
+                workflow.export(config, args.export_labelling, args.labels)
+            else:
+                workflow.predict(config, args.labels, args.predict, args.save_model, args.predict_file)
+            return 0
         run_experiment(config)
     except UserError as error:  # bad input: the message says what to fix; any other error keeps its traceback
         print(f"error: {error}", file=sys.stderr)

@@ -235,3 +235,21 @@ def run_active_learning(model: str, spec: TaskSpec, pool_df, initial: list[int],
             progress.update()
             on_iteration(Iteration(step, list(labeled), train_seconds, query_seconds, learner.classifier))
     return labeled
+
+
+def query_once(model: str, spec: TaskSpec, pool_df, labelled: list[int], labels: list[int], strategy_name: str,
+               settings: ActiveSettings, k: int, seed: int) -> list[int]:
+    """The ``k`` pool rows (positions in ``pool_df``) a small-text strategy queries next, its classifier trained on the
+    ``labelled`` rows with the annotators' ``labels`` (class indices) and every other label unknown: the next round
+    of active learning on a pool that is labelled only where people labelled it."""
+    from small_text import LABEL_UNLABELED, PoolBasedActiveLearner
+    from transformers import set_seed
+
+    set_seed(seed)
+    known = np.full(len(pool_df), LABEL_UNLABELED)
+    known[labelled] = labels
+    dataset = encode_pool(model, spec, pool_df.assign(label=known), settings.max_length)
+    learner = PoolBasedActiveLearner(ClassifierFactory(model, spec.num_labels, settings), make_strategy(strategy_name),
+                                     dataset)
+    learner.initialize_data(np.array(labelled), np.array(labels))
+    return [int(i) for i in learner.query(num_samples=k)]

@@ -281,6 +281,7 @@ def base_row(config: RunConfig, loaded: LoadedTask) -> dict[str, object]:
         "activelearning": config.activelearning or "", "warmstart": config.warmstart, "run": config.run,
         "model": config.model_name, "epochs": config.epochs, **config.setting_values(),
         "llm_model": selection_llm(config, loaded),
+        "class_names": " | ".join(loaded.spec.class_names or ()),  # what each class index means, in order
         **(prompt_columns(loaded.name.tag, config.mode, config.run) if reads_llm_list(config)
            else dict.fromkeys(PROMPT_COLUMNS, "")),
     }
@@ -603,6 +604,10 @@ def run_experiment(config: RunConfig, report: Callable[[str], None] = print) -> 
     config.validate()
     check_precision(config.settings.precision)
     loaded = load_task(config.task, config.run)
+    if not loaded.spec.labelled:
+        raise TaskError(f"Task {config.task!r} is a pool without labels: nothing to train or evaluate on. Write the "
+                        "run's picks for annotators with --export-labelling FILE.csv (or .json for Label Studio), then "
+                        "train on their labels with --labels FILE --predict OUT.csv (docs/your-own-data.md).")
     writer = ResultsWriter(config, loaded, report)
     report(f"{writer.header}; device {describe_device()}")
     start = time.perf_counter()

@@ -14,6 +14,8 @@ placeholder        what it becomes
                    sentence and the numbers, after the instances; ``recap``: a sentence and the labelled texts, before
                    them); empty in a single selection and in iteration 1; required from iteration 2 of ``idxrecap``
                    and ``recap``
+``{classes}``      the task's class names, comma-separated (a local task's ``classes.txt``; refused for a task
+                   without class names)
 =================  ===================================================================================================
 
 Any other ``{name}`` is an error; other braces (``{1, 4, 5}``) are text. The template's name in folders and CSVs is
@@ -31,7 +33,7 @@ from pathlib import Path
 from activellm import paths
 from activellm.errors import UserError
 
-PLACEHOLDERS = ("k", "instances", "shown", "guidelines", "labelled")
+PLACEHOLDERS = ("k", "instances", "shown", "guidelines", "labelled", "classes")
 BUILTIN = "builtin"  # the sweep's name for a mode's own wording (no template)
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -82,10 +84,14 @@ def load_template(path: str | Path) -> PromptTemplate:
     return template
 
 
-def check_fields(template: PromptTemplate, guidelines: bool, labelled: bool, where: str) -> None:
+def check_fields(template: PromptTemplate, guidelines: bool, labelled: bool, where: str,
+                 classes: bool = True) -> None:
     """Refuse a template that would drop what the request holds (guidelines, the labelled instances of a later
-    iteration) or ask for what it lacks; ``where`` names the request for the message."""
+    iteration) or ask for what it lacks (guidelines, class names); ``where`` names the request for the message."""
     used = template.placeholders
+    if "classes" in used and not classes:
+        raise TemplateError(f"{template.file} uses {{classes}}, but the task has no class names: write them into "
+                            "data/<task>/classes.txt, one a line, or leave {classes} out.")
     if guidelines and "guidelines" not in used:
         raise TemplateError(f"{template.file}: --guidelines was given, but the template has no {{guidelines}}; add "
                             "it, or leave out --guidelines.")

@@ -181,7 +181,8 @@ def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str
     shown_before = highest_shown_before(job.tag, job.folder, job.run, job.iteration) if job.labeled_before else None
     request = PromptRequest(mode=job.mode, examples=job.examples, continuous=job.continuous,
                             prompt_examples=prompt_examples, guidelines=guidelines,
-                            labeled_before=job.labeled_before, shown_before=shown_before, template=job.template)
+                            labeled_before=job.labeled_before, shown_before=shown_before, template=job.template,
+                            class_names=spec.class_names)
     texts = merged_texts(pool, spec)
     selector = SelectorSettings()
     if job.candidates != FIRST_ROWS:  # the rows a label-free selector picks, shown in the pool's order

@@ -215,6 +215,7 @@ class PromptRequest:
     shown_before: int | None = None  # the highest number shown in earlier iterations (None: no sidecar of them)
     candidate_rows: list[int] | None = None  # the pool rows to show (a selector's picks); None: the first rows
     template: PromptTemplate | None = None  # the wording from a file (--prompt-template); None: the mode's own
+    class_names: tuple[str, ...] | None = None  # the task's, for a template's {classes}
 
     @property
     def prompt_mode(self) -> PromptMode:
@@ -286,9 +287,10 @@ def build_prompt(request: PromptRequest, texts: Sequence[str], ids: Sequence[int
         labelled_first = True
     if request.template is not None:
         check_fields(request.template, bool(request.guidelines), bool(labelled),
-                     f"a {request.continuous} iteration")
+                     f"a {request.continuous} iteration", bool(request.class_names))
         fields = {"k": str(request.examples), "instances": body, "shown": str(len(shown)),
-                  "guidelines": request.guidelines or "", "labelled": labelled}
+                  "guidelines": request.guidelines or "", "labelled": labelled,
+                  "classes": ", ".join(request.class_names or ())}
         return Prompt(render(request.template, fields), shown, labeled)
     head = _instructions(request)
     text = head + labelled + body if labelled_first else head + body + labelled

@@ -38,6 +38,7 @@ from activellm.files import atomic_write_text
 DEFAULT_EXAMPLES = 32
 TRAIN_FILE = "df_train_full.csv"
 TEST_FILE = "df_test.csv"
+CLASSES_FILE = "classes.txt"  # a local task's class names, one a line, in the order of their indices
 SOURCE_FILE = "source.json"  # which split files of data/<data_name>/ this tool wrote
 
 # Metric families; see activellm.metrics.
@@ -75,6 +76,7 @@ class TaskSpec:
         class_names: What each class index means, as prompts, diagnostics and reports show it (None: unknown).
         max_length: Tokens of a text the classifier reads (training, scoring and small-text): long documents are
             cut here, the price of each training step growing with it.
+        labelled: Whether the pool's labels are known; a local task without labels is a pool to choose from.
     """
 
     name: str
@@ -92,6 +94,7 @@ class TaskSpec:
     test_size: int = 0
     class_names: tuple[str, ...] | None = None
     max_length: int = 512
+    labelled: bool = True  # False: a local pool without labels, to pick from and hand to annotators
 
     @property
     def is_pair(self) -> bool:
@@ -226,11 +229,12 @@ def packaged_task_names() -> list[str]:
 
 
 def local_task_names() -> list[str]:
-    """Folders under data/ that hold a local task (both CSV files)."""
+    """Folders under data/ that hold a local task: a train split (with a test split, or a pool without labels), and
+    not the cache of a hub or packaged task."""
     root = paths.project_root() / "data"
     if not root.is_dir():
         return []
-    return sorted(d.name for d in root.iterdir() if (d / TRAIN_FILE).is_file() and (d / TEST_FILE).is_file())
+    return sorted(d.name for d in root.iterdir() if (d / TRAIN_FILE).is_file() and not (d / SOURCE_FILE).is_file())
 
 
 def known_task_names() -> list[str]:
@@ -245,8 +249,9 @@ def get_spec(base: str) -> TaskSpec:
         return TaskSpec(name=base, source="local", data_name=base)
     raise TaskError(
         f"Unknown task {base!r}. Known tasks: {', '.join(known_task_names())}. "
-        f"For your own data, put {TRAIN_FILE} and {TEST_FILE} (columns text or text1,text2 and label) "
-        f"into {paths.project_root() / 'data' / base}/."
+        f"For your own data, put {TRAIN_FILE} (a column text, or text1 and text2; a column label, or none for a pool "
+        f"to label) and, with labels, {TEST_FILE} into {paths.project_root() / 'data' / base}/ "
+        "(docs/your-own-data.md)."
     )
 
 
@@ -455,8 +460,9 @@ def _load_packaged(spec: TaskSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
     return split_corpus(spec, corpus.read(spec, _package_folder(module, corpus, spec.name)))
 
 
-def read_task_csv(path: Path, spec: TaskSpec | None = None) -> pd.DataFrame:
-    """Read a task CSV and check its columns; missing text columns or label are a TaskError."""
+def read_task_csv(path: Path, spec: TaskSpec | None = None, label_required: bool = True) -> pd.DataFrame:
+    """Read a task CSV and check its columns; missing text columns (or label, where required) are a TaskError; a
+    missing label column that is not required reads as empty labels."""
     if not path.is_file():
         raise TaskError(f"Missing file {path}.")
     try:
@@ -465,13 +471,13 @@ def read_task_csv(path: Path, spec: TaskSpec | None = None) -> pd.DataFrame:
         raise TaskError(f"{path} is not a readable CSV file ({error}); write it with a header row and "
                         "comma-separated columns in UTF-8.") from error
     text_columns = spec.text_columns if spec else (("text1", "text2") if "text1" in df.columns else ("text",))
-    missing = [c for c in (*text_columns, "label") if c not in df.columns]
+    missing = [c for c in (*text_columns, *(["label"] if label_required else [])) if c not in df.columns]
     if missing:
         raise TaskError(
             f"{path} lacks the column(s) {', '.join(missing)} (it has {', '.join(map(str, df.columns))}). "
-            "A task CSV needs text (or text1 and text2 for sentence pairs) and label."
+            "A task CSV needs text (or text1 and text2 for sentence pairs) and label; a pool to label needs no label."
         )
-    return df
+    return df if "label" in df.columns else df.assign(label="")
 
 
 def _split_files(spec: TaskSpec) -> tuple[Path, Path]:
@@ -526,46 +532,118 @@ def drop_repeated_texts(spec: TaskSpec, train: pd.DataFrame, test: pd.DataFrame)
 def load_splits(spec: TaskSpec) -> tuple[TaskSpec, pd.DataFrame, pd.DataFrame]:
     """The task's train split (the unshuffled pool) and test split, from the CSV cache or the source.
 
-    Returns the spec too: a local task's spec is completed from its data (a text pair or not, and the
-    number of classes counted over both splits, never over a selection).
+    Returns the spec too: a local task's spec is completed from its data (a text pair or not, its classes and
+    whether it has labels at all; the classes counted over both splits, never over a selection).
     """
     train_path, test_path = _split_files(spec)
-    if not (train_path.is_file() and test_path.is_file()):
-        if spec.source == "local":
-            raise TaskError(f"Task {spec.name!r} needs {train_path} and {test_path}.")
-        _cache_splits(spec, train_path, test_path)
     if spec.source == "local":
-        train = read_task_csv(train_path)
-        spec = _local_spec(spec, train)
+        spec, train, test = _load_local(spec, train_path, test_path)
     else:
-        train = read_task_csv(train_path, spec)
-    test = read_task_csv(test_path, spec)
-    _check_labels(spec, train, train_path)
+        if not (train_path.is_file() and test_path.is_file()):
+            _cache_splits(spec, train_path, test_path)
+        train, test = read_task_csv(train_path, spec), read_task_csv(test_path, spec)
+    if spec.labelled:
+        _check_labels(spec, train, train_path)
     _check_labels(spec, test, test_path)
     if spec.source != "hub":
         train, test = drop_repeated_texts(spec, train, test)
     return spec, train, test
 
 
-def _local_spec(spec: TaskSpec, train: pd.DataFrame) -> TaskSpec:
+def read_classes(folder: Path) -> tuple[str, ...] | None:
+    """The class names of ``folder/classes.txt`` (one a line, blank lines ignored), or None without the file."""
+    path = folder / CLASSES_FILE
+    if not path.is_file():
+        return None
+    names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if len(names) < 2 or repeated:
+        problem = f"names {', '.join(repeated)} more than once" if repeated else f"holds {len(names)} class name(s)"
+        raise TaskError(f"{path} {problem}; write each class name once, one a line, at least two.")
+    return tuple(names)
+
+
+def _empty_labels(labels: pd.Series) -> pd.Series:
+    return labels.astype(str).str.strip() == ""
+
+
+def _check_texts(spec: TaskSpec, df: pd.DataFrame, path: Path) -> None:
+    empty = df[list(spec.text_columns)].astype(str).apply(lambda column: column.str.strip() == "").any(axis=1)
+    if empty.any():
+        rows = ", ".join(str(i + 2) for i in df.index[empty][:5])
+        raise TaskError(f"{path}: line(s) {rows} have an empty text; fill them in or remove those lines.")
+
+
+def class_indices(labels: pd.Series, classes: tuple[str, ...], path: Path) -> pd.Series:
+    """Labels given as class names (or as the indices 0..C-1) as class indices, by ``classes``' order."""
+    index = {name: i for i, name in enumerate(classes)}
+    numeric = pd.to_numeric(labels, errors="coerce")
+    as_index = numeric.notna() & (numeric % 1 == 0) & (numeric >= 0) & (numeric < len(classes)) \
+        & ~labels.astype(str).isin(index)
+    mapped = labels.astype(str).map(index)
+    mapped[as_index] = numeric[as_index]
+    unknown = mapped.isna()
+    if unknown.any():
+        line = int(labels.index[unknown][0]) + 2
+        raise TaskError(f"{path}, line {line}: the label {labels[unknown].iloc[0]!r} is not one of the classes "
+                        f"{', '.join(classes)}; correct it, or add the class to {CLASSES_FILE} beside it.")
+    return mapped.astype(int)
+
+
+def _load_local(spec: TaskSpec, train_path: Path, test_path: Path) -> tuple[TaskSpec, pd.DataFrame, pd.DataFrame]:
+    """A local task: with labels (integers 0..C-1, or class names in classes.txt's order, else sorted), or a pool
+    without labels (no label column, or every label empty), whose test split is optional."""
     from dataclasses import replace
 
+    train = read_task_csv(train_path, label_required=False)
     pair = "text1" in train.columns and "text2" in train.columns
-    labels = train["label"]
-    if not pd.api.types.is_integer_dtype(labels):
-        raise TaskError(
-            f"Task {spec.name!r}: labels must be integers 0..C-1 (found {labels.dtype} in {TRAIN_FILE}); "
-            "map them to integers in both CSV files."
-        )
-    present = sorted(int(v) for v in labels.unique())
+    spec = replace(spec, text_keys=("text1", "text2") if pair else ("text",), pair_names=_SENTENCES if pair else None)
+    _check_texts(spec, train, train_path)
+    classes = read_classes(train_path.parent)
+    empty = _empty_labels(train["label"])
+    if empty.all():
+        test = read_task_csv(test_path, spec) if test_path.is_file() else train.iloc[:0]
+        if len(test) and classes is None:
+            raise TaskError(f"{test_path} has labels but the pool has none: name the classes in {CLASSES_FILE} "
+                            f"beside it (one a line) so that its labels can be read.")
+        spec = replace(spec, labelled=False, class_names=classes, num_labels=len(classes or ()))
+        if len(test):
+            test = test.assign(label=class_indices(test["label"], classes, test_path))
+        return spec, train.assign(label=""), test
+    if empty.any():
+        lines = ", ".join(str(i + 2) for i in train.index[empty][:5])
+        raise TaskError(f"{train_path}: line(s) {lines} have no label while others do. A pool is labelled in full or "
+                        "not at all: fill them in, or empty the label column and bring labels back with --labels "
+                        "(docs/your-own-data.md).")
+    if not test_path.is_file():
+        raise TaskError(f"Task {spec.name!r} has labels and needs {test_path} to evaluate on (the same columns); a "
+                        f"pool without labels needs none.")
+    test = read_task_csv(test_path, spec)
+    numeric = pd.api.types.is_integer_dtype(train["label"]) and pd.api.types.is_integer_dtype(test["label"])
+    if classes is None and numeric:
+        return _numbered_classes(spec, train), train, test
+    if classes is None:  # class names: sorted, the order recorded in every result (class_names)
+        classes = tuple(sorted(set(train["label"].astype(str)) | set(test["label"].astype(str))))
+        note_once(f"{spec.name}: labels read as the classes {', '.join(classes)} (indices 0..{len(classes) - 1}, "
+                  f"sorted; write {CLASSES_FILE} to choose the order)")
+    train = train.assign(label=class_indices(train["label"], classes, train_path))
+    test = test.assign(label=class_indices(test["label"], classes, test_path))
+    return replace(spec, num_labels=len(classes), class_names=classes), train, test
+
+
+def _numbered_classes(spec: TaskSpec, train: pd.DataFrame) -> TaskSpec:
+    """A local task whose labels are the integers 0..C-1, every class present in the pool."""
+    from dataclasses import replace
+
+    present = sorted(int(v) for v in train["label"].unique())
     if present != list(range(len(present))) or len(present) < 2:
         raise TaskError(
             f"Task {spec.name!r}: the labels of {TRAIN_FILE} are {', '.join(map(str, present))}, but classes must be "
             f"numbered 0..C-1 with every class present (else an empty class enters macro-F1 and a binary task "
             f"loses F1 and MCC). Map them to 0..{max(len(present), 2) - 1} in both CSV files"
-            + (f", e.g. {', '.join(f'{v} -> {i}' for i, v in enumerate(present))}." if len(present) >= 2 else "."))
-    return replace(spec, text_keys=("text1", "text2") if pair else ("text",),
-                   num_labels=len(present), pair_names=_SENTENCES if pair else None)
+            + (f", e.g. {', '.join(f'{v} -> {i}' for i, v in enumerate(present))}" if len(present) >= 2 else "")
+            + f", or give them as class names with {CLASSES_FILE}.")
+    return replace(spec, num_labels=len(present))
 
 
 def _check_labels(spec: TaskSpec, df: pd.DataFrame, path: Path) -> None:

@@ -257,12 +257,11 @@ def encode_test_set(model: str, spec: TaskSpec, test_df: pd.DataFrame, settings:
     return encode(load_tokenizer(model), texts_of(test_df, spec), test_df["label"], spec, settings.max_length)
 
 
-def fit_and_evaluate(model: str, spec: TaskSpec, train_df: pd.DataFrame, test_set: EncodedDataset, seed: int,
-                     settings: TrainingSettings, show_progress: bool = True) -> FitResult:
-    """Fine-tune a fresh ``model`` on ``train_df`` under ``seed`` and score ``test_set`` (see encode_test_set)."""
+def fine_tune(model: str, spec: TaskSpec, train_df: pd.DataFrame, seed: int, settings: TrainingSettings,
+              show_progress: bool = True) -> tuple[object, object, float]:
+    """A fresh ``model`` fine-tuned on ``train_df`` under ``seed``: the classifier, its tokenizer and the seconds
+    training took."""
     from transformers import DataCollatorWithPadding, Trainer
-
-    from activellm.metrics import compute_metrics, predictions_from_logits
 
     check_precision(settings.precision)
     tokenizer = load_tokenizer(model)
@@ -280,8 +279,17 @@ def fit_and_evaluate(model: str, spec: TaskSpec, train_df: pd.DataFrame, test_se
         start = time.perf_counter()
         trainer.train()
         train_seconds = time.perf_counter() - start
+    return trainer.model, tokenizer, train_seconds
+
+
+def fit_and_evaluate(model: str, spec: TaskSpec, train_df: pd.DataFrame, test_set: EncodedDataset, seed: int,
+                     settings: TrainingSettings, show_progress: bool = True) -> FitResult:
+    """Fine-tune a fresh ``model`` on ``train_df`` under ``seed`` and score ``test_set`` (see encode_test_set)."""
+    from activellm.metrics import compute_metrics, predictions_from_logits
+
+    classifier, tokenizer, train_seconds = fine_tune(model, spec, train_df, seed, settings, show_progress)
     start = time.perf_counter()
-    logits = predict_logits(trainer.model, tokenizer, test_set, settings.eval_batch(), settings.precision)
+    logits = predict_logits(classifier, tokenizer, test_set, settings.eval_batch(), settings.precision)
     eval_seconds = time.perf_counter() - start
     metrics = compute_metrics(spec, test_set.labels, predictions_from_logits(logits, spec))
     return FitResult(metrics, train_seconds, eval_seconds)

@@ -1,0 +1,133 @@
+"""Your own data end to end: an unlabelled pool, picks out to annotators, labels back, a classifier and its
+predictions; the next round from small-text or from the LLM."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+import model_training
+import prompt_generation
+from activellm.tasks import TASKS, load_splits
+from tests.conftest import sentiment_frame
+from tests.integration.llm_stub import StubLLM
+
+
+def _unlabelled(root, name, texts, classes=("negative", "positive")):
+    folder = root / "data" / name
+    folder.mkdir(parents=True)
+    pd.DataFrame({"text": texts}).to_csv(folder / "df_train_full.csv", index=False)
+    (folder / "classes.txt").write_text("\n".join(classes) + "\n")
+    return folder
+
+
+def _fill(path, truth):
+    table = pd.read_csv(path, keep_default_na=False)
+    table["label"] = [truth[int(row)] for row in table["row"]]
+    table.to_csv(path, index=False)
+    return table
+
+
+def test_rotten_tomatoes_without_labels_pick_label_train_predict(project_root, tmp_path, capsys):
+    """2,000 Rotten Tomatoes texts without labels: k-means picks 32, an annotator (this test) labels them, MiniLM
+    trains on them as a main-job cell would and predicts the other 1,968."""
+    _, train, _ = load_splits(TASKS["rotten_tomatoes"])
+    sample = train.iloc[:2000].reset_index(drop=True)
+    names = ("negative", "positive")
+    truth = [names[int(label)] for label in sample["label"]]
+    _unlabelled(project_root, "rt2000", sample["text"].tolist())
+    picks, studio = tmp_path / "round1.csv", tmp_path / "round1.json"
+    for path in (picks, studio):
+        assert model_training.main(["--task", "rt2000", "--activelearning", "embedding_kmeans", "--run", "1",
+                                    "--export-labelling", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"labelling: {picks} (32 rows of rt2000, run 1, mode baseline, embedding_kmeans)" in out
+    assert '<Choice value="negative"/><Choice value="positive"/>' in out  # Label Studio's configuration
+    rows = _fill(picks, truth)["row"].tolist()
+    assert len(rows) == len(set(rows)) == 32 and [t["data"]["row"] for t in json.loads(studio.read_text())] == rows
+    predictions = tmp_path / "predictions.csv"
+    assert model_training.main(["--task", "rt2000", "--labels", str(picks), "--predict", str(predictions),
+                                "--model", "minilm", "--train-batch-size", "8", "--seeds", "42"]) == 0
+    out = capsys.readouterr().out
+    assert "accuracy: not measured (rt2000 has no labelled test rows" in out
+    predicted = pd.read_csv(predictions)
+    assert predicted.columns.tolist() == ["row", "text", "predicted_label", "probability"]
+    assert len(predicted) == 1968 and not set(predicted["row"]) & set(rows)
+    assert predicted["text"].tolist() == sample["text"].drop(index=rows).tolist()
+    accuracy = (predicted["predicted_label"] == [truth[r] for r in predicted["row"]]).mean()
+    majority = pd.Series(truth).drop(index=rows).value_counts(normalize=True).max()
+    assert accuracy > majority + 0.03  # a k-means-32 cell of the main job: about 0.63 against 0.5
+    from transformers import AutoModelForSequenceClassification
+
+    saved = AutoModelForSequenceClassification.from_pretrained(tmp_path / "predictions_model")
+    assert saved.config.id2label == {0: "negative", 1: "positive"}
+    record = json.loads((tmp_path / "predictions_model" / "activellm_training.json").read_text())
+    assert record["labelled_rows"] == 32 and record["test_accuracy"] is None and record["max_length"] == 512
+    assert model_training.main(["--task", "rt2000", "--labels", str(picks), "--predict", str(predictions)]) == 2
+    assert "is never overwritten" in capsys.readouterr().err
+
+
+def test_string_labels_train_and_report_by_name(project_root, tiny_model, tmp_path, capsys):
+    folder = project_root / "data" / "named"
+    folder.mkdir(parents=True)
+    for name, n, offset in (("df_train_full.csv", 40, 0), ("df_test.csv", 12, 500)):
+        frame = sentiment_frame(n, offset)
+        frame["label"] = frame["label"].map({0: "neg", 1: "pos"})
+        frame.to_csv(folder / name, index=False)
+    assert model_training.main(["--task", "named_8", "--model", tiny_model, "--seeds", "1", "--epochs", "1"]) == 0
+    from activellm.results import read_results
+
+    (row,) = read_results(next((project_root / "logs").rglob("run_*.csv")))
+    assert row["class_names"] == "neg | pos"
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({"row": [0, 1, 2, 3], "label": ["neg", "pos", "neg", "pos"]}).to_csv(labels, index=False)
+    out = tmp_path / "out.csv"
+    assert model_training.main(["--task", "named", "--labels", str(labels), "--predict", str(out), "--model",
+                                tiny_model, "--seeds", "1", "--epochs", "1"]) == 0
+    assert "accuracy on the 12 labelled test rows of named:" in capsys.readouterr().out
+    assert set(pd.read_csv(out)["predicted_label"]) <= {"neg", "pos"} and len(pd.read_csv(out)) == 36
+
+
+def test_the_next_round_from_small_text_warm_started_on_the_labels(project_root, tiny_model, tmp_path, capsys):
+    frame = sentiment_frame(40)
+    _unlabelled(project_root, "pool", frame["text"].tolist())
+    first = tmp_path / "round1.csv"
+    assert model_training.main(["--task", "pool_6", "--run", "1", "--export-labelling", str(first)]) == 0
+    _fill(first, ["negative" if label == 0 else "positive" for label in frame["label"]])
+    second = tmp_path / "round2.csv"
+    assert model_training.main(["--task", "pool_6", "--run", "1", "--labels", str(first), "--modelclass", "smalltext",
+                                "--activelearning", "PredictionEntropy", "--model", tiny_model, "--al-epochs", "1",
+                                "--export-labelling", str(second)]) == 0
+    again = pd.read_csv(second, keep_default_na=False)
+    assert len(again) == 6 and not set(again["row"]) & set(pd.read_csv(first)["row"])
+    assert model_training.main(["--task", "pool_6", "--run", "1", "--modelclass", "smalltext", "--activelearning",
+                                "PredictionEntropy", "--export-labelling", str(tmp_path / "x.csv")]) == 2
+    assert "give the labels of the rounds before with --labels FILE" in capsys.readouterr().err
+
+
+def test_the_next_round_from_the_llm_recaps_the_labelled_rows(project_root, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-own-data")
+    _unlabelled(project_root, "pool", sentiment_frame(40)["text"].tolist())
+    with StubLLM([("reply", "I pick 0, 1, 2, 3"), ("reply", "Next: 10, 11, 12, 13")]) as stub:
+        for iteration in (1, 2):
+            assert prompt_generation.main(["--task", "pool", "--examples", "4", "--continuous", "recap", "--mode", "8", "--prompt-examples", "10",
+                                           "--ask", "--base-url", stub.base_url, "--llm-model", "stub"]) == 0
+            path = tmp_path / f"round{iteration}.csv"
+            assert model_training.main(["--task", f"pool_4_cont_{iteration}", "--mode", "stub_8", "--run", "1",
+                                        "--export-labelling", str(path)]) == 0
+    assert "These instances have already been labeled" in stub.requests[1]["messages"][0]["content"]
+    first, second = pd.read_csv(tmp_path / "round1.csv"), pd.read_csv(tmp_path / "round2.csv")
+    assert len(first) == len(second) == 4 and not set(first["row"]) & set(second["row"])  # each round its own picks
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--labels", "x.csv"], "--labels FILE needs --predict OUT"),
+    (["--export-labelling", "x.csv", "--predict", "y.csv"], "one at a time"),
+    (["--predict-file", "x.csv"], "--predict-file and --save-model go with --labels FILE --predict OUT"),
+])
+def test_option_combinations_that_make_no_workflow_are_refused(argv, message, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        model_training.main(["--task", "rotten_tomatoes", *argv])
+    assert stopped.value.code == 2 and message in capsys.readouterr().err
