@@ -372,9 +372,10 @@ def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
     if args.dry_run:
         dry_run(cells, args.redo, lists, own)
         return 0, []
-    if lists:
-        from activellm.llm_loop import check_prompts
+    from activellm.llm_loop import check_prompts, parse_saved_answers
 
+    parse_saved_answers((cell.config for cell in cells if cell_state(cell, args.redo) == "run"), arms)
+    if lists:
         check_prompts(request for cell in cells if cell.name in own and cell_state(cell, args.redo) == "run"
                       for request in [own[cell.name]])
     settings = LLMSettings(base_url=args.base_url, timeout=args.timeout, retries=args.retries,

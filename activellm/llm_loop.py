@@ -114,6 +114,49 @@ def check_prompts(requests: Iterable[ListRequest]) -> None:
         generate(_job(request, missing[0]))
 
 
+def parse_saved_answers(configs: Iterable[RunConfig], arms: dict[str, LLMArm],
+                        report: Callable[[str], None] = print) -> None:
+    """Before a sweep runs: every answer saved (pasted by hand, or asked earlier) beside a list that lacks its picks
+    is parsed into the list, through its prompt's sidecar and recorded as ``prompt_generation.py --parse-answer``
+    does, iterations in order; the grid's own LLM arms are asked instead. An answer that cannot be parsed stops the
+    sweep once, naming every such answer and the command that parses one.
+
+    Raises:
+        AnswerError: answers that cannot be parsed (all of them in one message).
+    """
+    from activellm.answers import AnswerError
+    from activellm.prompt_workflow import parse_answer_file
+
+    failed: list[str] = []
+    done: set[tuple[str, str, int]] = set()
+    for config in configs:
+        if config.mode in arms or not reads_llm_list(config):
+            continue
+        name = parse_task_name(config.task)
+        key = (name.tag, config.mode, config.run)
+        if key in done:
+            continue
+        done.add(key)
+        folder = paths.answer_dir(name.tag, config.mode)
+        list_path = paths.list_file(name.tag, config.mode, config.run)
+        last = name.iteration if name.continuous else 1
+        for iteration in range(1, last + 1):
+            answer = folder / f"answer_{config.run}{iteration_suffix(iteration if name.continuous else None)}.txt"
+            if not answer.is_file() or len(read_numbers(list_path)) >= name.examples * iteration:
+                continue
+            try:
+                parsed = parse_answer_file(answer)
+            except AnswerError as error:
+                failed.append(str(error))
+                break
+            report(f"parsed {paths.recorded_path(answer)} into {paths.recorded_path(parsed.list_path)} "
+                   f"({len(parsed.numbers)} numbers), as --parse-answer would")
+    if failed:
+        raise AnswerError(f"{len(failed)} saved answer(s) cannot be parsed into their lists, so their cells cannot "
+                          f"run: {' | '.join(failed)}. Fix each answer (or its list by hand) and check it with "
+                          "python prompt_generation.py --parse-answer answers/<task>/<folder>/answer_<run>.txt")
+
+
 def fulfil(request: ListRequest, settings: LLMSettings, fill: str | None = None,
            report: Callable[[str], None] = print) -> list[int]:
     """Ask every missing iteration of ``request`` in order (``settings`` as for ``--ask``; the model is the

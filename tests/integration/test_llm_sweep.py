@@ -159,3 +159,37 @@ def test_a_prompt_over_its_budget_stops_the_sweep_before_anything_is_asked(tiny_
         assert _sweep(stub, tiny_model, "--prompt-tokens", "5000", tasks=["tiny_2"]) == 0
         assert len(stub.requests) == 1
     assert paths.list_file("tiny_2", "stub-llm_8_tokens5000", 1).read_text() == "0, 1\n"
+
+
+def _pasted(project_root, text):
+    import prompt_generation
+
+    assert prompt_generation.main(["--task", "tiny_4", "--mode", "8", "--prompt-examples", "10"]) == 0
+    answer = paths.answer_file("tiny_4", "8", 1)
+    answer.parent.mkdir(parents=True)
+    answer.write_text(text)
+    return answer
+
+
+def _hand_sweep(tiny_model):
+    return automatic_run.main(["--tasks", "tiny_4", "--modes", "8", "--runs", "1", "--modelclasses", "default",
+                               "--activelearning", "None", "--models", tiny_model, "--seeds", "1", "--epochs", "1"])
+
+
+def test_a_saved_answer_without_its_list_is_parsed_before_the_cell_runs(tiny_task, tiny_model, project_root, capsys):
+    _pasted(project_root, "After thinking: 2, 5, 7, 9")
+    assert _hand_sweep(tiny_model) == 0
+    out = capsys.readouterr().out
+    assert "parsed answers/tiny_4/8/answer_1.txt into answers/tiny_4/8/list_1.txt (4 numbers)" in out
+    assert "sweep: 1 ran" in out
+    metadata = json.loads(paths.answer_file("tiny_4", "8", 1).with_suffix(".json").read_text())
+    assert metadata["prompt_file"] == "prompts/tiny_4/8/prompt_1.txt"  # recorded as --parse-answer records it
+
+
+def test_an_answer_that_cannot_be_parsed_stops_the_sweep_once(tiny_task, tiny_model, project_root, capsys):
+    _pasted(project_root, "I could not decide.")
+    assert _hand_sweep(tiny_model) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and "1 saved answer(s) cannot be parsed" in err and "Traceback" not in err
+    assert "python prompt_generation.py --parse-answer" in err
+    assert not list((project_root / "logs").rglob("run_*.csv"))
