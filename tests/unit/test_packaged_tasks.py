@@ -103,3 +103,9 @@ def test_a_missing_package_names_it_and_the_command_that_installs_it(project_roo
 def test_the_task_table_gives_long_documents_a_shorter_max_length():
     assert TASKS["rotten_tomatoes"].max_length == TASKS["trec"].max_length == 512  # the main job's cells unchanged
     assert TASKS["bbc_news"].max_length < 512 and TASKS["imdb"].max_length < 512
+
+
+def test_trec_on_the_hub_is_the_same_classes_with_its_official_split():
+    hub, offline = TASKS["trec_hub"], TASKS["trec"]
+    assert hub.source == "hub" and hub.hub_path == ("CogComp/trec", None) and hub.label_key == "coarse_label"
+    assert hub.class_names == offline.class_names and hub.num_labels == offline.num_labels == 6
