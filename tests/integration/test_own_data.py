@@ -131,3 +131,12 @@ def test_option_combinations_that_make_no_workflow_are_refused(argv, message, ca
     with pytest.raises(SystemExit) as stopped:
         model_training.main(["--task", "rotten_tomatoes", *argv])
     assert stopped.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_a_pools_class_names_reach_a_prompt_that_asks_for_them(project_root, tmp_path, capsys):
+    _unlabelled(project_root, "pool", sentiment_frame(40)["text"].tolist(), classes=("bad", "good"))
+    template = tmp_path / "classes.txt"
+    template.write_text("Pick {k} to label as {classes}.{instances}")
+    assert prompt_generation.main(["--task", "pool", "--mode", "8", "--prompt-template", str(template)]) == 0
+    prompt = next((project_root / "prompts" / "pool").rglob("prompt_1.txt")).read_text()
+    assert prompt.startswith("Pick 32 to label as bad, good.")

@@ -69,12 +69,20 @@ def test_shown_is_the_count_of_instances(tmp_path):
     ("{guidelines} {instances}", {}, "pass the guidelines with --guidelines"),
     ("Pick {k}. {instances}", {"guidelines": "be careful"}, "has no {guidelines}"),
     ("Pick {k}. {instances}", {"continuous": "idxrecap", "labeled_before": [1]}, "add {labelled}"),
+    ("Classes: {classes}. {instances}", {}, "the task has no class names: write them into data/<task>/classes.txt"),
 ])
 def test_a_bad_template_is_one_clear_error(tmp_path, text, request_fields, message):
     with pytest.raises(TemplateError) as error:
         build_prompt(PromptRequest(mode="8", examples=2, template=_template(tmp_path, text), **request_fields),
                      TEXTS, IDS)
     assert message in str(error.value) and "mine.txt" in str(error.value)
+
+
+def test_the_class_names_fill_classes(tmp_path):
+    template = _template(tmp_path, "Label as one of: {classes}.{instances}")
+    prompt = build_prompt(PromptRequest(mode="8", examples=2, template=template,
+                                        class_names=("billing", "bug", "praise")), TEXTS, IDS)
+    assert prompt.text.startswith("Label as one of: billing, bug, praise.")
 
 
 def test_two_wordings_never_share_a_folder(tmp_path):
