@@ -31,7 +31,7 @@ def arms_by_task(summary: list[dict[str, object]]) -> tuple[list[str], list[Arm]
     tasks = list(dict.fromkeys(task for task, _ in cells))
     if len(tasks) < 2:
         return [], [], {}
-    return tasks, sorted({arm for _, arm in cells}), cells
+    return tasks, sorted({arm for _, arm in cells}, key=lambda arm: (arm[0].lower(), arm[1])), cells
 
 
 def _cell(entry: dict | None, level: float) -> str:

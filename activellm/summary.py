@@ -10,6 +10,7 @@ summary, which describes trained models.
 from __future__ import annotations
 
 import functools
+import re
 import statistics
 import textwrap
 from collections import defaultdict
@@ -360,23 +361,63 @@ def interval_points(points: Sequence[dict[str, object]], metric: str) -> tuple[l
     return y, low, high
 
 
+SELECTION_NAMES = {  # how reports name a selection rule (the CSVs keep the option values)
+    "embedding_kmeans": "k-means", "vote_k": "vote-k", "typiclust": "TypiClust", "probcover": "ProbCover",
+    "random_filtering": "random rows",
+}
+SAID_BY_LLM_LABEL = ("llm_model", "prompt_candidates", "prompt_template")  # an LLM arm's label says these itself
+
+
+def selection_name(rule: str) -> str:
+    return SELECTION_NAMES.get(rule, rule)
+
+
+def _llm_arm_label(entry: dict[str, object]) -> str:
+    """An LLM's arm as a person says it: "LLM representative over 200 k-means candidates", "LLM 10 in
+    mywording-1a2b3c4d" (the prompt mode, the wording, the candidates and how many were shown)."""
+    folder, llm = str(entry["mode"]), str(entry.get("llm_model") or "")
+    prefix = f"{paths.safe_name(llm)}_"
+    prompt_mode = (folder[len(prefix):] if folder.startswith(prefix) else folder).split("_")[0]
+    label = f"LLM {prompt_mode}"
+    template = str(entry.get("prompt_template") or "")
+    if template:
+        label += f" in {template}"
+    candidates = str(entry.get("prompt_candidates") or "")
+    if candidates and candidates != "first":
+        shown = re.search(rf"_{re.escape(candidates)}(\d+)", folder)
+        label += f" over {shown.group(1) + ' ' if shown else ''}{selection_name(candidates)} candidates"
+    return label
+
+
+def _setting(entry: dict[str, object], key: str) -> str:
+    """``key``'s value as a label line ("selector pool 200"); empty where it does not apply to the entry, or where an
+    LLM arm's label says it already."""
+    value = str(entry.get(key, "") or "")
+    if not value or (key in SAID_BY_LLM_LABEL and entry.get("llm_model")):
+        return ""
+    return f"\n{key.replace('_', ' ')} {value}"
+
+
 def _selection_label(entry: dict[str, object], varying: Sequence[str] = ()) -> str:
-    """What a bar stands for, in a few words: the selection, then the settings that differ between the bars."""
+    """What a bar stands for, in a few words: the selection, then the settings that differ between the bars and
+    apply to it (none left empty)."""
     if is_random_baseline(entry):
         label = "random (baseline)"
     elif entry["modelclass"] == "smalltext":
         label = f"{entry['activelearning']} (small-text)"
         if entry["warmstart"] == "True":
-            label += f" warm from {entry['mode']}"
+            label += f" warm from {selection_name(str(entry['mode']))}"
     elif entry["mode"] in SMALLTEXT_MODES:  # the default classifier on a small-text labelled list
         label = f"{entry['activelearning']} ({entry['mode']} list)"
     elif entry["activelearning"]:
-        label = str(entry["activelearning"])
+        label = selection_name(str(entry["activelearning"]))
+    elif entry.get("llm_model"):
+        label = _llm_arm_label(entry)
     else:
         label = str(entry["mode"])
     if entry["modelclass"] == "setfit":
         label += " SetFit"
-    return label + "".join(f"\n{key}={entry.get(key, '')}" for key in varying)
+    return label + "".join(_setting(entry, key) for key in varying)
 
 
 LABEL_CONTEXT = ("task", "model", "n_train")  # named in a label where they differ; the selection names the rest
@@ -403,7 +444,8 @@ def selection_labels(entries: Sequence[dict[str, object]], shown_apart: Sequence
     for alike in (group for group in seen.values() if len({group_key(e) for e in group}) > 1):
         differing = [k for k in GROUP_KEYS if k not in keys and len({str(e.get(k, "")) for e in alike}) > 1]
         for entry in alike:  # two selections whose names read the same: name what tells them apart
-            labels[group_key(entry)] += "".join(f"\n{key}={entry.get(key, '')}" for key in differing)
+            labels[group_key(entry)] += "".join(f"\n{key.replace('_', ' ')} {entry.get(key, '') or '(none)'}"
+                                                for key in differing)
     return labels
 
 

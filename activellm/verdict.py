@@ -41,7 +41,7 @@ def compared_arms(summary: list[dict[str, object]]) -> list[tuple[dict[str, obje
     several = len({task_family(str(e["task"])) for e in rows}) > 1
     labelled = [(e, (f"{task_family(str(e['task']))}: " if several else "") + labels[group_key(e)].replace("\n", ", "))
                 for e in rows]
-    return sorted(labelled, key=lambda pair: (str(pair[0]["task"]), pair[1], int(str(pair[0]["n_train"]))))
+    return sorted(labelled, key=lambda pair: (str(pair[0]["task"]), pair[1].lower(), int(str(pair[0]["n_train"]))))
 
 
 def verdict_line(entry: dict[str, object], label: str, level: float = ALPHA) -> str:

@@ -181,7 +181,7 @@ def test_the_bar_chart_reads_on_its_own(project_root, monkeypatch):
     summary_module.plot_summary(entries)
     (axis,) = figures[0].axes
     assert axis.get_title() == "rotten_tomatoes: minilm, k = 32, 2 runs × 3 seed(s) each"
-    assert [t.get_text() for t in axis.get_xticklabels()] == ["random (baseline)", "vote_k"]
+    assert [t.get_text() for t in axis.get_xticklabels()] == ["random (baseline)", "vote-k"]
     legend = [t.get_text() for t in axis.get_legend().get_texts()]
     assert legend[0] == "random baseline: the first k rows of each run's pool"
     assert legend[1].startswith("majority class of the test set (0.5")

@@ -13,7 +13,7 @@ def test_one_row_per_arm_and_k_one_column_per_task_with_holm_over_every_row():
     lines = table.splitlines()
     assert lines[2] == "| selection | k | rotten_tomatoes | trec |"
     rows = {line.split(" | ")[0][2:]: line for line in lines[4:]}
-    assert list(rows) == ["embedding_kmeans", "typiclust", "vote_k"]  # one row each, both tasks in it
+    assert list(rows) == ["k-means", "TypiClust", "vote-k"]  # one row each, both tasks in it
     compared = [e for e in summary if e.get("baseline_runs")]
     assert "Holm-adjusted paired t-test over every compared row of the table, its 6 rows" in table
     assert [e["p_paired_t_holm"] for e in compared] == holm([e["p_paired_t"] for e in compared])  # one family
@@ -21,14 +21,14 @@ def test_one_row_per_arm_and_k_one_column_per_task_with_holm_over_every_row():
     assert decision(kmeans) == "better than random"
     cell = (f"**{kmeans['diff_mean']:+.4f}** [{kmeans['diff_ci_low']:+.4f}, {kmeans['diff_ci_high']:+.4f}], "
             f"Holm p {kmeans['p_paired_t_holm']:.3f}; {kmeans['random_equivalent']} random labels")
-    assert rows["embedding_kmeans"].count(cell) == 2  # the same numbers on both tasks
-    assert rows["vote_k"].count("*-0.0610*") == 2 and "below 16 random labels" in rows["vote_k"]
+    assert rows["k-means"].count(cell) == 2  # the same numbers on both tasks
+    assert rows["vote-k"].count("*-0.0610*") == 2 and "below 16 random labels" in rows["vote-k"]
 
 
 def test_an_arm_missing_on_a_task_shows_a_dash_and_one_task_has_no_table(tmp_path):
     summary = _summary(tasks=("rotten_tomatoes", "trec"))
     without = [e for e in summary if not (e["task"] == "trec" and e["activelearning"] == "vote_k")]
-    vote_k = next(line for line in cross_task_markdown(without).splitlines() if line.startswith("| vote_k |"))
+    vote_k = next(line for line in cross_task_markdown(without).splitlines() if line.startswith("| vote-k |"))
     assert vote_k.endswith("| – |")
     one = _summary()
     assert cross_task_markdown(one) == "" and plot_cross_task(one, tmp_path / "a.png") is None

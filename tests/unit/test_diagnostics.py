@@ -69,7 +69,7 @@ def test_overlap_is_the_mean_jaccard_over_runs_by_hand():
     """Run 1: {1,2,3} and {2,3,4}: 2/4; run 2: {1,2,3} and {1,2,3}: 1. Mean 0.75."""
     rows = [_row("", 1, "1 2 3"), _row("vote_k", 1, "2 3 4"), _row("", 2, "1 2 3"), _row("vote_k", 2, "3 2 1")]
     table = overlap_markdown(rows)
-    assert "| rotten_tomatoes | 3 | random (baseline) | vote_k | 2 | 0.750 |" in table
+    assert "| rotten_tomatoes | 3 | random (baseline) | vote-k | 2 | 0.750 |" in table
 
 
 def test_the_diagnostics_table_stands_beside_the_main_metric():
@@ -78,7 +78,7 @@ def test_the_diagnostics_table_stands_beside_the_main_metric():
                 "diag_majority_share": 0.6, "diag_typicality": 1.2}]
     table = diagnostics_markdown(summary)
     assert "| task | selection | n_train | runs | main metric mean | majority share | typicality |" in table
-    assert "| rotten_tomatoes | vote_k | 32 | 5 | 0.6100 (accuracy) | 0.600 | 1.200 |" in table
+    assert "| rotten_tomatoes | vote-k | 32 | 5 | 0.6100 (accuracy) | 0.600 | 1.200 |" in table
     assert diagnostics_markdown([{**summary[0], "diag_majority_share": None, "diag_typicality": None}]) == ""
 
 
@@ -142,19 +142,19 @@ def test_reports_keep_two_models_apart():
     rows = _two_models()
     points = diagnostic_points(rows)
     assert {label: sorted(p[2] for p in values) for label, values in points.items()} == {
-        "random (baseline), model=minilm": [0.55, 0.55], "random (baseline), model=bert-base-uncased": [0.85, 0.85],
-        "embedding_kmeans, model=minilm": [0.55, 0.55], "embedding_kmeans, model=bert-base-uncased": [0.85, 0.85]}
+        "random (baseline), model minilm": [0.55, 0.55], "random (baseline), model bert-base-uncased": [0.85, 0.85],
+        "k-means, model minilm": [0.55, 0.55], "k-means, model bert-base-uncased": [0.85, 0.85]}
     overlap = overlap_markdown(rows)
-    assert "| rotten_tomatoes | 3 | embedding_kmeans, model=minilm | random (baseline), model=minilm | 2 | 0.333 |" \
+    assert "| rotten_tomatoes | 3 | k-means, model minilm | random (baseline), model minilm | 2 | 0.333 |" \
         in overlap
-    assert "| rotten_tomatoes | 3 | embedding_kmeans, model=bert-base-uncased | random (baseline), " \
-           "model=bert-base-uncased | 2 | 0.600 |" in overlap
+    assert "| rotten_tomatoes | 3 | k-means, model bert-base-uncased | random (baseline), " \
+           "model bert-base-uncased | 2 | 0.600 |" in overlap
     summary = summarize(rows)
     table = diagnostics_markdown(summary)
     baselines = [line for line in table.splitlines() if "random (baseline)" in line]
     assert len(baselines) == 2 and len(set(baselines)) == 2 and any("bert-base-uncased" in b for b in baselines)
     labels = bar_labels(summary)
-    assert len(set(labels)) == 4 and "random (baseline)\nmodel=minilm" in labels
+    assert len(set(labels)) == 4 and "random (baseline)\nmodel minilm" in labels
 
 
 def test_selections_whose_names_read_the_same_are_told_apart():

@@ -249,12 +249,12 @@ def test_the_main_jobs_grid_ends_with_its_table_and_plot(project_root, monkeypat
         assert f"plot: {plots / name}" in out and (plots / name).read_bytes()[:4] == b"\x89PNG"
     # +0.02 and a little more each run: better than random; on random's curve (+0.05 per doubling of k) +0.031 is
     # 2^0.62 times 32 labels
-    assert "embedding_kmeans, k = 32: **better than random** (+0.0310 [" in out
+    assert "k-means, k = 32: **better than random** (+0.0310 [" in out
     assert "Its 32 picks are worth 49.2 random labels [" in out
     verdict = (project_root / "logs" / "run" / "verdict.md").read_text()
     assert verdict.count("**better than random**") == 4  # k-means and TypiClust, explored and confirmed
     confirmation = verdict.split("## Confirmation on runs 11-20")[1]
-    assert "embedding_kmeans, k = 32: **better than random** (+0.0510 [" in confirmation  # runs 11-20 apart
+    assert "k-means, k = 32: **better than random** (+0.0510 [" in confirmation  # runs 11-20 apart
     assert "10 runs" in confirmation and "20 runs" not in verdict
     assert f"plot: {plots / 'differences_confirm.png'}" in out
     with open(project_root / "logs" / "run" / "summary_confirm.csv", newline="") as handle:

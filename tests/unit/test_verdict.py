@@ -37,14 +37,14 @@ def test_each_arm_is_better_worse_or_undecided_in_one_line():
     assert [decision(by_arm[arm]) for arm in ("embedding_kmeans", "vote_k", "typiclust")] == [BETTER, WORSE, UNDECIDED]
     lines = verdict_lines(summary)
     assert len(lines) == 3
-    kmeans = next(line for line in lines if line.startswith("embedding_kmeans"))
-    assert kmeans.startswith("embedding_kmeans, k = 32: **better than random** (+0.0260 [")
+    kmeans = next(line for line in lines if line.startswith("k-means"))
+    assert kmeans.startswith("k-means, k = 32: **better than random** (+0.0260 [")
     # +0.026 on a curve of +0.05 per doubling: 2^0.52 times 32 labels
     assert "Holm p 0.000, 6 runs" in kmeans and "Its 32 picks are worth 45.9 random labels [" in kmeans
-    worse = next(line for line in lines if line.startswith("vote_k"))
+    worse = next(line for line in lines if line.startswith("vote-k"))
     assert "**worse than random** (-0.0610 [" in worse
     assert "worth fewer random labels than the smallest budget measured (below 16)" in worse
-    undecided = next(line for line in lines if line.startswith("typiclust"))
+    undecided = next(line for line in lines if line.startswith("TypiClust"))
     needed = runs_needed(float(by_arm["typiclust"]["diff_mean"]), by_arm["typiclust"]["diff_sd"], tests=3)
     assert "**undecided** (+0.0050 [" in undecided and f"80% power needs {needed} runs" in undecided
     assert f"a difference of 0.020 needs {by_arm['typiclust']['runs_needed_min_effect']} runs" in undecided
@@ -61,8 +61,8 @@ def test_the_decision_is_holms_not_the_rows_own_p():
 def test_two_tasks_are_named_and_never_merged():
     lines = verdict_lines(_summary(tasks=("rotten_tomatoes", "imdb")))
     assert len(lines) == 6
-    assert sum(line.startswith("imdb: embedding_kmeans, k = 32") for line in lines) == 1
-    assert sum(line.startswith("rotten_tomatoes: embedding_kmeans, k = 32") for line in lines) == 1
+    assert sum(line.startswith("imdb: k-means, k = 32") for line in lines) == 1
+    assert sum(line.startswith("rotten_tomatoes: k-means, k = 32") for line in lines) == 1
 
 
 def test_verdict_md_and_the_differences_plot(tmp_path):
@@ -99,7 +99,26 @@ def test_a_continuous_task_and_the_few_shot_task_at_the_same_k_are_told_apart():
     add_random_equivalents(summary, rows)
     lines = verdict_lines(summary)
     assert len(lines) == 2 and len(set(lines)) == 2
-    assert any(line.startswith("rotten_tomatoes_32_cont_index_recap: embedding_kmeans, k = 32") for line in lines)
+    assert any(line.startswith("rotten_tomatoes_32_cont_index_recap: k-means, k = 32") for line in lines)
     few_shot = next(e for e in summary if e["task"] == "rotten_tomatoes" and e["activelearning"])
     assert few_shot["random_equivalent"] == "45.3"  # on the few-shot curve alone: the continuous random is not pooled
     assert next(e for e in summary if e["task"] == continuous and e["activelearning"])["random_equivalent"] == ""
+
+
+def test_arms_are_named_as_a_person_would_with_no_empty_setting():
+    """Random, k-means among 200 and among 3,000 rows, and an LLM asked in two ways: the verdict says what sets each
+    apart and never "setting=" (an empty one least of all)."""
+    rows = [_row("rotten_tomatoes", 32, "", run, 0.55 + 0.01 * run) for run in RUNS]
+    for pool, gain in (("200", 0.02), ("3000", 0.03)):
+        rows += [{**_row("rotten_tomatoes", 32, "embedding_kmeans", run, 0.55 + 0.01 * run + gain + 0.001 * run),
+                  "selector_pool": pool} for run in RUNS]
+    for folder, candidates, gain in (("gpt-4o_10", "first", -0.01),
+                                     ("gpt-4o_representative_embedding_kmeans200", "embedding_kmeans", 0.05)):
+        rows += [{**_row("rotten_tomatoes", 32, "", run, 0.55 + 0.01 * run + gain + 0.002 * run), "mode": folder,
+                  "llm_model": "gpt-4o", "prompt_candidates": candidates} for run in RUNS]
+    summary = summarize(rows)
+    lines = verdict_lines(summary)
+    labels = [line.split(", k = 32")[0] for line in lines]
+    assert labels == ["k-means, selector pool 200", "k-means, selector pool 3000", "LLM 10",
+                      "LLM representative over 200 k-means candidates"]
+    assert not any("=" in label for label in labels)
