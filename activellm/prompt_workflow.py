@@ -29,7 +29,7 @@ from activellm.prompts import (CONTINUOUS_VARIANTS, FIRST_ROWS, Prompt, PromptEr
                                check_answered_prompt, highest_shown_before, iteration_suffix, load_number_map,
                                prompt_stem, read_sidecar, shown_count, write_prompt)
 from activellm.prompt_templates import PromptTemplate
-from activellm.selectors import SELECTORS, SelectorSettings, select_label_free
+from activellm.selectors import PROMPT_CANDIDATE_SETTINGS, PROMPT_CANDIDATE_THREADS, SELECTORS, select_label_free
 from activellm.tasks import DEFAULT_EXAMPLES, make_tag, merged_texts
 
 _ANSWER_NAME = re.compile(r"^answer_(?P<run>\d+)(?:_cont(?P<iteration>\d+))?\.txt$")
@@ -184,10 +184,13 @@ def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str
                             labeled_before=job.labeled_before, shown_before=shown_before, template=job.template,
                             class_names=spec.class_names)
     texts = merged_texts(pool, spec)
-    selector = SelectorSettings()
+    selector = PROMPT_CANDIDATE_SETTINGS
     if job.candidates != FIRST_ROWS:  # the rows a label-free selector picks, shown in the pool's order
-        picks = select_label_free(job.candidates, texts, spec.data_name, request.shown_count, job.run, selector,
-                                  spec.num_labels)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(PROMPT_CANDIDATE_THREADS):
+            picks = select_label_free(job.candidates, texts, spec.data_name, request.shown_count, job.run, selector,
+                                      spec.num_labels)
         request = replace(request, candidate_rows=sorted(picks))
     pool_path = paths.pool_file(spec.data_name, job.run)
     number_map = load_number_map(job.tag, job.folder, job.run, pool_path) if job.labeled_before else None
@@ -207,8 +210,8 @@ def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str
         "examples": job.examples,
         "continuous": job.continuous, "iteration": job.iteration, "prompt_examples": request.shown_count,
         "candidates": job.candidates, **(job.template.record() if job.template else {}),
-        **({"candidate_pool": selector.candidates, "embedding_model": selector.embedding_model}
-           if job.candidates != FIRST_ROWS else {}),
+        **({"candidate_pool": selector.candidates, "embedding_model": selector.embedding_model,
+            "kmeans_restarts": selector.kmeans_restarts} if job.candidates != FIRST_ROWS else {}),
         "pool_file": paths.recorded_path(pool_path), "pool_sha256": file_sha256(pool_path),
         "token_count": fitted.tokens, "token_encoding": token_encoding()[1], **fitted.record(),
     }

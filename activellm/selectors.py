@@ -77,11 +77,20 @@ class SelectorSettings:
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     candidates: int | str = 3000  # the first rows of the run's pool; 0: all of it; "prompt[:<folder>]": a prompt's
     probcover_delta: float | None = None  # None: the purity rule
+    kmeans_restarts: int = 10  # k-means++ starts of k-means and TypiClust; a prompt's candidates take one (below)
 
     def __post_init__(self) -> None:
         if self.probcover_delta is not None and not 0 < self.probcover_delta < float("inf"):
             raise SelectorError(f"--probcover-delta {self.probcover_delta}: ProbCover's radius must be a number above "
                                 "0 (a ball of radius 0 holds its own row alone); leave it out for the purity rule.")
+
+
+# A prompt's candidates (prompt_generation.py --candidates): one k-means++ start on one thread, so that clustering
+# 3,000 rows into 200 costs about what building the prompt does, alone or beside a sweep's workers (whose cores it
+# would otherwise fight for: two threads there took 31 s against 7 s for one); the picks do not depend on the
+# thread count.
+PROMPT_CANDIDATE_SETTINGS = SelectorSettings(kmeans_restarts=1)
+PROMPT_CANDIDATE_THREADS = 1
 
 
 def prompt_rows_folder(settings: SelectorSettings) -> str | None:
@@ -156,11 +165,17 @@ def pool_embeddings(data_name: str, model: str, texts: Sequence[str]) -> np.ndar
 # --- selectors ----------------------------------------------------------------------------------------------------
 
 
-def kmeans_representatives(embeddings: np.ndarray, n: int, seed: int) -> list[int]:
-    """The row nearest each of ``n`` k-means centres, largest cluster first (ties: lower cluster id)."""
+def fit_kmeans(embeddings: np.ndarray, n: int, seed: int, restarts: int = 10):
+    """k-means into ``n`` clusters seeded by ``seed``: the best of ``restarts`` k-means++ starts (ten for the selector
+    cells; one for a prompt's candidates, PROMPT_CANDIDATE_SETTINGS, ten times less work)."""
     from sklearn.cluster import KMeans
 
-    kmeans = KMeans(n_clusters=n, random_state=seed, n_init=10).fit(embeddings)
+    return KMeans(n_clusters=n, random_state=seed, n_init=restarts).fit(embeddings)
+
+
+def kmeans_representatives(embeddings: np.ndarray, n: int, seed: int, restarts: int = 10) -> list[int]:
+    """The row nearest each of ``n`` k-means centres, largest cluster first (ties: lower cluster id)."""
+    kmeans = fit_kmeans(embeddings, n, seed, restarts)
     distances = kmeans.transform(embeddings)  # rows x clusters
     sizes = np.bincount(kmeans.labels_, minlength=n)
     picks: list[int] = []
@@ -229,11 +244,9 @@ def typicality(embeddings: np.ndarray, neighbours: int, block: int = 1024) -> np
     return values
 
 
-def typiclust(embeddings: np.ndarray, n: int, seed: int) -> list[int]:
+def typiclust(embeddings: np.ndarray, n: int, seed: int, restarts: int = 10) -> list[int]:
     """TypiClust (see the module docstring): the most typical row of each cluster, largest clusters first."""
-    from sklearn.cluster import KMeans
-
-    labels = KMeans(n_clusters=n, random_state=seed, n_init=10).fit(embeddings).labels_
+    labels = fit_kmeans(embeddings, n, seed, restarts).labels_
     sizes = np.bincount(labels, minlength=n)
     kept = [c for c in range(n) if sizes[c] > TYPICLUST_MIN_CLUSTER]
     rest = [c for c in range(n) if 0 < sizes[c] <= TYPICLUST_MIN_CLUSTER]  # used once the kept ones run dry
@@ -325,9 +338,10 @@ def _probcover(embeddings: np.ndarray, n: int, seed: int, settings: "SelectorSet
 
 # name -> f(candidate embeddings, n, run seed, settings, the task's number of classes): positions among the candidates
 SELECTORS: dict[str, Callable[[np.ndarray, int, int, SelectorSettings, int], list[int]]] = {
-    EMBEDDING_KMEANS: lambda embeddings, n, seed, settings, classes: kmeans_representatives(embeddings, n, seed),
+    EMBEDDING_KMEANS: lambda embeddings, n, seed, settings, classes: kmeans_representatives(embeddings, n, seed,
+                                                                                            settings.kmeans_restarts),
     VOTE_K: lambda embeddings, n, seed, settings, classes: vote_k(embeddings, n),
-    TYPICLUST: lambda embeddings, n, seed, settings, classes: typiclust(embeddings, n, seed),
+    TYPICLUST: lambda embeddings, n, seed, settings, classes: typiclust(embeddings, n, seed, settings.kmeans_restarts),
     PROBCOVER: _probcover,
 }
 

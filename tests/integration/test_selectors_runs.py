@@ -106,10 +106,11 @@ def test_a_prompt_over_typiclusts_candidates_shows_exactly_its_picks(tiny_task, 
     sidecar = json.loads((paths.prompt_dir("tiny_4", "4_typiclust8") / "prompt_1.json").read_text())
     loaded = load_task("tiny_4", 1)
     picks = selectors.select_label_free("typiclust", merged_texts(loaded.pool, loaded.spec), "tiny", 8, 1,
-                                        SelectorSettings())
+                                        selectors.PROMPT_CANDIDATE_SETTINGS)
     assert [s["position"] for s in sidecar["shown"]] == sorted(picks)  # in the pool's order
     assert [s["number"] for s in sidecar["shown"]] == list(range(8))
     assert sidecar["candidates"] == "typiclust" and sidecar["candidate_pool"] == 3000
+    assert sidecar["kmeans_restarts"] == 1  # a prompt's candidates: one k-means++ start
     answer = paths.answer_file("tiny_4", "4_typiclust8", 1)
     answer.parent.mkdir(parents=True)
     answer.write_text("Final answer: 7, 0, 3, 5")
@@ -157,3 +158,22 @@ def test_selector_pool_prompt_chooses_among_exactly_the_rows_a_prompt_showed(pro
     assert "name one with --selector-pool prompt:<folder>" in capsys.readouterr().err
     assert model_training.main(["--task", "dups_4", "--activelearning", "vote_k", "--selector-pool", "prompt:other",
                                 "--model", tiny_model, *FAST]) == 0
+
+
+def test_a_prompts_candidates_are_clustered_once_on_one_thread(tiny_task, project_root, monkeypatch):
+    """One k-means++ start (the selector cells keep ten) on one thread, whatever the machine has free."""
+    import prompt_generation
+    from threadpoolctl import threadpool_info
+
+    seen = {}
+    real_fit = selectors.fit_kmeans
+
+    def spy(embeddings, n, seed, restarts=10):
+        seen["restarts"], seen["threads"] = restarts, {i["internal_api"]: i["num_threads"] for i in threadpool_info()}
+        return real_fit(embeddings, n, seed, restarts)
+
+    monkeypatch.setattr(selectors, "fit_kmeans", spy)
+    assert prompt_generation.main(["--task", "tiny_4", "--mode", "4", "--prompt-examples", "8", "--candidates",
+                                   "embedding_kmeans"]) == 0
+    assert seen["restarts"] == 1 and set(seen["threads"].values()) == {1}
+    assert SelectorSettings().kmeans_restarts == 10  # the cells' k-means and TypiClust as before

@@ -1,11 +1,14 @@
 """The label-free selectors on synthetic embeddings: coverage, diversity, determinism."""
 
+import os
+
 import numpy as np
 import pytest
 
 from activellm.selectors import (DISTANCE_DECIMALS, SelectorError, SelectorSettings, coverage_graph,
                                  kmeans_representatives, nearest_neighbours, probcover, purity_delta, recorded_delta,
                                  typicality, typiclust, vote_k)
+from tests.conftest import REPO
 
 
 def _clusters(points_per_cluster=(40, 30, 20, 10), seed=0):
@@ -213,3 +216,22 @@ def test_the_purity_rules_k_means_runs_in_float64(monkeypatch):
                         lambda self, X, *args, **kwargs: seen.append(np.asarray(X).dtype) or fit(self, X, *args, **kwargs))
     purity_delta(_clusters()[0], 2, seed=0)
     assert seen == [np.float64]
+
+
+def test_a_prompts_candidates_do_not_depend_on_the_cpus_kernels_or_threads():
+    """The 200 candidates of 3,000 rows, as a prompt clusters them, computed under OpenBLAS' Haswell kernels and under
+    the machine's own, and with one thread and two: the same rows."""
+    import subprocess
+    import sys
+
+    script = ("import numpy as np; from threadpoolctl import threadpool_limits; "
+              "from activellm.selectors import PROMPT_CANDIDATE_SETTINGS as S, SELECTORS; "
+              "rng = np.random.default_rng(0); e = rng.normal(size=(3000, 384)).astype(np.float32); "
+              "e /= np.linalg.norm(e, axis=1, keepdims=True); "
+              "out = []\n"
+              "for threads in (1, 2):\n"
+              "    with threadpool_limits(threads): out.append(SELECTORS['embedding_kmeans'](e, 200, 3, S, 2))\n"
+              "assert out[0] == out[1], 'threads'; print(out[0])")
+    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                           cwd=REPO, env={**os.environ, **extra}).stdout for extra in ({}, {"OPENBLAS_CORETYPE": "Haswell"})]
+    assert runs[0] == runs[1] and len(eval(runs[0])) == 200
