@@ -61,7 +61,8 @@ def labelling_config(spec: TaskSpec) -> str:
     shown = "".join(f'<Text name="{c}" value="${c}"/>' for c in spec.text_columns)
     names = spec.class_names or ()
     choices = "".join(f'<Choice value="{name}"/>' for name in names)
-    return f'<View>{shown}<Choices name="label" toName="{spec.text_columns[0]}" choice="single">{choices}</Choices></View>'
+    target = spec.text_columns[0]
+    return f'<View>{shown}<Choices name="label" toName="{target}" choice="single">{choices}</Choices></View>'
 
 
 def export_picks(path: Path, pool: pd.DataFrame, spec: TaskSpec, positions: Sequence[int]) -> int:

