@@ -140,3 +140,36 @@ def test_a_pools_class_names_reach_a_prompt_that_asks_for_them(project_root, tmp
     assert prompt_generation.main(["--task", "pool", "--mode", "8", "--prompt-template", str(template)]) == 0
     prompt = next((project_root / "prompts" / "pool").rglob("prompt_1.txt")).read_text()
     assert prompt.startswith("Pick 32 to label as bad, good.")
+
+
+@pytest.mark.parametrize("pool, labels, message", [
+    ({"body": ["a", "b"]}, None, "lacks the column(s) text (it has body)"),
+    ({"id": [1, 2, 3], "text": ["a", " ", "c"]}, None, "line(s) 3 have an empty text; fill them in or remove"),
+    (None, {"row": [0, 99], "label": ["bad", "good"]}, "row 99 is not a row of the pool (rows 0..39"),
+    (None, {"row": [0, 1], "label": ["bad", "great"]}, "row 1's label 'great' is not one of the classes bad, good"),
+    (None, {"row": [0, 0], "label": ["bad", "bad"]}, "row 0 is labelled a second time"),
+    (None, {"row": [0, 1], "label": ["bad", ""]}, "row 1 has no label; label it, or remove it"),
+])
+def test_each_bad_input_exits_2_with_its_line_and_writes_nothing(pool, labels, message, project_root, tiny_model,
+                                                                  tmp_path, capsys):
+    folder = _unlabelled(project_root, "pool", sentiment_frame(40)["text"].tolist(), classes=("bad", "good"))
+    if pool is not None:
+        pd.DataFrame(pool).to_csv(folder / "df_train_full.csv", index=False)
+    labels_file = tmp_path / "labels.csv"
+    pd.DataFrame(labels or {"row": [0], "label": ["bad"]}).to_csv(labels_file, index=False)
+    before = labels_file.read_bytes()
+    out = tmp_path / "out.csv"
+    assert model_training.main(["--task", "pool", "--labels", str(labels_file), "--predict", str(out), "--model",
+                                tiny_model, "--seeds", "1", "--epochs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("error:") == 1 and "Traceback" not in err
+    assert not out.exists() and not (tmp_path / "out_model").exists() and labels_file.read_bytes() == before
+
+
+def test_a_class_nobody_labelled_is_warned_and_training_goes_on(project_root, tiny_model, tmp_path, capsys):
+    _unlabelled(project_root, "pool", sentiment_frame(40)["text"].tolist(), classes=("bad", "good", "mixed"))
+    labels_file = tmp_path / "labels.csv"
+    pd.DataFrame({"row": [0, 1, 2], "label": ["bad", "good", "bad"]}).to_csv(labels_file, index=False)
+    assert model_training.main(["--task", "pool", "--labels", str(labels_file), "--predict", str(tmp_path / "o.csv"),
+                                "--model", tiny_model, "--seeds", "1", "--epochs", "1"]) == 0
+    assert "warning: no labelled row is mixed: the classifier cannot learn to predict it" in capsys.readouterr().err
