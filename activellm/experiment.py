@@ -599,6 +599,17 @@ def labelled_list_rows(config: RunConfig, loaded: LoadedTask) -> list[int]:
     return listed_rows(list_path, loaded.name.n_train, len(loaded.pool))
 
 
+def chosen_rows(config: RunConfig, loaded: LoadedTask) -> list[int]:
+    """The pool positions a run of the default classifier (or SetFit) trains on: a small-text labelled list's, an LLM
+    list's (mapped through its prompts' sidecars), a selector's, random rows or the first rows."""
+    if config.mode in SMALLTEXT_MODES:
+        return labelled_list_rows(config, loaded)
+    number_map = load_number_map(loaded.name.tag, config.mode, config.run,
+                                 paths.pool_file(loaded.spec.data_name, config.run))
+    return select_rows(loaded.name, config.mode, config.run, config.activelearning,
+                       merged_texts(loaded.pool, loaded.spec), number_map, config.selector, loaded.spec.num_labels)
+
+
 def run_experiment(config: RunConfig, report: Callable[[str], None] = print) -> Path:
     """Run ``config`` and return its results CSV."""
     config.validate()
@@ -613,14 +624,8 @@ def run_experiment(config: RunConfig, report: Callable[[str], None] = print) -> 
     start = time.perf_counter()
     if config.modelclass == "smalltext":
         positions = run_smalltext(config, loaded, writer)  # then the default classifier on what it labelled
-    elif config.mode in SMALLTEXT_MODES:
-        positions = labelled_list_rows(config, loaded)
     else:
-        number_map = load_number_map(loaded.name.tag, config.mode, config.run,
-                                     paths.pool_file(loaded.spec.data_name, config.run))
-        positions = select_rows(loaded.name, config.mode, config.run, config.activelearning,
-                                merged_texts(loaded.pool, loaded.spec), number_map, config.selector,
-                                loaded.spec.num_labels)
+        positions = chosen_rows(config, loaded)
     select_seconds = time.perf_counter() - start  # a selector's, or small-text's whole labelling loop
     train_per_seed(config, loaded, positions, writer, select_seconds)
     csv_path = writer.finish()

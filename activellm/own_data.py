@@ -14,27 +14,17 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from activellm import paths
 from activellm.active import query_once
-from activellm.experiment import LoadedTask, RunConfig, labelled_list_rows, load_task, select_rows
+from activellm.experiment import LoadedTask, RunConfig, chosen_rows, load_task
 from activellm.labelling import (LabellingError, check_texts, export_picks, label_classes, label_indices,
                                  labelling_config, read_labels, train_and_predict)
-from activellm.prompts import load_number_map
-from activellm.selection import SMALLTEXT_MODES
-from activellm.tasks import load_splits, merged_texts, parse_task_name
+from activellm.tasks import load_splits, parse_task_name
 
 
 def picked_rows(config: RunConfig, loaded: LoadedTask) -> list[int]:
     """The pool positions the run would train on (as model_training.py chooses them); for iteration i of a continuous
     task, those of iteration i alone (the earlier ones went out before)."""
-    if config.mode in SMALLTEXT_MODES:
-        positions = labelled_list_rows(config, loaded)
-    else:
-        number_map = load_number_map(loaded.name.tag, config.mode, config.run,
-                                     paths.pool_file(loaded.spec.data_name, config.run))
-        positions = select_rows(loaded.name, config.mode, config.run, config.activelearning,
-                                merged_texts(loaded.pool, loaded.spec), number_map, config.selector,
-                                loaded.spec.num_labels)
+    positions = chosen_rows(config, loaded)
     if loaded.name.continuous is not None:
         return positions[loaded.name.examples * (loaded.name.iteration - 1):]
     return positions
