@@ -195,7 +195,7 @@ def report_summary(report: Report) -> list[dict]:
 
     rows = latest_rows(result_files())
     if report.cells is not None:
-        kept = grid_rows(rows, report.cells)
+        kept = grid_rows(rows, report.cells, runs=True)
         if len(kept) < len(rows):
             print(f"note: {len(rows) - len(kept)} result rows under logs/run belong to other grids and are left out "
                   "(name their grid with --grid or its options, or report everything with --all-results)",

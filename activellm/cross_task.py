@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from activellm.power import ALPHA
-from activellm.summary import group_key, save_figure, selection_labels, task_metric
+from activellm.summary import group_key, save_figure, task_metric
 from activellm.tasks import task_family
-from activellm.verdict import BETTER, COLOURS, UNDECIDED, WORSE, decision
+from activellm.verdict import BETTER, COLOURS, UNDECIDED, WORSE, decision, labels_within_tasks
 
 Arm = tuple[str, int]  # the selection's label (without the task) and k
 
@@ -23,7 +23,7 @@ def arms_by_task(summary: list[dict[str, object]]) -> tuple[list[str], list[Arm]
     """The task families compared with random (in the summary's order), the arms (label, k) found on any of them
     (in order of label and k), and each (task, arm)'s summary row; no tasks where fewer than two have comparisons."""
     rows = [e for e in summary if e.get("baseline_runs")]
-    labels = selection_labels(rows, shown_apart=("task", "n_train"))
+    labels = labels_within_tasks(rows)
     cells: dict[tuple[str, Arm], dict] = {}
     for entry in rows:
         arm = (labels[group_key(entry)].replace("\n", ", "), int(str(entry["n_train"])))

@@ -144,12 +144,14 @@ def expand(grid: Grid, parse: Callable[[list[str]], RunConfig]) -> list[Cell]:
     return cells
 
 
-def grid_rows(summary: Sequence[dict[str, object]], cells: Sequence[Cell]) -> list[dict[str, object]]:
-    """The summary rows of the grid's own configurations (a cell's identity without its run): what the stopping rule
-    waits for, never an older arm that happens to lie in logs/run."""
-    keys = [k for k in IDENTITY_COLUMNS if k != "run"]
+def grid_rows(entries: Sequence[dict[str, object]], cells: Sequence[Cell],
+              runs: bool = False) -> list[dict[str, object]]:
+    """The entries of the grid's own configurations (a cell's identity without its run), or with ``runs`` the result
+    rows of its very cells (with the run): what the stopping rule waits for and what a report holds, never an older
+    arm or another grid's run that happens to lie in logs/run."""
+    keys = [k for k in IDENTITY_COLUMNS if runs or k != "run"]
     wanted = {tuple(cell.config.identity()[k] for k in keys) for cell in cells if cell.config is not None}
-    return [entry for entry in summary if tuple(str(entry.get(k, "")) for k in keys) in wanted]
+    return [entry for entry in entries if tuple(str(entry.get(k, "")) for k in keys) in wanted]
 
 
 @dataclass

@@ -37,11 +37,21 @@ def compared_arms(summary: list[dict[str, object]]) -> list[tuple[dict[str, obje
     the task family where there are several, then the selection and what tells it from the other rows; ordered by
     task, label and budget."""
     rows = [e for e in summary if e.get("baseline_runs")]
-    labels = selection_labels(rows, shown_apart=("task", "n_train"))
+    labels = labels_within_tasks(rows)
     several = len({task_family(str(e["task"])) for e in rows}) > 1
     labelled = [(e, (f"{task_family(str(e['task']))}: " if several else "") + labels[group_key(e)].replace("\n", ", "))
                 for e in rows]
     return sorted(labelled, key=lambda pair: (str(pair[0]["task"]), pair[1].lower(), int(str(pair[0]["n_train"]))))
+
+
+def labels_within_tasks(rows: list[dict[str, object]]) -> dict[tuple, str]:
+    """Each row's label among the rows of its own task family: a setting that differs only between tasks (the task
+    table's max length) names no arm, so that an arm reads the same on every task."""
+    families: dict[str, list[dict[str, object]]] = {}
+    for entry in rows:
+        families.setdefault(task_family(str(entry["task"])), []).append(entry)
+    return {key: label for members in families.values()
+            for key, label in selection_labels(members, shown_apart=("task", "n_train")).items()}
 
 
 def verdict_line(entry: dict[str, object], label: str, level: float = ALPHA) -> str:

@@ -34,3 +34,12 @@ def test_an_arm_missing_on_a_task_shows_a_dash_and_one_task_has_no_table(tmp_pat
     assert cross_task_markdown(one) == "" and plot_cross_task(one, tmp_path / "a.png") is None
     png = plot_cross_task(summary, tmp_path / "across.png", ALPHA, "Benchmark")
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_setting_that_differs_only_between_tasks_names_no_arm():
+    """bbc_news reads 128 tokens, rotten_tomatoes 512: the task table's max length, not two arms."""
+    summary = _summary(tasks=("rotten_tomatoes", "bbc_news"))
+    for entry in summary:
+        entry["max_length"] = "128" if entry["task"].startswith("bbc_news") else "512"
+    rows = [line.split(" | ")[0][2:] for line in cross_task_markdown(summary).splitlines()[4:]]
+    assert rows == ["k-means", "TypiClust", "vote-k"]
