@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from activellm.power import ALPHA
-from activellm.summary import group_key, save_figure, task_metric
+from activellm.summary import group_key, labels_within_tasks, save_figure, task_metric
 from activellm.tasks import task_family
-from activellm.verdict import BETTER, COLOURS, UNDECIDED, WORSE, decision, labels_within_tasks
+from activellm.verdict import BETTER, COLOURS, UNDECIDED, WORSE, decision
 
 Arm = tuple[str, int]  # the selection's label (without the task) and k
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from activellm import paths
-from activellm.summary import PAIRING_KEYS, group_key, number, save_figure, selection_labels, task_metric
+from activellm.summary import (PAIRING_KEYS, group_key, labels_within_tasks, number, save_figure, selection_labels,
+                               task_metric)
 
 TABLE_COLUMNS = (  # summary key, header
     ("diag_majority_share", "majority share"), ("diag_label_entropy", "label entropy"),
@@ -43,7 +44,7 @@ def diagnostics_markdown(summary: list[dict[str, object]]) -> str:
     many_classes = any((e.get("diag_classes_covered") or 0) > 2 for e in rows)  # binary: the majority share says it
     columns = [(key, title) for key, title in TABLE_COLUMNS if any(e.get(key) is not None for e in rows)
                and (many_classes or key not in RAREST_COLUMNS)]
-    labels = selection_labels(rows, shown_apart=("task", "n_train"))
+    labels = labels_within_tasks(rows)
     header = ["task", "selection", "n_train", "runs", "main metric mean", *(title for _, title in columns)]
     lines = [CAPTION, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for entry in rows:
@@ -64,7 +65,9 @@ def _by_run(rows: Iterable[dict[str, str]], shown_apart: Sequence[str]) -> dict[
     groups: dict[tuple, list[dict[str, str]]] = defaultdict(list)
     for row in rows:
         groups[group_key(row)].append(row)
-    labels = selection_labels([members[0] for members in groups.values()], shown_apart)
+    firsts = [members[0] for members in groups.values()]
+    # a table that shows the task apart labels within each task; a legend across tasks names the task too
+    labels = labels_within_tasks(firsts) if "task" in shown_apart else selection_labels(firsts, shown_apart)
     found: dict[tuple, dict[str, list[dict[str, str]]]] = defaultdict(lambda: defaultdict(list))
     for key, members in groups.items():
         context = (members[0]["task"], members[0]["n_train"],

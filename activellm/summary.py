@@ -449,6 +449,16 @@ def selection_labels(entries: Sequence[dict[str, object]], shown_apart: Sequence
     return labels
 
 
+def labels_within_tasks(rows: list[dict[str, object]]) -> dict[tuple, str]:
+    """Each row's label among the rows of its own task family: a setting that differs only between tasks (the task
+    table's max length) names no arm, so that an arm reads the same on every task."""
+    families: dict[str, list[dict[str, object]]] = {}
+    for entry in rows:
+        families.setdefault(task_family(str(entry["task"])), []).append(entry)
+    return {key: label for members in families.values()
+            for key, label in selection_labels(members, shown_apart=("task", "n_train")).items()}
+
+
 def bar_labels(bars: Sequence[dict[str, object]]) -> list[str]:
     """The bars' labels: the task where several are drawn, then a label that tells the bar from every other."""
     several_tasks = len({task_family(str(e["task"])) for e in bars}) > 1  # a task at several budgets is one task

@@ -15,7 +15,7 @@ from typing import Sequence
 from activellm.budgets import equivalent_phrase
 from activellm.files import atomic_write_text
 from activellm.power import ALPHA, POWER
-from activellm.summary import group_key, save_figure, selection_labels, task_metric
+from activellm.summary import group_key, labels_within_tasks, save_figure, task_metric
 from activellm.tasks import task_family
 
 VERDICT_FILE = "verdict.md"
@@ -42,16 +42,6 @@ def compared_arms(summary: list[dict[str, object]]) -> list[tuple[dict[str, obje
     labelled = [(e, (f"{task_family(str(e['task']))}: " if several else "") + labels[group_key(e)].replace("\n", ", "))
                 for e in rows]
     return sorted(labelled, key=lambda pair: (str(pair[0]["task"]), pair[1].lower(), int(str(pair[0]["n_train"]))))
-
-
-def labels_within_tasks(rows: list[dict[str, object]]) -> dict[tuple, str]:
-    """Each row's label among the rows of its own task family: a setting that differs only between tasks (the task
-    table's max length) names no arm, so that an arm reads the same on every task."""
-    families: dict[str, list[dict[str, object]]] = {}
-    for entry in rows:
-        families.setdefault(task_family(str(entry["task"])), []).append(entry)
-    return {key: label for members in families.values()
-            for key, label in selection_labels(members, shown_apart=("task", "n_train")).items()}
 
 
 def verdict_line(entry: dict[str, object], label: str, level: float = ALPHA) -> str:

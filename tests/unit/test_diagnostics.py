@@ -165,3 +165,12 @@ def test_selections_whose_names_read_the_same_are_told_apart():
                 "warmstart": "False", "model": "minilm", "n_train": "32"}
                for mode in ("smalltext_coldstart", "smalltext_warmstart")]
     assert len(set(bar_labels(entries))) == 2
+
+
+def test_a_setting_that_differs_only_between_tasks_names_no_selection_in_the_tables():
+    entries = [{"task": task, "mode": "baseline", "modelclass": "default", "activelearning": "vote_k",
+                "warmstart": "False", "model": "minilm", "n_train": "32", "runs": 5, "accuracy_mean": 0.6,
+                "diag_majority_share": 0.5, "max_length": length} for task, length in (("bbc_news", "128"),
+                                                                                     ("trec", "512"))]
+    table = diagnostics_markdown(entries)
+    assert "| bbc_news | vote-k | 32 |" in table and "| trec | vote-k | 32 |" in table and "max length" not in table
