@@ -30,8 +30,8 @@ def test_a_sweep_over_budgets_ends_in_a_verdict(tiny_task, tiny_model, project_r
     for row in filtered:
         assert row["random_equivalent"] and row["baseline_runs"] == "3" and row["min_effect"] == "0.02"
     verdict = (logs / "verdict.md").read_text()
-    assert verdict.startswith("# Verdict") and "random_filtering, k = 4: **" in verdict
-    assert "random_filtering, k = 8: **" in verdict and "Verdict (unit: the run" in out
+    assert verdict.startswith("# Verdict") and "random rows, k = 4: **" in verdict
+    assert "random rows, k = 8: **" in verdict and "Verdict (unit: the run" in out
     for name in ("budgets_tiny.png", "differences.png"):
         assert (logs / "plots" / name).read_bytes()[:4] == b"\x89PNG" and f"plot: {logs / 'plots' / name}" in out
 
