@@ -53,8 +53,8 @@ def test_the_summary_prints_the_diagnostics_and_plots_them(tiny_task, tiny_model
                                "default", "--activelearning", "None", "typiclust", "--models", tiny_model, "--seeds",
                                "1", "--epochs", "1", "--extra", "--selector-pool", "40"]) == 0
     out = capsys.readouterr().out
-    assert "Selection diagnostics, means over runs" in out and "| tiny_8 | typiclust | 8 | 2 |" in out
-    assert "| tiny_8 | 8 | random (baseline) | typiclust | 2 |" in out  # the overlap
+    assert "Selection diagnostics, means over runs" in out and "| tiny_8 | TypiClust | 8 | 2 |" in out
+    assert "| tiny_8 | 8 | random (baseline) | TypiClust | 2 |" in out  # the overlap
     plot = project_root / "logs" / "run" / "plots" / "diagnostics.png"
     assert f"plot: {plot}" in out and plot.read_bytes()[:4] == b"\x89PNG"
     assert automatic_run.main(["--summary", "--diagnostics", "--no-plot", "--all-results"]) == 0
