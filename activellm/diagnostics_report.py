@@ -82,7 +82,8 @@ def overlap_markdown(rows: Iterable[dict[str, str]]) -> str:
     two selections."""
     pairs: dict[tuple, list[float]] = defaultdict(list)
     for (*context, _), selections in _by_run(rows, shown_apart=("task", "n_train")).items():
-        for (a, rows_a), (b, rows_b) in itertools.combinations(sorted(selections.items()), 2):
+        ordered = sorted(selections.items(), key=lambda item: item[0].lower())  # as the verdict orders its arms
+        for (a, rows_a), (b, rows_b) in itertools.combinations(ordered, 2):
             ids_a, ids_b = set(rows_a[0].get("selected", "").split()), set(rows_b[0].get("selected", "").split())
             pairs[(*context, a, b)].append(len(ids_a & ids_b) / len(ids_a | ids_b) if ids_a | ids_b else 1.0)
     if not pairs:
