@@ -395,10 +395,10 @@ def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
         return 0, []
     from activellm.llm_loop import check_prompts, parse_saved_answers
 
-    parse_saved_answers((cell.config for cell in cells if cell_state(cell, args.redo) == "run"), arms)
+    to_run = [cell for cell in cells if cell_state(cell, args.redo) == "run"]  # before anything runs or is asked
+    parse_saved_answers((cell.config for cell in to_run), arms)
     if lists:
-        check_prompts(request for cell in cells if cell.name in own and cell_state(cell, args.redo) == "run"
-                      for request in [own[cell.name]])
+        check_prompts(own[cell.name] for cell in to_run if cell.name in own)
     settings = LLMSettings(base_url=args.base_url, timeout=args.timeout, retries=args.retries,
                            follow_ups=args.follow_ups, temperature=args.temperature)  # the model: each arm's own
     keeper = ListKeeper(settings, args.fill, jobs=args.llm_jobs) if lists else None
