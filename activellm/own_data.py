@@ -33,7 +33,8 @@ def picked_rows(config: RunConfig, loaded: LoadedTask) -> list[int]:
 def next_query(config: RunConfig, loaded: LoadedTask, labels_files: list[Path]) -> list[int]:
     """The k pool positions small-text's strategy asks for next, trained on the rows of ``labels_files``."""
     labelled = read_labels(labels_files, len(loaded.pool))
-    check_texts(labelled, load_splits(loaded.spec)[1], loaded.spec)
+    split = loaded.pool.sort_values("index").reset_index(drop=True)  # the pool in the split's order: no second read
+    check_texts(labelled, split, loaded.spec)
     classes = label_classes(labelled, loaded.spec)
     position = {int(row): p for p, row in enumerate(loaded.pool["index"])}
     spec = replace(loaded.spec, num_labels=len(classes), class_names=tuple(classes))
