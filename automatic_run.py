@@ -18,6 +18,7 @@ from typing import Sequence
 
 from activellm import cli, power
 from activellm.local_backend import AUTO
+from activellm.prompt_budget import add_budget_options
 
 # --- the grid: every combination is one cell, one model_training.py run ------------------------------------------
 # The default is the offline main job: do k-means representatives or TypiClust beat random picks at 32 shots, and
@@ -122,7 +123,7 @@ def build_parser(grid_name: str = MAIN_GRID) -> argparse.ArgumentParser:
     grid.add_argument("--prompt-arms", nargs="*", default=setting("PROMPT_ARMS"), metavar="MODE[@CANDIDATES]",
                       help="the (prompt mode, candidates) pairs each LLM is asked in, instead of --prompt-modes x "
                            "--candidates: 10 representative representative@embedding_kmeans")
-    cli.add_budget_options(grid, setting("PROMPT_TOKENS"), setting("PROMPT_FIT"))
+    add_budget_options(grid, setting("PROMPT_TOKENS"), setting("PROMPT_FIT"))
     grid.add_argument("--extra", nargs=argparse.REMAINDER, default=setting("EXTRA_ARGS"),
                       help="model_training.py options appended to every cell (put last)")
     llm = parser.add_argument_group("asking the LLMs (as prompt_generation.py --ask; the key from OPENAI_API_KEY)")
@@ -284,7 +285,7 @@ def llm_lists(arms: dict, cells: list) -> tuple[dict, dict]:
 
 
 def dry_run(cells: list, redo: bool, lists: dict, own: dict) -> None:
-    from activellm.sweep import LEFT_OUT, cell_state
+    from activellm.sweep_runner import LEFT_OUT, cell_state
 
     for cell in cells:
         state = cell_state(cell, redo)
@@ -386,7 +387,8 @@ def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
     failed) and the summary's rows of this grid's tasks and models."""
     from activellm.llm import LLMSettings
     from activellm.llm_loop import ListKeeper
-    from activellm.sweep import LEFT_OUT, STATES, Sweep, cell_state, grid_rows
+    from activellm.sweep import grid_rows
+    from activellm.sweep_runner import LEFT_OUT, STATES, Sweep, cell_state
 
     cells, arms = grid_cells(args)
     lists, own = llm_lists(arms, cells)

@@ -20,6 +20,7 @@ from activellm import cli
 from activellm.answers import format_index_list
 from activellm.errors import UserError
 from activellm.llm import DEFAULT_LLM, LLMSettings
+from activellm.prompt_budget import add_budget_options
 from activellm.prompt_workflow import answers_folder_name, ask, generate, parse_answer_file, plan
 from activellm.prompt_templates import load_template
 from activellm.prompts import CONTINUOUS_VARIANTS, FIRST_ROWS, PROMPT_MODES, REPRESENTATIVE
@@ -55,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "fewer than N); the answers folder gets the rule and N as a suffix "
                              "(gpt-4o_10_typiclust200)")
     budget = parser.add_argument_group("fitting a context")
-    cli.add_budget_options(budget)
+    add_budget_options(budget)
     parser.add_argument("--guidelines", help="file with annotation guidelines (mode 7)")
     parser.add_argument("--answers-name", metavar="FOLDER",
                         help="folder under prompts/<task>/ and answers/<task>/, the --mode that model_training.py "

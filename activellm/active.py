@@ -23,8 +23,9 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from activellm.errors import UserError
+from activellm.models import resolve_model
 from activellm.tasks import TaskSpec
-from activellm.training import autocast, load_tokenizer, resolve_model, texts_of
+from activellm.training import autocast, load_tokenizer, texts_of
 
 STRATEGIES = ("LeastConfidence", "PredictionEntropy", "BreakingTies", "BALD", "GreedyCoreset", "EmbeddingKMeans",
               "ContrastiveActiveLearning", "RandomSampling")

@@ -1,7 +1,8 @@
-"""The labelling budget k as a grid axis: task names per budget, random-equivalent labels, learning curves.
+"""The labelling budget k in reports: random-equivalent labels and learning curves.
 
 A task named without its k (``rotten_tomatoes``) is run at every budget of the grid (``rotten_tomatoes_16``,
-``rotten_tomatoes``, ``rotten_tomatoes_64``: 32 is the name without a suffix, as in the paper's folders). The random
+``rotten_tomatoes``, ``rotten_tomatoes_64``: 32 is the name without a suffix, as in the paper's folders; the names
+come from activellm.tasks.budget_task, the cells from the sweep's grid). The random
 baseline may run at more budgets than the other arms: its curve is the reference that turns a selection's score into
 **random-equivalent labels**, the number of random labels that reach the same mean.
 
@@ -30,42 +31,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from activellm.comparison import CONFIDENCE, run_means
-from activellm.errors import UserError
-from activellm.summary import (PAIRING_KEYS, baseline_key, group_key, interval_points, is_random_baseline,
-                               save_figure, selection_labels, task_metric, values_by_run)
-from activellm.tasks import DEFAULT_EXAMPLES, TaskError, parse_task_name, task_family
+from activellm.summary import (PAIRING_KEYS, baseline_key, group_key, interval_points, is_random_baseline, save_figure,
+                               selection_labels, task_metric, values_by_run)
+from activellm.tasks import TaskError, parse_task_name, task_family
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from activellm.sweep import TaskBudget
-
 EQUIVALENT_COLUMNS = ("random_equivalent", "random_equivalent_ci_low", "random_equivalent_ci_high",
                       "random_equivalent_runs", "random_equivalent_note")
 BELOW, ABOVE = -math.inf, math.inf
-
-
-def names_budget(task: str) -> bool:
-    """Whether a task name fixes its own k (``sst2_16``, a continuous task), so that the budget axis leaves it."""
-    parsed = parse_task_name(task)
-    return parsed.continuous is not None or parsed.full != parsed.spec.name
-
-
-def budget_task(task: str, k: int) -> str:
-    """The task name of ``task`` at budget ``k``: ``rotten_tomatoes_16``, or the bare name at the default 32."""
-    name = parse_task_name(task).spec.name
-    return name if k == DEFAULT_EXAMPLES else f"{name}_{k}"
-
-
-def check_budgets(task_budgets: Sequence["TaskBudget"], extra_args: Sequence[str]) -> None:
-    """The sweep sets each small-text cell's --budget to the k of its task: a fixed --budget (or --budget=N) in the
-    extra options would train every budget's small-text cells on one and the same budget."""
-    from activellm.cli import has_option
-
-    if any(budget.axis for budget in task_budgets) and has_option(extra_args, "--budget"):
-        raise UserError("--budget in EXTRA_ARGS/--extra conflicts with the budget axis (BUDGETS/--budgets): the "
-                        "sweep gives each small-text cell --budget k of its task. Remove --budget from the extra "
-                        "options, or name k in the task (e.g. rotten_tomatoes_16) to keep a fixed budget.")
 
 
 def random_equivalent(budgets: Sequence[int], random_means: Sequence[float], value: float) -> float:

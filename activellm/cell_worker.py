@@ -74,7 +74,7 @@ def forget_what_was_said() -> None:
     """What a process says once is said again in the next cell, so that each cell's log holds what a process of its
     own would have written: the project's notes, transformers' warning_once and info_once, and Python's "once"
     warnings (the per-module registries of "default" warnings are renewed by catch_warnings around the cell)."""
-    from activellm.tasks import note_once
+    from activellm.loading import note_once
 
     note_once.cache_clear()
     warnings.onceregistry.clear()

@@ -93,22 +93,6 @@ def add_ask_options(group, base_url: str | None = None) -> None:
     group.add_argument("--fill", choices=["random"], help="complete a short answer with random unpicked shown instances")
 
 
-def add_budget_options(group, tokens: int | None = None, fit: str | None = None) -> None:
-    """The prompt's token budget, shared by prompt_generation.py and automatic_run.py (defaults: the given, else
-    activellm.prompt_budget's)."""
-    from activellm.prompt_budget import CUT, DEFAULT_PROMPT_TOKENS, FITS, MIN_KEPT_TOKENS
-
-    group.add_argument("--prompt-tokens", type=nonnegative_int, default=DEFAULT_PROMPT_TOKENS if tokens is None
-                       else tokens, metavar="N",
-                       help=f"the prompt's token budget in GPT-4's encoding (default {DEFAULT_PROMPT_TOKENS:,}: with "
-                            "the answer it fits a 16k context; 0: no limit); a budget other than the default names "
-                            "the answers folder (gpt-4o_10_tokens8000)")
-    group.add_argument("--prompt-fit", choices=FITS, default=fit or CUT,
-                       help=f"how a longer prompt is made to fit: cut (default) shortens the longest instances to a "
-                            f"common head (at least {MIN_KEPT_TOKENS} tokens) ending in [...]; fewer shows fewer whole "
-                            "instances. Training always uses the full texts")
-
-
 def has_option(argv: Sequence[str], option: str) -> bool:
     """Whether a command line gives ``option``, as ``--option value`` or ``--option=value``."""
     return any(arg == option or arg.startswith(option + "=") for arg in argv)

@@ -23,8 +23,7 @@ from typing import Callable, Mapping
 import pandas as pd
 
 from activellm import paths
-from activellm.active import (STRATEGIES, ActiveSettings, Iteration, cold_start, encode_pool,
-                              run_active_learning)
+from activellm.active import STRATEGIES, ActiveSettings, Iteration, cold_start, encode_pool, run_active_learning
 from activellm.answers import AnswerError, llm_models, write_index_list
 from activellm.diagnostics import describe as describe_diagnostics
 from activellm.diagnostics import llm_list_diagnostics, selection_diagnostics
@@ -32,7 +31,7 @@ from activellm.environment import environment_record
 from activellm.errors import UserError
 from activellm.files import atomic_write_text, file_sha256
 from activellm.metrics import compute_metrics
-from activellm.pools import load_pool
+from activellm.pools import LoadedTask, load_task
 from activellm.prompts import PROMPT_COLUMNS, load_number_map, prompt_columns, shown_rows, sidecar_paths
 from activellm.results import (SETTING_COLUMNS, STATUS_OK, format_cell, format_means, format_seed_line, is_final,
                                read_results, write_results)
@@ -40,9 +39,9 @@ from activellm.selection import BASELINE_MODE, RANDOM_FILTERING, SMALLTEXT_MODES
 from activellm.setfit_baseline import PAPER_SETFIT_MODEL, SetFitSettings, fit_and_evaluate_setfit
 from activellm.selectors import (PROBCOVER, SELECTORS, SelectorSettings, candidate_count, prompt_rows_folder,
                                  recorded_delta, select_label_free)
-from activellm.tasks import TaskError, TaskName, TaskSpec, load_splits, merged_texts, parse_task_name
-from activellm.training import (PAPER_MODEL, PAPER_SEEDS, FitResult, TrainingSettings, check_precision,
-                                describe_device, encode_test_set, fit_and_evaluate)
+from activellm.tasks import TaskError, TaskSpec, merged_texts, parse_task_name
+from activellm.training import (PAPER_MODEL, PAPER_SEEDS, FitResult, TrainingSettings, check_precision, describe_device,
+                                encode_test_set, fit_and_evaluate)
 
 DEFAULT_MODELCLASS = "default"
 MODELCLASSES = (DEFAULT_MODELCLASS, "setfit", "smalltext")
@@ -257,21 +256,6 @@ def labelled_list_path(config: RunConfig) -> Path | None:
 
 def labelled_list_record_path(list_path: Path) -> Path:
     return list_path.with_suffix(".json")
-
-
-@dataclass
-class LoadedTask:
-    name: TaskName
-    spec: TaskSpec
-    pool: pd.DataFrame
-    test: pd.DataFrame
-
-
-def load_task(task: str, run: int) -> LoadedTask:
-    """Parse ``task``, load its splits and the run's pool."""
-    name = parse_task_name(task)
-    spec, train, test = load_splits(name.spec)
-    return LoadedTask(name, spec, load_pool(spec, train, run), test)
 
 
 def base_row(config: RunConfig, loaded: LoadedTask) -> dict[str, object]:

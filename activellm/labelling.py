@@ -226,7 +226,7 @@ def train_and_predict(model: str, spec: TaskSpec, train: pd.DataFrame, test: pd.
                       predict_file: Path | None = None) -> Prediction:
     """Fine-tune ``model`` on the labelled rows, save it to ``model_dir``, predict every pool row not labelled (or
     the rows of ``predict_file``) into ``out``; accuracy on ``test`` where it holds labels."""
-    from activellm.tasks import read_task_csv
+    from activellm.loading import read_task_csv
     from activellm.training import encode, fine_tune, predict_logits
 
     for path, what in ((out, "the predictions"), (model_dir, "the classifier")):

@@ -15,10 +15,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from activellm.active import query_once
-from activellm.experiment import LoadedTask, RunConfig, chosen_rows, load_task
+from activellm.experiment import RunConfig, chosen_rows
+from activellm.pools import LoadedTask, load_task
 from activellm.labelling import (LabellingError, check_texts, export_picks, label_classes, label_indices,
                                  labelling_config, read_labels, train_and_predict)
-from activellm.tasks import load_splits, parse_task_name
+from activellm.loading import load_splits
+from activellm.tasks import parse_task_name
 
 
 def picked_rows(config: RunConfig, loaded: LoadedTask) -> list[int]:

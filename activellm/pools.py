@@ -1,4 +1,4 @@
-"""The seeded, cached pool of a run.
+"""The seeded, cached pool of a run, and a task loaded for a run (``load_task``).
 
 For run ``r`` the pool is the task's train split shuffled with seed ``r`` and cached as
 ``data/<data_name>/df_train_full_shuffled_<r>.csv``, with a column ``index`` holding the row id in the
@@ -10,11 +10,14 @@ is refused, never trained on.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from activellm import paths
 from activellm.files import atomic_write_text
-from activellm.tasks import TaskError, TaskSpec, read_task_csv
+from activellm.loading import load_splits, read_task_csv
+from activellm.tasks import TaskError, TaskName, TaskSpec, parse_task_name
 
 
 def shuffle_pool(train: pd.DataFrame, run: int) -> pd.DataFrame:
@@ -58,3 +61,20 @@ def check_pool(pool: pd.DataFrame, train: pd.DataFrame, spec: TaskSpec, path, by
             f"split, or rows whose text or label changed): the split changed after the pool was made. Delete "
             f"{path.parent}/df_train_full_shuffled_*.csv to rebuild the pools from it (prompts, answers and results "
             f"made from the old pools then no longer apply: their sidecars record the old pool's hash).")
+
+
+@dataclass
+class LoadedTask:
+    """A task as a run sees it: its parsed name, spec, the run's pool and the test split."""
+
+    name: TaskName
+    spec: TaskSpec
+    pool: pd.DataFrame
+    test: pd.DataFrame
+
+
+def load_task(task: str, run: int) -> LoadedTask:
+    """Parse ``task``, load its splits and the run's pool."""
+    name = parse_task_name(task)
+    spec, train, test = load_splits(name.spec)
+    return LoadedTask(name, spec, load_pool(spec, train, run), test)

@@ -18,6 +18,7 @@ import functools
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
+from activellm.cli import nonnegative_int
 from activellm.prompts import Prompt, PromptError
 
 DEFAULT_PROMPT_TOKENS = 14_000  # with an answer of up to about 2,000 tokens, a prompt fits a 16k context
@@ -158,3 +159,17 @@ def _cut_heads(build: Build, texts: Sequence[str], budget: int, full: Prompt, to
                       if p in heads]
             return FittedPrompt(prompt, counted, budget, CUT, record)
         length -= max(1, -(-(counted - budget) // len(heads)))
+
+
+def add_budget_options(group, tokens: int | None = None, fit: str | None = None) -> None:
+    """The prompt's token budget as options, shared by prompt_generation.py and automatic_run.py (defaults: the
+    given, else this module's)."""
+    group.add_argument("--prompt-tokens", type=nonnegative_int, default=DEFAULT_PROMPT_TOKENS if tokens is None
+                       else tokens, metavar="N",
+                       help=f"the prompt's token budget in GPT-4's encoding (default {DEFAULT_PROMPT_TOKENS:,}: with "
+                            "the answer it fits a 16k context; 0: no limit); a budget other than the default names "
+                            "the answers folder (gpt-4o_10_tokens8000)")
+    group.add_argument("--prompt-fit", choices=FITS, default=fit or CUT,
+                       help=f"how a longer prompt is made to fit: cut (default) shortens the longest instances to a "
+                            f"common head (at least {MIN_KEPT_TOKENS} tokens) ending in [...]; fewer shows fewer whole "
+                            "instances. Training always uses the full texts")

@@ -19,10 +19,11 @@ from pathlib import Path
 
 from activellm import paths
 from activellm.errors import UserError
-from activellm.experiment import load_task
+from activellm.pools import load_task
 from activellm.files import file_sha256
 from activellm.prompts import SEPARATOR, Prompt, ShownInstance, prompt_stem, write_prompt
-from activellm.tasks import load_splits, merged_texts
+from activellm.loading import load_splits
+from activellm.tasks import merged_texts
 
 _INSTANCE = re.compile(r"^(?P<number>\d+)\. (?P<text>.*?)\s*\[ID: (?P<id>\d+)\]", re.DOTALL)
 _RECAP = re.compile(r"already been labeled[^:]*:\s*(?P<numbers>[\d,\s]+)\s*$")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from activellm import paths
 from activellm.answers import AnswerError, ParsedAnswer, parse_answer, read_numbers, write_index_list
-from activellm.experiment import LoadedTask, load_task
+from activellm.pools import LoadedTask, load_task
 from activellm.files import atomic_write_text, file_sha256
 from activellm.llm import Conversation, LLMSettings, converse
 from activellm.prompt_budget import CUT, DEFAULT_PROMPT_TOKENS, NO_LIMIT, FittedPrompt, fit_prompt, token_encoding

@@ -122,7 +122,7 @@ def sentence_encoder(model: str):
     """The sentence transformer ``model``, loaded once per process (selectors and diagnostics share it)."""
     from sentence_transformers import SentenceTransformer
 
-    from activellm.training import ModelLoadError, resolve_model
+    from activellm.models import ModelLoadError, resolve_model
 
     try:
         return SentenceTransformer(resolve_model(model))

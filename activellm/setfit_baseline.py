@@ -16,7 +16,8 @@ import pandas as pd
 from activellm.errors import UserError
 from activellm.metrics import compute_metrics
 from activellm.tasks import TaskSpec, merged_texts
-from activellm.training import FitResult, ModelLoadError, autocast, pinned_trainer_precision, resolve_model
+from activellm.models import ModelLoadError, resolve_model
+from activellm.training import FitResult, autocast, pinned_trainer_precision
 
 PAPER_SETFIT_MODEL = "sentence-transformers/paraphrase-mpnet-base-v2"
 

@@ -26,7 +26,8 @@ from activellm.metrics import METRIC_NAMES, main_metric
 from activellm.results import (DIAGNOSTIC_COLUMNS, IDENTITY_COLUMNS, SETFIT_COLUMNS, SETTING_COLUMNS, STATUS_OK,
                                TRAINING_COLUMNS, is_final, read_results)
 from activellm.selection import BASELINE_MODE, SMALLTEXT_MODES
-from activellm.tasks import TaskError, load_splits, parse_task_name, task_family
+from activellm.loading import load_splits
+from activellm.tasks import TaskError, parse_task_name, task_family
 
 # The full configuration: rows are averaged only when all of these agree (two learning rates never mix).
 CORE_KEYS = ("task", "mode", "modelclass", "activelearning", "warmstart", "model", "n_train")

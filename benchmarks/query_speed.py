@@ -41,8 +41,9 @@ def main(argv: list[str] | None = None) -> None:
 
     from small_text import TransformerBasedClassification, TransformerModelArguments, TransformersDataset
 
-    from activellm.experiment import load_task
-    from activellm.training import load_tokenizer, quiet_transformers, resolve_model
+    from activellm.pools import load_task
+    from activellm.models import resolve_model
+    from activellm.training import load_tokenizer, quiet_transformers
 
     quiet_transformers()
     loaded = load_task("rotten_tomatoes", 1)

@@ -30,7 +30,8 @@ from activellm import paths  # noqa: E402
 from activellm.experiment import find_complete_results  # noqa: E402
 from activellm.metrics import METRIC_NAMES  # noqa: E402
 from activellm.results import read_results  # noqa: E402
-from activellm.sweep import Grid, Sweep, expand  # noqa: E402
+from activellm.sweep import Grid, expand  # noqa: E402
+from activellm.sweep_runner import Sweep
 from activellm.environment import cpu_name  # noqa: E402
 
 

@@ -7,7 +7,8 @@ import model_training
 from activellm import paths
 from activellm.active import (STRATEGIES, ActiveSettings, ClassifierFactory, encode_pool, fast_classifier_class,
                               run_active_learning)
-from activellm.experiment import labelled_list_path, load_task
+from activellm.experiment import labelled_list_path
+from activellm.pools import load_task
 from activellm.results import read_results
 
 FAST = ["--al-epochs", "1", "--seeds", "5", "--epochs", "1"]

@@ -8,7 +8,7 @@ import pytest
 
 import model_training
 from activellm import paths
-from activellm.experiment import load_task
+from activellm.pools import load_task
 from activellm.results import read_results
 from tests.conftest import REPO
 

@@ -10,7 +10,8 @@ import pytest
 
 import model_training
 import prompt_generation
-from activellm.tasks import TASKS, load_splits
+from activellm.loading import load_splits
+from activellm.tasks import TASKS
 from tests.conftest import sentiment_frame
 from tests.integration.llm_stub import StubLLM
 

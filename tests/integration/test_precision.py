@@ -8,9 +8,10 @@ import pytest
 import model_training
 from activellm import experiment
 from activellm.results import read_results
-from activellm.tasks import get_spec, load_splits
-from activellm.training import (EncodedDataset, TrainingSettings, cpu_supports_bf16, encode_test_set,
-                                load_classifier, load_tokenizer, predict_logits)
+from activellm.loading import load_splits
+from activellm.tasks import get_spec
+from activellm.training import (EncodedDataset, TrainingSettings, cpu_supports_bf16, encode_test_set, load_classifier,
+                                load_tokenizer, predict_logits)
 
 
 def _run(tiny_model, *extra):

@@ -398,7 +398,7 @@ def test_a_token_budget_cuts_the_prompt_records_the_cuts_and_training_reads_full
                                 "--epochs", "1", "--no-diagnostics"]) == 0
     (row,) = read_results(next((project_root / "logs").rglob("*.csv")))
     assert row["max_length"] == "512"  # a local task's; what ran is recorded
-    from activellm.experiment import load_task
+    from activellm.pools import load_task
     pool = load_task("longdocs_4", 1).pool
     shown = {s["number"]: s["position"] for s in sidecar["shown"]}
     picked = pool.iloc[[shown[n] for n in (0, 3, 5, 7)]]

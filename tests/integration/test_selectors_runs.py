@@ -8,7 +8,8 @@ import pytest
 
 import model_training
 from activellm import paths, selectors
-from activellm.experiment import labelled_list_path, load_task
+from activellm.experiment import labelled_list_path
+from activellm.pools import load_task
 from activellm.results import read_results
 from activellm.selection import select_rows
 from activellm.selectors import SelectorSettings

@@ -5,9 +5,9 @@ import math
 import pytest
 
 import automatic_run
-from activellm.budgets import (ABOVE, BELOW, add_random_equivalents, budget_task, equivalent_phrase,
-                               equivalent_with_interval, format_equivalent, names_budget, random_equivalent,
-                               simulated_worth_coverage)
+from activellm.budgets import (ABOVE, BELOW, add_random_equivalents, equivalent_phrase, equivalent_with_interval,
+                               format_equivalent, random_equivalent, simulated_worth_coverage)
+from activellm.tasks import budget_task, names_budget
 from activellm.errors import UserError
 from activellm.summary import summarize
 from activellm.sweep import Grid, expand

@@ -157,7 +157,8 @@ def test_pairs_use_the_seeds_both_have(project_root):
 
 def test_bar_chart_with_intervals_and_the_majority_class(project_root):
     from activellm.summary import majority_accuracy, plot_summary
-    from activellm.tasks import TASKS, load_splits
+    from activellm.loading import load_splits
+    from activellm.tasks import TASKS
 
     folder = project_root / "logs" / "run"
     _write(folder, "a", _rows("baseline", "", BASELINE))

@@ -7,7 +7,8 @@ import pandas as pd
 
 from activellm.pools import shuffle_pool
 from activellm.selection import random_rows
-from activellm.tasks import PACKAGED_SPLIT_SEED, TASKS, load_splits
+from activellm.loading import PACKAGED_SPLIT_SEED, load_splits
+from activellm.tasks import TASKS
 
 
 def _rotten_tomatoes_source() -> pd.DataFrame:

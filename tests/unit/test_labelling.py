@@ -11,7 +11,8 @@ import pytest
 from activellm.labelling import (LabellingError, check_texts, export_picks, label_classes, label_indices,
                                  labelling_config, read_labels)
 from activellm.pools import load_pool
-from activellm.tasks import TASKS, TaskError, load_splits, parse_task_name
+from activellm.loading import load_splits
+from activellm.tasks import TASKS, TaskError, parse_task_name
 
 
 def _pool_task(root, name="tickets", labels=None, classes=("billing", "bug", "praise"), test=None):

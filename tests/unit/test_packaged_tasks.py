@@ -8,9 +8,9 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from activellm import tasks
-from activellm.tasks import (BBC_CLASSES, TASKS, TREC_CLASSES, TaskError, load_splits, read_class_folders,
-                             read_labelled_lines, split_corpus)
+from activellm import loading
+from activellm.loading import load_splits, read_class_folders, read_labelled_lines, split_corpus
+from activellm.tasks import BBC_CLASSES, TASKS, TREC_CLASSES, TaskError
 
 
 def _installed(module: str) -> bool:
@@ -84,7 +84,7 @@ def test_split_corpus_is_seeded_and_refuses_empty_texts():
     spec = replace(TASKS["trec"], test_size=3)
     df = pd.DataFrame({"text": [f"q{i}" for i in range(10)] + ["q0"], "label": [i % 2 for i in range(11)]})
     train, test = split_corpus(spec, df)
-    order = df.iloc[:10].sample(frac=1.0, random_state=tasks.PACKAGED_SPLIT_SEED)["text"].tolist()
+    order = df.iloc[:10].sample(frac=1.0, random_state=loading.PACKAGED_SPLIT_SEED)["text"].tolist()
     assert test["text"].tolist() == order[:3] and train["text"].tolist() == order[3:]
     with pytest.raises(TaskError, match="1 empty texts"):
         split_corpus(spec, pd.DataFrame({"text": ["a", " "], "label": [0, 1]}))

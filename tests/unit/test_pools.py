@@ -1,6 +1,7 @@
 from activellm import paths
 from activellm.pools import load_pool, shuffle_pool
-from activellm.tasks import get_spec, load_splits
+from activellm.loading import load_splits
+from activellm.tasks import get_spec
 from tests.conftest import write_local_task
 
 

@@ -3,7 +3,8 @@ import json
 import pandas as pd
 import pytest
 
-from activellm.tasks import TASKS, TaskError, parse_task_name, load_splits, get_spec
+from activellm.loading import load_splits
+from activellm.tasks import TASKS, TaskError, parse_task_name, get_spec
 from tests.conftest import write_local_task
 
 

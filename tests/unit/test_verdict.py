@@ -1,7 +1,8 @@
 """The verdict in words: better, worse or undecided by Holm over runs, with the runs that would decide and the worth in
 random labels; verdict.md and the differences plot."""
 
-from activellm.budgets import add_random_equivalents, budget_task
+from activellm.budgets import add_random_equivalents
+from activellm.tasks import budget_task
 from activellm.power import add_runs_needed, runs_needed
 from activellm.summary import summarize
 from activellm.verdict import (BETTER, NO_COMPARISON, UNDECIDED, WORSE, decision, plot_differences, verdict_lines,
