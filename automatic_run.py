@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from activellm import cli, power
-from activellm.local_backend import AUTO
-from activellm.prompt_budget import add_budget_options
+from activellm import cli
+from activellm.prompts.token_budget import add_budget_options
+from activellm.reporting import power
+from activellm.sweep.local_backend import AUTO
 
 # --- the grid: every combination is one cell, one model_training.py run ------------------------------------------
 # The default is the offline main job: do k-means representatives or TypiClust beat random picks at 32 shots, and
@@ -54,7 +55,7 @@ CANDIDATES = ["first"]  # the rows a prompt shows: the pool's first (the paper's
 PROMPT_ARMS: list[str] = []  # instead of PROMPT_MODES x CANDIDATES, these pairs: MODE (over the first rows) or
 # MODE@CANDIDATES, e.g. ["10", "representative", "representative@embedding_kmeans"]
 PROMPT_TOKENS = 14_000  # each prompt's token budget (0: no limit): long instances are cut to a common head to fit
-PROMPT_FIT = "cut"  # or "fewer": show fewer whole instances (activellm.prompt_budget)
+PROMPT_FIT = "cut"  # or "fewer": show fewer whole instances (activellm.prompts.token_budget)
 LLM_BASE_URL: str | None = None  # None: OPENAI_BASE_URL, else OpenAI; a local server: "http://localhost:8000/v1"
 JOBS: int | str = "auto"  # cells at once; auto: one 1-thread worker per core (as memory allows), or one per GPU
 
@@ -189,10 +190,10 @@ class Report:
 def report_summary(report: Report) -> list[dict]:
     """The summary table with random-equivalent labels and runs needed, the verdict (verdict.md), the selection
     diagnostics, the overlap of selections, the table across tasks and the plots; returns the summary's rows."""
-    from activellm.llm_usage import USAGE_FILE, llm_usage, usage_markdown, write_usage
-    from activellm.summary import latest_rows, result_files
-    from activellm.sweep import grid_rows
-    from activellm.verdict import VERDICT_FILE, write_verdict
+    from activellm.llm.usage import USAGE_FILE, llm_usage, usage_markdown, write_usage
+    from activellm.reporting.summary import latest_rows, result_files
+    from activellm.reporting.verdict import VERDICT_FILE, write_verdict
+    from activellm.sweep.grid import grid_rows
 
     rows = latest_rows(result_files())
     if report.cells is not None:
@@ -227,12 +228,12 @@ def _report_block(rows: list[dict], report: Report, looks: Sequence[int] | None,
                   title: str | None = None) -> tuple[list[dict], str]:
     """One summary of ``rows``, printed and written with ``suffix`` in its file names (``title`` over its differences
     plot); its rows and verdict block, which ends with the table across tasks where there are several."""
-    from activellm.budgets import add_random_equivalents, plot_budgets
-    from activellm.cross_task import cross_task_markdown, plot_cross_task
-    from activellm.diagnostics_report import diagnostics_markdown, overlap_markdown, plot_diagnostics
-    from activellm.power import ALPHA, add_runs_needed, sequential_level, tested_rows
-    from activellm.summary import SUMMARY_FILE, markdown_table, plot_summary, summarize, write_summary
-    from activellm.verdict import plot_differences, verdict_markdown
+    from activellm.reporting.across_tasks import cross_task_markdown, plot_cross_task
+    from activellm.reporting.budgets import add_random_equivalents, plot_budgets
+    from activellm.reporting.diagnostics import diagnostics_markdown, overlap_markdown, plot_diagnostics
+    from activellm.reporting.power import ALPHA, add_runs_needed, sequential_level, tested_rows
+    from activellm.reporting.summary import SUMMARY_FILE, markdown_table, plot_summary, summarize, write_summary
+    from activellm.reporting.verdict import plot_differences, verdict_markdown
 
     summary = summarize(rows)
     if not summary:
@@ -276,7 +277,7 @@ def _run_span(runs: Sequence[int]) -> str:
 def llm_lists(arms: dict, cells: list) -> tuple[dict, dict]:
     """For each cell that trains on an LLM folder of the grid (``arms`` by folder): the merged list it waits for,
     and the list it needs itself."""
-    from activellm.llm_loop import list_request, merge
+    from activellm.sweep.llm_lists import list_request, merge
 
     needs = {cell.name: request for cell in cells if cell.config is not None
              and (request := list_request(cell.config, arms)) is not None}
@@ -285,7 +286,7 @@ def llm_lists(arms: dict, cells: list) -> tuple[dict, dict]:
 
 
 def dry_run(cells: list, redo: bool, lists: dict, own: dict) -> None:
-    from activellm.sweep_runner import LEFT_OUT, cell_state
+    from activellm.sweep.runner import LEFT_OUT, cell_state
 
     for cell in cells:
         state = cell_state(cell, redo)
@@ -351,8 +352,8 @@ def grid_report(args: argparse.Namespace, cells: list) -> Report:
 
 def prompt_arm(text: str) -> tuple[str, str]:
     """``representative@embedding_kmeans`` -> (prompt mode, candidate rule); ``10`` -> ("10", "first")."""
-    from activellm.prompts import FIRST_ROWS, PromptError
-    from activellm.selectors import SELECTORS
+    from activellm.prompts.build import FIRST_ROWS, PromptError
+    from activellm.selection.label_free import SELECTORS
 
     mode, _, rule = text.partition("@")
     rule = rule or FIRST_ROWS
@@ -364,10 +365,10 @@ def prompt_arm(text: str) -> tuple[str, str]:
 
 def grid_cells(args: argparse.Namespace) -> tuple[list, dict]:
     """The grid of ``args`` as cells, and its LLM arms by answers folder."""
-    from activellm.llm_loop import LLMArm
-    from activellm.prompt_templates import BUILTIN, load_template
-    from activellm.prompts import check_grid_modes
-    from activellm.sweep import Grid, expand
+    from activellm.prompts.build import check_grid_modes
+    from activellm.prompts.templates import BUILTIN, load_template
+    from activellm.sweep.grid import Grid, expand
+    from activellm.sweep.llm_lists import LLMArm
 
     templates = [None if name == BUILTIN else load_template(name) for name in args.prompt_templates]
     pairs = [prompt_arm(text) for text in args.prompt_arms] if args.prompt_arms else \
@@ -385,17 +386,17 @@ def grid_cells(args: argparse.Namespace) -> tuple[list, dict]:
 def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
     """Run (or with --dry-run list) the grid of ``args`` and print the summary; the exit status (1 if a cell
     failed) and the summary's rows of this grid's tasks and models."""
-    from activellm.llm import LLMSettings
-    from activellm.llm_loop import ListKeeper
-    from activellm.sweep import grid_rows
-    from activellm.sweep_runner import LEFT_OUT, STATES, Sweep, cell_state
+    from activellm.llm.client import LLMSettings
+    from activellm.sweep.grid import grid_rows
+    from activellm.sweep.llm_lists import ListKeeper
+    from activellm.sweep.runner import LEFT_OUT, STATES, Sweep, cell_state
 
     cells, arms = grid_cells(args)
     lists, own = llm_lists(arms, cells)
     if args.dry_run:
         dry_run(cells, args.redo, lists, own)
         return 0, []
-    from activellm.llm_loop import check_prompts, parse_saved_answers
+    from activellm.sweep.llm_lists import check_prompts, parse_saved_answers
 
     to_run = [cell for cell in cells if cell_state(cell, args.redo) == "run"]  # before anything runs or is asked
     parse_saved_answers((cell.config for cell in to_run), arms)
@@ -405,13 +406,13 @@ def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
                            follow_ups=args.follow_ups, temperature=args.temperature)  # the model: each arm's own
     keeper = ListKeeper(settings, args.fill, jobs=args.llm_jobs) if lists else None
     if args.jobs == AUTO and args.backend == "local":  # Ray's auto counts the cluster's resources
-        from activellm.local_backend import auto_jobs
+        from activellm.sweep.local_backend import auto_jobs
 
         args.jobs, why = auto_jobs()
         print(f"jobs auto: {why}", file=sys.stderr)
     backend = None
     if args.backend == "ray":
-        from activellm.ray_backend import RayBackend
+        from activellm.sweep.ray_backend import RayBackend
 
         backend = RayBackend(args.jobs, args.address, args.cpus_per_cell, args.gpus_per_cell)
     sweep = Sweep(cells, jobs=args.jobs, redo=args.redo, lists=lists, keeper=keeper, backend=backend,
@@ -437,8 +438,8 @@ def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
 def sweep_rounds(args: argparse.Namespace) -> int:
     """The stopping rule: sweep the grid, then add rounds of new runs (pool shuffles) while a difference to random
     of this grid's tasks and models has a 95% interval wider than ±--until-width, up to --max-runs runs. It looks
-    at the intervals' widths only, never at p-values (activellm.power)."""
-    from activellm.power import half_width, open_differences
+    at the intervals' widths only, never at p-values (activellm.reporting.power)."""
+    from activellm.reporting.power import half_width, open_differences
 
     runs, step = sorted(set(args.runs)), len(set(args.runs))
     taken = set(runs) | set(args.confirm)  # new runs are numbered past the confirmation's too

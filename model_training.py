@@ -16,14 +16,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from activellm import cli, startup
-from activellm.active import COLD_INIT, STRATEGIES, ActiveSettings
+from activellm import cli
+from activellm.data.tasks import parse_task_name
 from activellm.errors import UserError
-from activellm.experiment import DEFAULT_MODELCLASS, MODELCLASSES, RunConfig, run_experiment
-from activellm.selectors import SELECTORS, SelectorSettings
-from activellm.setfit_baseline import PAPER_SETFIT_MODEL, SetFitSettings
-from activellm.tasks import parse_task_name
-from activellm.training import PAPER_MODEL, PAPER_SEEDS, PRECISIONS, TrainingSettings, quiet_transformers
+from activellm.selection.label_free import SELECTORS, SelectorSettings
+from activellm.training import startup
+from activellm.training.active_learning import COLD_INIT, STRATEGIES, ActiveSettings
+from activellm.training.experiment import DEFAULT_MODELCLASS, MODELCLASSES, RunConfig, run_experiment
+from activellm.training.fine_tuning import PAPER_MODEL, PAPER_SEEDS, PRECISIONS, TrainingSettings, quiet_transformers
+from activellm.training.setfit_baseline import PAPER_SETFIT_MODEL, SetFitSettings
 
 DEFAULTS, ACTIVE, SETFIT, SELECTOR = TrainingSettings(), ActiveSettings(), SetFitSettings(), SelectorSettings()
 
@@ -167,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         startup.import_model_stack()
         quiet_transformers()
         if own_data:
-            from activellm import own_data as workflow
+            from activellm.annotation import rounds as workflow
 
             if args.export_labelling:
                 workflow.export(config, args.export_labelling, args.labels)

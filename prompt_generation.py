@@ -17,14 +17,14 @@ import os
 import sys
 
 from activellm import cli
-from activellm.answers import format_index_list
 from activellm.errors import UserError
-from activellm.llm import DEFAULT_LLM, LLMSettings
-from activellm.prompt_budget import add_budget_options
-from activellm.prompt_workflow import answers_folder_name, ask, generate, parse_answer_file, plan
-from activellm.prompt_templates import load_template
-from activellm.prompts import CONTINUOUS_VARIANTS, FIRST_ROWS, PROMPT_MODES, REPRESENTATIVE
-from activellm.selectors import SELECTORS
+from activellm.llm.client import DEFAULT_LLM, LLMSettings
+from activellm.llm.prompt_jobs import answers_folder_name, ask, generate, parse_answer_file, plan
+from activellm.prompts.answers import format_index_list
+from activellm.prompts.build import CONTINUOUS_VARIANTS, FIRST_ROWS, PROMPT_MODES, REPRESENTATIVE
+from activellm.prompts.templates import load_template
+from activellm.prompts.token_budget import add_budget_options
+from activellm.selection.label_free import SELECTORS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,8 +90,8 @@ def _report_parse(parsed, list_path, numbers, notes) -> None:
 
 
 def _import(args: argparse.Namespace) -> None:
-    from activellm.prompt_import import import_prompts
-    from activellm.tasks import parse_task_name
+    from activellm.data.tasks import parse_task_name
+    from activellm.prompts.authors_import import import_prompts
 
     sidecars = import_prompts(args.import_prompt, args.task, args.run, args.answers_name, args.mode)
     for sidecar in sidecars:

@@ -28,7 +28,7 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
 from activellm import paths  # noqa: E402
-from activellm.environment import cpu_name  # noqa: E402
+from activellm.training.environment import cpu_name  # noqa: E402
 
 
 def prompt_seconds(task: str, run: int, candidates: bool, root: Path, folder: str) -> float:

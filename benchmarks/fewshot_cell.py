@@ -10,7 +10,7 @@ Three paths:
   padding to the longest text of the whole set, the Trainer's training, and Trainer.evaluate with batch 512 and
   a compute_metrics callback; its process first imports what the original's model_training.py imports at module
   level on every run (its modelclass, setfit_modelclass and small_text_modelclass modules included);
-* ours fp32: activellm.training.fit_and_evaluate (dynamic padding, the test set encoded once, length-sorted
+* ours fp32: activellm.training.fine_tuning.fit_and_evaluate (dynamic padding, the test set encoded once, length-sorted
   scoring in batches of 32 on a CPU under inference_mode); as a process, model_training.py as a user runs it;
 * ours bf16: the same with --precision bf16 (skipped where the hardware lacks bf16).
 
@@ -52,7 +52,7 @@ def original_path(model: str, spec, train_df, test_df, seed: int, train_batch_si
     import torch
     from transformers import Trainer, TrainingArguments
 
-    from activellm.training import load_classifier, load_tokenizer
+    from activellm.training.fine_tuning import load_classifier, load_tokenizer
 
     tokenizer = load_tokenizer(model)
 
@@ -89,8 +89,8 @@ def original_process(model: str, seed: int, train_batch_size: int) -> None:
 
     for name in ORIGINAL_IMPORTS:
         importlib.import_module(name)
-    from activellm.pools import load_task
-    from activellm.training import quiet_transformers
+    from activellm.data.pools import load_task
+    from activellm.training.fine_tuning import quiet_transformers
 
     quiet_transformers()
     loaded = load_task(TASK, RUN)
@@ -100,8 +100,8 @@ def original_process(model: str, seed: int, train_batch_size: int) -> None:
 
 def per_seed_table(args: argparse.Namespace, precisions: list[str]) -> None:
     """Every seed in this process: a fresh model each, seconds and accuracy per path."""
-    from activellm.pools import load_task
-    from activellm.training import TrainingSettings, encode_test_set, fit_and_evaluate, quiet_transformers
+    from activellm.data.pools import load_task
+    from activellm.training.fine_tuning import TrainingSettings, encode_test_set, fit_and_evaluate, quiet_transformers
 
     quiet_transformers()
     loaded = load_task(TASK, RUN)
@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
         original_process(args.model, args.seeds[0], args.train_batch_size)
         return
 
-    from activellm.training import PrecisionError, check_precision
+    from activellm.training.fine_tuning import PrecisionError, check_precision
 
     precisions = ["fp32"]
     try:

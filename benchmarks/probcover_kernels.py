@@ -23,10 +23,10 @@ import numpy as np
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))  # run from anywhere: the package is beside us
 
-from activellm.environment import cpu_name  # noqa: E402
-from activellm.pools import load_task  # noqa: E402
-from activellm.selectors import embed_texts, probcover, purity_delta  # noqa: E402
-from activellm.tasks import merged_texts  # noqa: E402
+from activellm.data.pools import load_task  # noqa: E402
+from activellm.data.tasks import merged_texts  # noqa: E402
+from activellm.selection.label_free import embed_texts, probcover, purity_delta  # noqa: E402
+from activellm.training.environment import cpu_name  # noqa: E402
 
 
 def pool_texts(run: int) -> list[str]:

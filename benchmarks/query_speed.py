@@ -27,8 +27,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere: the package is beside us
 
-from activellm.active import ActiveSettings, ClassifierFactory, encode_pool  # noqa: E402
-from activellm.training import PrecisionError, check_precision  # noqa: E402
+from activellm.training.active_learning import ActiveSettings, ClassifierFactory, encode_pool  # noqa: E402
+from activellm.training.fine_tuning import PrecisionError, check_precision  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -41,9 +41,9 @@ def main(argv: list[str] | None = None) -> None:
 
     from small_text import TransformerBasedClassification, TransformerModelArguments, TransformersDataset
 
-    from activellm.pools import load_task
+    from activellm.data.pools import load_task
     from activellm.models import resolve_model
-    from activellm.training import load_tokenizer, quiet_transformers
+    from activellm.training.fine_tuning import load_tokenizer, quiet_transformers
 
     quiet_transformers()
     loaded = load_task("rotten_tomatoes", 1)

@@ -27,7 +27,7 @@ import pandas as pd
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))  # run from anywhere: the package is beside us
 
-from activellm.environment import cpu_name  # noqa: E402
+from activellm.training.environment import cpu_name  # noqa: E402
 
 TASK = "imdb_first_sentences"
 TEST_ROWS = 500

@@ -6,7 +6,7 @@ Simulates sweeps in which no arm differs from random (paired run differences ~ N
 are added in rounds of --step from --start until every arm's 95% interval is within ±W (from MIN_RUNS_TO_STOP runs
 on) or --max-runs; then a difference is declared where a Holm-adjusted paired t-test over the arms falls below the
 level. Two levels on the same simulated sweeps: the sequential level the project uses after the rule
-(activellm.power.sequential_level: Pocock's nominal level over the looks at which the rule may stop) and, for
+(activellm.reporting.power.sequential_level: Pocock's nominal level over the looks at which the rule may stop) and, for
 comparison, the fixed-sample 5%. The last line is the largest error rate at the sequential level over the grid.
 
     python benchmarks/stopping_rule.py --sweeps 8000
@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from activellm import power  # noqa: E402
+from activellm.reporting import power  # noqa: E402
 
 WIDTHS = (0.2, 0.3, 0.5, 0.7, 1.0)
 ARMS = (1, 2, 3, 5)

@@ -27,12 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 
 import automatic_run  # noqa: E402
 from activellm import paths  # noqa: E402
-from activellm.experiment import find_complete_results  # noqa: E402
-from activellm.metrics import METRIC_NAMES  # noqa: E402
-from activellm.results import read_results  # noqa: E402
-from activellm.sweep import Grid, expand  # noqa: E402
-from activellm.sweep_runner import Sweep
-from activellm.environment import cpu_name  # noqa: E402
+from activellm.sweep.grid import Grid, expand  # noqa: E402
+from activellm.sweep.runner import Sweep
+from activellm.training.environment import cpu_name  # noqa: E402
+from activellm.training.experiment import find_complete_results  # noqa: E402
+from activellm.training.metrics import METRIC_NAMES  # noqa: E402
+from activellm.training.results import read_results  # noqa: E402
 
 
 def main_job_cells(count: int):

@@ -1,10 +1,10 @@
 #!/usr/bin/env python
 """How often the 95% interval of random-equivalent labels holds the true value.
 
-Simulates sweeps at the main job's scale (activellm.budgets.simulated_worth_coverage): random's true curve 0.545 /
+Simulates sweeps at the main job's scale (activellm.reporting.budgets.simulated_worth_coverage): random's true curve 0.545 /
 0.605 / 0.656 at 16 / 32 / 64 labels, a run effect shared by every arm of a run (sd 0.02), cell noise (sd 0.03), an
 arm whose true mean is worth some number of random labels; each sweep's interval comes from the project's own
-activellm.budgets.equivalent_with_interval (the paired t-test over runs inverted along the curve). The last line
+activellm.reporting.budgets.equivalent_with_interval (the paired t-test over runs inverted along the curve). The last line
 is the lowest coverage at 10 runs.
 
     python benchmarks/worth_coverage.py --repetitions 4000
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from activellm import budgets  # noqa: E402
+from activellm.reporting import budgets  # noqa: E402
 
 ARM_MEANS = (0.56, 0.60, 0.637, 0.65)
 RUNS = (5, 10, 20)

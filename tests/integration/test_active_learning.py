@@ -5,11 +5,11 @@ import pytest
 
 import model_training
 from activellm import paths
-from activellm.active import (STRATEGIES, ActiveSettings, ClassifierFactory, encode_pool, fast_classifier_class,
-                              run_active_learning)
-from activellm.experiment import labelled_list_path
-from activellm.pools import load_task
-from activellm.results import read_results
+from activellm.data.pools import load_task
+from activellm.training.active_learning import (STRATEGIES, ActiveSettings, ClassifierFactory, encode_pool,
+                                                fast_classifier_class, run_active_learning)
+from activellm.training.experiment import labelled_list_path
+from activellm.training.results import read_results
 
 FAST = ["--al-epochs", "1", "--seeds", "5", "--epochs", "1"]
 

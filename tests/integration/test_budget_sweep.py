@@ -4,7 +4,7 @@ stopping rule adding rounds of runs."""
 import csv
 
 import automatic_run
-from activellm import power
+from activellm.reporting import power
 
 
 def _budget_sweep(tiny_model, *extra):

@@ -7,9 +7,9 @@ import subprocess
 import sys
 import time
 
-from activellm.local_backend import Worker
-from activellm.metrics import METRIC_NAMES
-from activellm.results import read_results
+from activellm.sweep.local_backend import Worker
+from activellm.training.metrics import METRIC_NAMES
+from activellm.training.results import read_results
 from tests.conftest import REPO
 
 SCRIPT = REPO / "model_training.py"
@@ -86,7 +86,7 @@ def test_each_cell_in_a_worker_logs_what_its_own_process_would(tmp_path):
     script.write_text(
         "import os, warnings\n"
         "from transformers.utils import logging\n"
-        "from activellm.loading import note_once\n"
+        "from activellm.data.loading import note_once\n"
         "def main(argv):\n"
         "    note_once('the pool was cut')\n"
         "    warnings.warn('a deprecated option')\n"

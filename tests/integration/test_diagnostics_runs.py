@@ -5,7 +5,7 @@ import automatic_run
 import model_training
 import prompt_generation
 from activellm import paths
-from activellm.results import DIAGNOSTIC_COLUMNS, read_results
+from activellm.training.results import DIAGNOSTIC_COLUMNS, read_results
 
 FAST = ["--seeds", "1", "--epochs", "1"]
 

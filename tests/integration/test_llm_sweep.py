@@ -9,7 +9,7 @@ import pytest
 
 import automatic_run
 from activellm import paths
-from activellm.results import read_results
+from activellm.training.results import read_results
 from tests.integration.llm_stub import StubLLM
 
 TAG = "tiny_2_cont_index_recap"

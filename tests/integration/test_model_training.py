@@ -8,8 +8,8 @@ import pytest
 
 import model_training
 from activellm import paths
-from activellm.pools import load_task
-from activellm.results import read_results
+from activellm.data.pools import load_task
+from activellm.training.results import read_results
 from tests.conftest import REPO
 
 

@@ -10,8 +10,8 @@ import pytest
 
 import model_training
 import prompt_generation
-from activellm.loading import load_splits
-from activellm.tasks import TASKS
+from activellm.data.loading import load_splits
+from activellm.data.tasks import TASKS
 from tests.conftest import sentiment_frame
 from tests.integration.llm_stub import StubLLM
 
@@ -78,7 +78,7 @@ def test_string_labels_train_and_report_by_name(project_root, tiny_model, tmp_pa
         frame["label"] = frame["label"].map({0: "neg", 1: "pos"})
         frame.to_csv(folder / name, index=False)
     assert model_training.main(["--task", "named_8", "--model", tiny_model, "--seeds", "1", "--epochs", "1"]) == 0
-    from activellm.results import read_results
+    from activellm.training.results import read_results
 
     (row,) = read_results(next((project_root / "logs").rglob("run_*.csv")))
     assert row["class_names"] == "neg | pos"

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 import model_training
-from activellm import experiment
-from activellm.results import read_results
-from activellm.loading import load_splits
-from activellm.tasks import get_spec
-from activellm.training import (EncodedDataset, TrainingSettings, cpu_supports_bf16, encode_test_set, load_classifier,
-                                load_tokenizer, predict_logits)
+from activellm.data.loading import load_splits
+from activellm.data.tasks import get_spec
+from activellm.training import experiment
+from activellm.training.fine_tuning import (EncodedDataset, TrainingSettings, cpu_supports_bf16, encode_test_set,
+                                            load_classifier, load_tokenizer, predict_logits)
+from activellm.training.results import read_results
 
 
 def _run(tiny_model, *extra):
@@ -32,7 +32,7 @@ def test_fp16_on_a_cpu_is_a_clear_error(tiny_task, tiny_model, project_root, cap
 
 
 def test_bf16_without_native_support_is_refused(tiny_task, tiny_model, project_root, capsys, monkeypatch):
-    monkeypatch.setattr("activellm.training.cpu_supports_bf16", lambda: False)
+    monkeypatch.setattr("activellm.training.fine_tuning.cpu_supports_bf16", lambda: False)
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     assert _run(tiny_model, "--precision", "bf16") == 2
     assert "no native bf16" in capsys.readouterr().err

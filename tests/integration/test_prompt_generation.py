@@ -9,8 +9,8 @@ import automatic_run
 import model_training
 import prompt_generation
 from activellm import paths
-from activellm.prompt_templates import load_template
-from activellm.results import read_results
+from activellm.prompts.templates import load_template
+from activellm.training.results import read_results
 from tests.conftest import sentiment_frame
 from tests.integration.llm_stub import StubLLM
 
@@ -398,7 +398,7 @@ def test_a_token_budget_cuts_the_prompt_records_the_cuts_and_training_reads_full
                                 "--epochs", "1", "--no-diagnostics"]) == 0
     (row,) = read_results(next((project_root / "logs").rglob("*.csv")))
     assert row["max_length"] == "512"  # a local task's; what ran is recorded
-    from activellm.pools import load_task
+    from activellm.data.pools import load_task
     pool = load_task("longdocs_4", 1).pool
     shown = {s["number"]: s["position"] for s in sidecar["shown"]}
     picked = pool.iloc[[shown[n] for n in (0, 3, 5, 7)]]

@@ -8,8 +8,8 @@ import pytest
 import model_training
 import prompt_generation
 from activellm import paths
-from activellm.prompts import SEPARATOR
-from activellm.results import read_results
+from activellm.prompts.build import SEPARATOR
+from activellm.training.results import read_results
 from tests.conftest import sentiment_frame
 
 HEAD = "Consider yourself in the position of an active learning component ... "

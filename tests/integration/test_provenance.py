@@ -8,7 +8,7 @@ import model_training
 import prompt_generation
 from activellm import paths
 from activellm.files import file_sha256
-from activellm.results import read_results
+from activellm.training.results import read_results
 from tests.integration.llm_stub import StubLLM
 
 SECRET = "sk-provenance-secret-987654321"

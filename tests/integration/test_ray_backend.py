@@ -6,15 +6,15 @@ import json
 import pytest
 
 import automatic_run
-from activellm.experiment import results_file_order
-from activellm.results import read_results
+from activellm.training.experiment import results_file_order
+from activellm.training.results import read_results
 
 ray = pytest.importorskip("ray")
 
 
 @pytest.fixture(scope="module")
 def local_ray():
-    from activellm.ray_backend import runtime_env
+    from activellm.sweep.ray_backend import runtime_env
 
     ray.init(num_cpus=2, runtime_env=runtime_env(), include_dashboard=False, log_to_driver=False)
     yield
@@ -40,7 +40,7 @@ def test_ray_gives_the_local_results_and_then_skips(local_ray, tiny_task, tiny_m
     csvs = sorted((project_root / "logs" / "run").rglob("run_*.csv"))
     assert len(csvs) == 4  # two by the local backend, two written by the driver from the Ray tasks
     assert _results(project_root) == local and len(local) == 2  # the newer (Ray) files overwrite the keys
-    from activellm.environment import git_commit
+    from activellm.training.environment import git_commit
 
     for csv_path in csvs:
         assert csv_path.with_suffix(".log").is_file() and csv_path.with_suffix(".json").is_file()
@@ -63,8 +63,8 @@ def test_a_cell_failing_on_a_worker_is_recorded_and_the_other_finishes(local_ray
 
 
 def test_jobs_auto_counts_the_clusters_resources(local_ray):
-    from activellm.local_backend import AUTO
-    from activellm.ray_backend import RayBackend
+    from activellm.sweep.local_backend import AUTO
+    from activellm.sweep.ray_backend import RayBackend
 
     backend = RayBackend(AUTO)
     assert (backend.slots, backend.cpus_per_cell) == (int(ray.cluster_resources()["CPU"]), 1)

@@ -10,9 +10,9 @@ import pytest
 import model_training
 import prompt_generation
 from activellm import paths
-from activellm.llm import public_endpoint
-from activellm.results import read_results
-from activellm.training import TrainingSettings, training_arguments
+from activellm.llm.client import public_endpoint
+from activellm.training.fine_tuning import TrainingSettings, training_arguments
+from activellm.training.results import read_results
 from tests.conftest import sentiment_frame
 from tests.integration.llm_stub import StubLLM
 
@@ -52,7 +52,7 @@ def test_training_learns_and_is_scored_on_the_test_split(separable_task, tiny_mo
 
 
 def test_an_unrelated_crash_is_not_reported_as_bad_input(tiny_task, tiny_model, project_root, monkeypatch):
-    from activellm import experiment
+    from activellm.training import experiment
 
     def crash(*args, **kwargs):
         raise RuntimeError("CUDA error: device-side assert triggered")

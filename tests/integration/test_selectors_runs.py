@@ -7,13 +7,14 @@ import pandas as pd
 import pytest
 
 import model_training
-from activellm import paths, selectors
-from activellm.experiment import labelled_list_path
-from activellm.pools import load_task
-from activellm.results import read_results
-from activellm.selection import select_rows
-from activellm.selectors import SelectorSettings
-from activellm.tasks import merged_texts, parse_task_name
+from activellm import paths
+from activellm.data.pools import load_task
+from activellm.data.tasks import merged_texts, parse_task_name
+from activellm.selection import label_free
+from activellm.selection.label_free import SelectorSettings
+from activellm.selection.rows import select_rows
+from activellm.training.experiment import labelled_list_path
+from activellm.training.results import read_results
 
 FAST = ["--seeds", "1", "--epochs", "1"]
 
@@ -55,7 +56,7 @@ def test_embeddings_are_computed_once_per_task(tiny_task, project_root, monkeypa
     def no_second_embedding(*args, **kwargs):
         raise AssertionError("embedded again")
 
-    monkeypatch.setattr(selectors, "embed_texts", no_second_embedding)
+    monkeypatch.setattr(label_free, "embed_texts", no_second_embedding)
     _picks("embedding_kmeans", 1)
     _picks("vote_k", 2)  # another run's pool: the same rows in another order, the same cache
     assert list((project_root / "data" / "tiny" / "embeddings").glob("*.npy")) == [cached]
@@ -86,7 +87,7 @@ def test_a_selector_warm_starts_small_text(tiny_task, tiny_model, project_root):
 
 
 def test_a_warm_start_with_pool_size_reads_the_whole_pools_cached_embeddings(tiny_task, project_root):
-    from activellm.experiment import warm_start_rows
+    from activellm.training.experiment import warm_start_rows
 
     argv = ["--task", "tiny_4", "--mode", "vote_k", "--warmstart", "--modelclass", "smalltext", "--activelearning",
             "LeastConfidence", "--pool-size", "30", "--selector-pool", "0"]
@@ -106,8 +107,8 @@ def test_a_prompt_over_typiclusts_candidates_shows_exactly_its_picks(tiny_task, 
                                    "typiclust"]) == 0
     sidecar = json.loads((paths.prompt_dir("tiny_4", "4_typiclust8") / "prompt_1.json").read_text())
     loaded = load_task("tiny_4", 1)
-    picks = selectors.select_label_free("typiclust", merged_texts(loaded.pool, loaded.spec), "tiny", 8, 1,
-                                        selectors.PROMPT_CANDIDATE_SETTINGS)
+    picks = label_free.select_label_free("typiclust", merged_texts(loaded.pool, loaded.spec), "tiny", 8, 1,
+                                         label_free.PROMPT_CANDIDATE_SETTINGS)
     assert [s["position"] for s in sidecar["shown"]] == sorted(picks)  # in the pool's order
     assert [s["number"] for s in sidecar["shown"]] == list(range(8))
     assert sidecar["candidates"] == "typiclust" and sidecar["candidate_pool"] == 3000
@@ -163,17 +164,18 @@ def test_selector_pool_prompt_chooses_among_exactly_the_rows_a_prompt_showed(pro
 
 def test_a_prompts_candidates_are_clustered_once_on_one_thread(tiny_task, project_root, monkeypatch):
     """One k-means++ start (the selector cells keep ten) on one thread, whatever the machine has free."""
-    import prompt_generation
     from threadpoolctl import threadpool_info
 
+    import prompt_generation
+
     seen = {}
-    real_fit = selectors.fit_kmeans
+    real_fit = label_free.fit_kmeans
 
     def spy(embeddings, n, seed, restarts=10):
         seen["restarts"], seen["threads"] = restarts, {i["internal_api"]: i["num_threads"] for i in threadpool_info()}
         return real_fit(embeddings, n, seed, restarts)
 
-    monkeypatch.setattr(selectors, "fit_kmeans", spy)
+    monkeypatch.setattr(label_free, "fit_kmeans", spy)
     assert prompt_generation.main(["--task", "tiny_4", "--mode", "4", "--prompt-examples", "8", "--candidates",
                                    "embedding_kmeans"]) == 0
     assert seen["restarts"] == 1 and set(seen["threads"].values()) == {1}

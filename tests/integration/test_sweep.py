@@ -4,8 +4,8 @@ import json
 
 import automatic_run
 import model_training
-from activellm.experiment import find_complete_results, results_file_order
-from activellm.results import read_results
+from activellm.training.experiment import find_complete_results, results_file_order
+from activellm.training.results import read_results
 
 
 def _sweep(tiny_model, *extra, modes=("baseline",)):
@@ -76,7 +76,7 @@ def test_summary_alone(tiny_task, tiny_model, project_root, capsys):
 
 
 def test_an_interrupted_run_leaves_no_results_csv(tiny_task, tiny_model, project_root, monkeypatch):
-    from activellm import experiment
+    from activellm.training import experiment
 
     calls = []
     original = experiment.fit

@@ -11,7 +11,7 @@ import time
 import pytest
 
 import automatic_run
-from activellm import local_backend, sweep
+from activellm.sweep import grid, local_backend
 from tests.conftest import REPO
 
 FAKE_TRAINING = '''
@@ -41,7 +41,7 @@ def fake_training(project_root, monkeypatch):
     """model_training.py replaced by a script that records its environment and how long it ran."""
     script = project_root / "fake_training.py"
     script.write_text(FAKE_TRAINING)
-    monkeypatch.setattr(sweep, "SCRIPT", script)
+    monkeypatch.setattr(grid, "SCRIPT", script)
     return project_root
 
 

@@ -1,7 +1,7 @@
 import pytest
 
-from activellm.active import STRATEGIES, ActiveLearningError, cold_start, make_strategy
-from activellm.experiment import ConfigError, NotApplicable, RunConfig
+from activellm.training.active_learning import STRATEGIES, ActiveLearningError, cold_start, make_strategy
+from activellm.training.experiment import ConfigError, NotApplicable, RunConfig
 
 
 def test_every_strategy_of_the_issue_is_known():
@@ -91,8 +91,8 @@ def test_the_missing_labelled_lists_command_makes_exactly_that_list(argv, projec
     """The error's command, run as it stands, writes the list the run looks for (the same configuration hash)."""
     import shlex
 
-    from activellm.answers import AnswerError
-    from activellm.experiment import labelled_list_path, labelled_list_rows
+    from activellm.prompts.answers import AnswerError
+    from activellm.training.experiment import labelled_list_path, labelled_list_rows
     from model_training import build_parser, config_from_args
 
     config = config_from_args(build_parser().parse_args([*argv, "--activelearning", "PredictionEntropy"]))

@@ -1,6 +1,6 @@
 import re
 
-from activellm.answers import ASSISTANT_TURN, USER_TURN, parse_answer, pick_runs
+from activellm.prompts.answers import ASSISTANT_TURN, USER_TURN, parse_answer, pick_runs
 
 
 def test_final_comma_list_after_reasoning():

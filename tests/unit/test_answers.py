@@ -1,6 +1,6 @@
 import pytest
 
-from activellm.answers import AnswerError, numbers_to_positions, read_index_list, write_index_list
+from activellm.prompts.answers import AnswerError, numbers_to_positions, read_index_list, write_index_list
 
 
 def _list(tmp_path, text):

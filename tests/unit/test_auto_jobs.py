@@ -6,14 +6,14 @@ import sys
 
 import pytest
 
-from activellm import local_backend
-from activellm.local_backend import available_memory_gb, jobs_for, usable_cpus, worker_environments
+from activellm.sweep import local_backend
+from activellm.sweep.local_backend import available_memory_gb, jobs_for, usable_cpus, worker_environments
 from tests.conftest import REPO
 
 
 @pytest.mark.skipif(shutil.which("taskset") is None, reason="taskset (util-linux) is not installed")
 def test_a_process_pinned_to_one_core_gets_one_worker():
-    code = "from activellm.local_backend import auto_jobs; print(auto_jobs()[0])"
+    code = "from activellm.sweep.local_backend import auto_jobs; print(auto_jobs()[0])"
     pinned = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", code], cwd=REPO, capture_output=True,
                             text=True, check=True)
     assert pinned.stdout.strip() == "1"

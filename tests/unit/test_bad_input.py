@@ -41,8 +41,8 @@ def test_a_warm_start_from_baseline_is_refused_before_anything_loads(project_roo
 @pytest.mark.parametrize("delta, recorded", [(None, "purity"), (0.25, "0.25"), (1e-3, "0.001")])
 def test_the_recorded_probcover_radius_is_the_one_that_runs(delta, recorded):
     """The CSV and the labelled list's configuration name the radius ProbCover ran with."""
-    from activellm.experiment import RunConfig, labelled_list_configuration
-    from activellm.selectors import SelectorSettings
+    from activellm.selection.label_free import SelectorSettings
+    from activellm.training.experiment import RunConfig, labelled_list_configuration
 
     selector = SelectorSettings(probcover_delta=delta)
     config = RunConfig("rotten_tomatoes", "baseline", 1, activelearning="probcover", selector=selector)

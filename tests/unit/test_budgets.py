@@ -5,12 +5,13 @@ import math
 import pytest
 
 import automatic_run
-from activellm.budgets import (ABOVE, BELOW, add_random_equivalents, equivalent_phrase, equivalent_with_interval,
-                               format_equivalent, random_equivalent, simulated_worth_coverage)
-from activellm.tasks import budget_task, names_budget
+from activellm.data.tasks import budget_task, names_budget
 from activellm.errors import UserError
-from activellm.summary import summarize
-from activellm.sweep import Grid, expand
+from activellm.reporting.budgets import (ABOVE, BELOW, add_random_equivalents, equivalent_phrase,
+                                         equivalent_with_interval, format_equivalent, random_equivalent,
+                                         simulated_worth_coverage)
+from activellm.reporting.summary import summarize
+from activellm.sweep.grid import Grid, expand
 
 BUDGETS = [16, 32, 64]
 
@@ -141,7 +142,7 @@ def test_the_budget_options_on_the_command_line(project_root, capsys):
 
 
 def test_a_task_at_several_budgets_is_labelled_by_k_not_by_its_task_names():
-    from activellm.summary import group_key, selection_labels
+    from activellm.reporting.summary import group_key, selection_labels
 
     entries = [{"task": budget_task("rotten_tomatoes", k), "mode": "baseline", "modelclass": "default",
                 "activelearning": "", "warmstart": "False", "model": "minilm", "n_train": str(k)} for k in BUDGETS]

@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from activellm.comparison import holm, paired_comparison, seed_spread, t_interval
-from activellm.results import write_results
-from activellm.summary import latest_rows, markdown_table, result_files, summarize, write_summary
+from activellm.reporting.comparison import holm, paired_comparison, seed_spread, t_interval
+from activellm.reporting.summary import latest_rows, markdown_table, result_files, summarize, write_summary
+from activellm.training.results import write_results
 
 T_975_1 = 12.706205  # Student's t, 97.5% quantile, 1 degree of freedom (a printed table)
 T_975_3 = 3.182446  # ... 3 degrees of freedom
@@ -156,9 +156,9 @@ def test_pairs_use_the_seeds_both_have(project_root):
 
 
 def test_bar_chart_with_intervals_and_the_majority_class(project_root):
-    from activellm.summary import majority_accuracy, plot_summary
-    from activellm.loading import load_splits
-    from activellm.tasks import TASKS
+    from activellm.data.loading import load_splits
+    from activellm.data.tasks import TASKS
+    from activellm.reporting.summary import majority_accuracy, plot_summary
 
     folder = project_root / "logs" / "run"
     _write(folder, "a", _rows("baseline", "", BASELINE))
@@ -171,7 +171,7 @@ def test_bar_chart_with_intervals_and_the_majority_class(project_root):
 
 def test_the_bar_chart_reads_on_its_own(project_root, monkeypatch):
     """Title with task, model, k and runs; the baseline marked; run-level intervals; the majority-class line."""
-    from activellm import summary as summary_module
+    from activellm.reporting import summary as summary_module
 
     folder = project_root / "logs" / "run"
     _write(folder, "a", _rows("baseline", "", BASELINE))

@@ -1,9 +1,9 @@
 """The table and picture across tasks: an arm per row, a task per column, Holm over the whole family."""
 
-from activellm.comparison import holm
-from activellm.cross_task import cross_task_markdown, plot_cross_task
-from activellm.power import ALPHA
-from activellm.verdict import decision
+from activellm.reporting.across_tasks import cross_task_markdown, plot_cross_task
+from activellm.reporting.comparison import holm
+from activellm.reporting.power import ALPHA
+from activellm.reporting.verdict import decision
 from tests.unit.test_verdict import _summary
 
 

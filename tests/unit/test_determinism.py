@@ -5,10 +5,10 @@ from importlib.resources import files
 import numpy as np
 import pandas as pd
 
-from activellm.pools import shuffle_pool
-from activellm.selection import random_rows
-from activellm.loading import PACKAGED_SPLIT_SEED, load_splits
-from activellm.tasks import TASKS
+from activellm.data.loading import PACKAGED_SPLIT_SEED, load_splits
+from activellm.data.pools import shuffle_pool
+from activellm.data.tasks import TASKS
+from activellm.selection.rows import random_rows
 
 
 def _rotten_tomatoes_source() -> pd.DataFrame:
@@ -44,8 +44,8 @@ def test_random_filtering_draws_the_runs_seeded_sample():
 
 
 def test_the_random_filtering_arm_selects_the_seeded_sample(project_root):
-    from activellm.selection import RANDOM_FILTERING, select_rows
-    from activellm.tasks import parse_task_name
+    from activellm.data.tasks import parse_task_name
+    from activellm.selection.rows import RANDOM_FILTERING, select_rows
 
     task = parse_task_name("rotten_tomatoes")
     texts = [f"t{i}" for i in range(7464)]

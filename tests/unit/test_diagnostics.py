@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from activellm.diagnostics import class_balance, density, embedding_diagnostics, position_bias
-from activellm.diagnostics_report import diagnostics_markdown, overlap_markdown
+from activellm.reporting.diagnostics import diagnostics_markdown, overlap_markdown
+from activellm.selection.diagnostics import class_balance, density, embedding_diagnostics, position_bias
 
 
 def _arc(angles):
@@ -98,7 +98,7 @@ def _continuous_run(root, tag="tiny_2_cont_index_recap", folder="10"):
     names 99, which was not shown."""
     import json
 
-    from activellm.answers import write_index_list
+    from activellm.prompts.answers import write_index_list
 
     prompts, answers = root / "prompts" / tag / folder, root / "answers" / tag / folder
     prompts.mkdir(parents=True)
@@ -114,7 +114,7 @@ def _continuous_run(root, tag="tiny_2_cont_index_recap", folder="10"):
 
 
 def test_parser_drops_are_those_of_the_iterations_the_run_trains_on(project_root):
-    from activellm.diagnostics import llm_list_diagnostics
+    from activellm.selection.diagnostics import llm_list_diagnostics
 
     tag, folder = _continuous_run(project_root)
     first = llm_list_diagnostics(tag, folder, 1, n=2, examples=2)  # the learning-curve point after iteration 1
@@ -136,8 +136,8 @@ def _two_models():
 
 
 def test_reports_keep_two_models_apart():
-    from activellm.diagnostics_report import diagnostic_points
-    from activellm.summary import bar_labels, summarize
+    from activellm.reporting.diagnostics import diagnostic_points
+    from activellm.reporting.summary import bar_labels, summarize
 
     rows = _two_models()
     points = diagnostic_points(rows)
@@ -159,7 +159,7 @@ def test_reports_keep_two_models_apart():
 
 def test_selections_whose_names_read_the_same_are_told_apart():
     """A classifier trained on the cold and on the warm start's labelled list of one strategy."""
-    from activellm.summary import bar_labels
+    from activellm.reporting.summary import bar_labels
 
     entries = [{"task": "rotten_tomatoes", "mode": mode, "modelclass": "default", "activelearning": "BALD",
                 "warmstart": "False", "model": "minilm", "n_train": "32"}

@@ -4,7 +4,7 @@ import argparse
 
 import model_training
 import prompt_generation
-from activellm.selectors import SELECTORS
+from activellm.selection.label_free import SELECTORS
 
 
 def _help(parser: argparse.ArgumentParser, option: str) -> str:

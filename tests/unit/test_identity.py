@@ -3,9 +3,9 @@
 import pytest
 
 import automatic_run
-from activellm.experiment import find_complete_results
-from activellm.results import RUN_COLUMNS, SETTING_COLUMNS, write_results
-from activellm.summary import latest_rows, markdown_table, result_files, summarize, varying_keys
+from activellm.reporting.summary import latest_rows, markdown_table, result_files, summarize, varying_keys
+from activellm.training.experiment import find_complete_results
+from activellm.training.results import RUN_COLUMNS, SETTING_COLUMNS, write_results
 
 BASE = ["--task", "rotten_tomatoes", "--mode", "baseline", "--run", "1", "--model", "minilm", "--seeds", "1 2"]
 SMALLTEXT = BASE + ["--modelclass", "smalltext", "--activelearning", "PredictionEntropy"]

@@ -8,11 +8,11 @@ import json
 import pandas as pd
 import pytest
 
-from activellm.labelling import (LabellingError, check_texts, export_picks, label_classes, label_indices,
-                                 labelling_config, read_labels)
-from activellm.pools import load_pool
-from activellm.loading import load_splits
-from activellm.tasks import TASKS, TaskError, parse_task_name
+from activellm.annotation.labelling import (LabellingError, check_texts, export_picks, label_classes, label_indices,
+                                            labelling_config, read_labels)
+from activellm.data.loading import load_splits
+from activellm.data.pools import load_pool
+from activellm.data.tasks import TASKS, TaskError, parse_task_name
 
 
 def _pool_task(root, name="tickets", labels=None, classes=("billing", "bug", "praise"), test=None):

@@ -2,7 +2,7 @@
 
 import json
 
-from activellm.llm_usage import llm_usage, usage_markdown
+from activellm.llm.usage import llm_usage, usage_markdown
 
 
 def _answer(root, folder, run, tokens, mode="10"):

@@ -2,8 +2,8 @@ import math
 
 import pytest
 
-from activellm.metrics import compute_metrics, main_metric
-from activellm.tasks import TASKS
+from activellm.data.tasks import TASKS
+from activellm.training.metrics import compute_metrics, main_metric
 
 
 def test_binary_precision_and_recall_are_not_swapped():

@@ -8,9 +8,9 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from activellm import loading
-from activellm.loading import load_splits, read_class_folders, read_labelled_lines, split_corpus
-from activellm.tasks import BBC_CLASSES, TASKS, TREC_CLASSES, TaskError
+from activellm.data import loading
+from activellm.data.loading import load_splits, read_class_folders, read_labelled_lines, split_corpus
+from activellm.data.tasks import BBC_CLASSES, TASKS, TREC_CLASSES, TaskError
 
 
 def _installed(module: str) -> bool:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from activellm.answers import parse_answer
+from activellm.prompts.answers import parse_answer
 
 CORPUS = Path(__file__).resolve().parent.parent / "parser_corpus"
 

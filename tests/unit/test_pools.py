@@ -1,7 +1,7 @@
 from activellm import paths
-from activellm.pools import load_pool, shuffle_pool
-from activellm.loading import load_splits
-from activellm.tasks import get_spec
+from activellm.data.loading import load_splits
+from activellm.data.pools import load_pool, shuffle_pool
+from activellm.data.tasks import get_spec
 from tests.conftest import write_local_task
 
 
@@ -44,7 +44,7 @@ def test_existing_pool_file_is_reused_untouched(project_root):
 def test_a_pool_made_before_the_split_changed_is_refused(project_root):
     import pytest
 
-    from activellm.tasks import TaskError
+    from activellm.data.tasks import TaskError
 
     spec, train = _spec_and_train(project_root)
     load_pool(spec, train, 1)

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from activellm import power
-from activellm.comparison import paired_comparison
-from activellm.power import (ALPHA, MIN_RUNS_TO_STOP, add_runs_needed, nominal_level, open_differences,
-                             paired_t_statistics, runs_needed, sequential_level, simulated_error_rate, stopping_looks,
-                             t_test_power)
+from activellm.reporting import power
+from activellm.reporting.comparison import paired_comparison
+from activellm.reporting.power import (ALPHA, MIN_RUNS_TO_STOP, add_runs_needed, nominal_level, open_differences,
+                                       paired_t_statistics, runs_needed, sequential_level, simulated_error_rate,
+                                       stopping_looks, t_test_power)
 
 
 def test_runs_needed_matches_the_textbook_paired_t_sample_size():

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from activellm.prompt_budget import (CUT_MARKER, FEWER, MIN_KEPT_TOKENS, NO_LIMIT, common_length, count_tokens,
-                                     fit_prompt)
-from activellm.prompt_workflow import answers_folder_name
-from activellm.prompts import PromptError, PromptRequest, build_prompt
+from activellm.llm.prompt_jobs import answers_folder_name
+from activellm.prompts.build import PromptError, PromptRequest, build_prompt
+from activellm.prompts.token_budget import (CUT_MARKER, FEWER, MIN_KEPT_TOKENS, NO_LIMIT, common_length, count_tokens,
+                                            fit_prompt)
 
 SHORT = "a short review ."
 

@@ -3,15 +3,15 @@ error; two wordings never share a folder."""
 
 import pytest
 
-from activellm import prompts
-from activellm.prompt_templates import TemplateError, load_template
-from activellm.prompt_workflow import answers_folder_name
-from activellm.prompts import PromptRequest, build_prompt
+from activellm.llm.prompt_jobs import answers_folder_name
+from activellm.prompts import build
+from activellm.prompts.build import PromptRequest, build_prompt
+from activellm.prompts.templates import TemplateError, load_template
 from tests.conftest import REPO
 
 TEXTS = [f"sentence number {i}" for i in range(300)]
 IDS = list(range(1000, 1300))
-INSTRUCTIONS = prompts.ROLE + prompts.SITUATION["plain"] + prompts.LIMIT.format(k="{k}")
+INSTRUCTIONS = build.ROLE + build.SITUATION["plain"] + build.LIMIT.format(k="{k}")
 
 
 def _template(tmp_path, text, name="mine.txt"):
@@ -33,12 +33,12 @@ def test_the_shipped_templates_render_their_built_in_modes(file, mode):
 
 
 def test_guidelines_and_k_twice(tmp_path):
-    guidelines = _template(tmp_path, prompts.ROLE + prompts.SITUATION["guidelines"] + prompts.LIMIT.format(k="{k}")
+    guidelines = _template(tmp_path, build.ROLE + build.SITUATION["guidelines"] + build.LIMIT.format(k="{k}")
                            + "\n\nAnnotation guidelines given to the human annotator:\n'''{guidelines}'''\n\n"
-                           + prompts.OUTPUT["reasoning"] + "{instances}")
+                           + build.OUTPUT["reasoning"] + "{instances}")
     builtin, rendered = _both(guidelines, mode="7", examples=5, guidelines="Positive: the critic recommends it.")
     assert rendered.text == builtin
-    explain = _template(tmp_path, INSTRUCTIONS + prompts.OUTPUT["explain"].replace("{k}", "{k}") + "{instances}",
+    explain = _template(tmp_path, INSTRUCTIONS + build.OUTPUT["explain"].replace("{k}", "{k}") + "{instances}",
                         "explain.txt")
     builtin, rendered = _both(explain, mode="6", examples=7)
     assert rendered.text == builtin and rendered.text.count(" 7 instances") == 2
@@ -49,12 +49,12 @@ def test_guidelines_and_k_twice(tmp_path):
     ("recap", "{labelled}{instances}", "recap"),
 ])
 def test_the_labelled_instances_of_a_continuous_iteration(tmp_path, variant, template_tail, situation):
-    template = _template(tmp_path, prompts.ROLE + prompts.SITUATION[situation] + prompts.LIMIT.format(k="{k}")
-                         + prompts.OUTPUT["reasoning"] + template_tail)
+    template = _template(tmp_path, build.ROLE + build.SITUATION[situation] + build.LIMIT.format(k="{k}")
+                         + build.OUTPUT["reasoning"] + template_tail)
     builtin, rendered = _both(template, mode="8", continuous=variant, labeled_before=[3, 7], examples=2)
     assert rendered.text == builtin and "sentence number 7" in rendered.text
     first, rendered_first = _both(template, mode="8", continuous=variant, examples=2)  # iteration 1: nothing labelled
-    assert all(block not in rendered_first.text for block in ("{labelled}", prompts.RECAP_NUMBERS, prompts.RECAP_TEXTS))
+    assert all(block not in rendered_first.text for block in ("{labelled}", build.RECAP_NUMBERS, build.RECAP_TEXTS))
 
 
 def test_shown_is_the_count_of_instances(tmp_path):

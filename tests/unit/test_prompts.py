@@ -3,10 +3,10 @@ import re
 import pandas as pd
 import pytest
 
-from activellm.prompt_budget import count_tokens
-from activellm.prompts import (ADVICE, FORGET, OUTPUT, PROMPT_MODES, REPRESENTATIVE, SEPARATOR, PromptError,
-                               PromptRequest, build_prompt, choose_shown, instance_lines)
-from activellm.tasks import TASKS, merged_texts
+from activellm.data.tasks import TASKS, merged_texts
+from activellm.prompts.build import (ADVICE, FORGET, OUTPUT, PROMPT_MODES, REPRESENTATIVE, SEPARATOR, PromptError,
+                                     PromptRequest, build_prompt, choose_shown, instance_lines)
+from activellm.prompts.token_budget import count_tokens
 
 TEXTS = [f"sentence number {i}" for i in range(500)]
 IDS = list(range(1000, 1500))

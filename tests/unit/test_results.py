@@ -3,7 +3,7 @@ import os
 import pytest
 
 from activellm import files
-from activellm.results import read_results, write_results
+from activellm.training.results import read_results, write_results
 
 
 def _row(seed, accuracy):
@@ -38,7 +38,7 @@ def test_a_failed_write_keeps_the_previous_file_and_no_temporary(tmp_path, monke
 
 def test_results_names_are_claimed_once_even_in_the_same_second(project_root, monkeypatch):
     from activellm import paths
-    from activellm.experiment import RunConfig, claim_results_path, partial_path
+    from activellm.training.experiment import RunConfig, claim_results_path, partial_path
 
     monkeypatch.setattr(paths, "timestamp", lambda: "2026-01-01_00-00-00")
     config = RunConfig(task="t", mode="m", run=1)

@@ -5,9 +5,9 @@ import os
 import numpy as np
 import pytest
 
-from activellm.selectors import (DISTANCE_DECIMALS, SelectorError, SelectorSettings, coverage_graph,
-                                 kmeans_representatives, nearest_neighbours, probcover, purity_delta, recorded_delta,
-                                 typicality, typiclust, vote_k)
+from activellm.selection.label_free import (DISTANCE_DECIMALS, SelectorError, SelectorSettings, coverage_graph,
+                                            kmeans_representatives, nearest_neighbours, probcover, purity_delta,
+                                            recorded_delta, typicality, typiclust, vote_k)
 from tests.conftest import REPO
 
 
@@ -70,7 +70,7 @@ def test_vote_k_by_hand_on_a_line():
 
 @pytest.mark.parametrize("name", ["embedding_kmeans", "vote_k", "typiclust", "probcover"])
 def test_selector_names_are_dispatched(name):
-    from activellm.selectors import SELECTORS
+    from activellm.selection.label_free import SELECTORS
 
     embeddings, _ = _clusters()
     assert len(set(SELECTORS[name](embeddings, 6, 3, SelectorSettings(), 2))) == 6
@@ -198,10 +198,10 @@ def test_probcover_radius_must_be_above_zero_and_is_recorded_as_given():
 
 
 def test_too_few_prompt_rows_name_the_prompt_not_the_selector_pool():
-    from activellm import selectors
+    from activellm.selection import label_free
 
     with pytest.raises(SelectorError) as error:
-        selectors.select_label_free("vote_k", ["a", "b", "c"], "x", 4, 1, SelectorSettings(), among=[0, 2])
+        label_free.select_label_free("vote_k", ["a", "b", "c"], "x", 4, 1, SelectorSettings(), among=[0, 2])
     assert "the 2 rows the prompt showed" in str(error.value) and "--selector-pool 0" not in str(error.value)
 
 
@@ -225,7 +225,7 @@ def test_a_prompts_candidates_do_not_depend_on_the_cpus_kernels_or_threads():
     import sys
 
     script = ("import numpy as np; from threadpoolctl import threadpool_limits; "
-              "from activellm.selectors import PROMPT_CANDIDATE_SETTINGS as S, SELECTORS; "
+              "from activellm.selection.label_free import PROMPT_CANDIDATE_SETTINGS as S, SELECTORS; "
               "rng = np.random.default_rng(0); e = rng.normal(size=(3000, 384)).astype(np.float32); "
               "e /= np.linalg.norm(e, axis=1, keepdims=True); "
               "out = []\n"

@@ -1,4 +1,4 @@
-"""The script start-up without the garbage collector's waste (activellm.startup), each in a fresh interpreter:
+"""The script start-up without the garbage collector's waste (activellm.training.startup), each in a fresh interpreter:
 freezing objects inside the test process would keep them alive for the rest of the run."""
 
 import json
@@ -16,7 +16,7 @@ def _run(code: str) -> dict:
 def test_the_model_stack_is_imported_without_a_collection_and_outside_a_script_nothing_is_frozen():
     result = _run("""
 import gc, json, sys
-from activellm import startup
+from activellm.training import startup
 collections = []
 gc.callbacks.append(lambda phase, info: collections.append(info["generation"]) if phase == "start" else None)
 startup.import_model_stack()
@@ -32,7 +32,7 @@ print(json.dumps({"collections": len(collections), "frozen": gc.get_freeze_count
 def test_in_a_script_the_stack_is_frozen_once_imported_and_what_main_left_alive_at_the_end():
     result = _run("""
 import gc, json
-from activellm import startup
+from activellm.training import startup
 kept, frozen_after_import = [], []
 def main():
     startup.import_model_stack()

@@ -1,7 +1,8 @@
 import pytest
 
-from activellm.results import write_results
-from activellm.summary import latest_rows, markdown_table, plot_summary, result_files, summarize, write_summary
+from activellm.reporting.summary import (latest_rows, markdown_table, plot_summary, result_files, summarize,
+                                         write_summary)
+from activellm.training.results import write_results
 
 
 def _rows(task, mode, run, accuracies, n_train=32, activelearning=""):
@@ -70,7 +71,7 @@ def test_plots_are_png_files(logs):
 
 
 def test_warm_starts_of_different_sizes_are_different_lines():
-    from activellm.summary import _line_label
+    from activellm.reporting.summary import _line_label
 
     entry = {"mode": "gpt-4o_10", "modelclass": "smalltext", "activelearning": "BALD", "warmstart": "True",
              "model": "minilm", "warmstart_size": "k*i", "task": "rotten_tomatoes_25_cont_index_recap_3"}

@@ -5,9 +5,9 @@ import math
 import pytest
 
 import automatic_run
-from activellm.experiment import ConfigError
-from activellm.sweep import Grid, expand
-from activellm.tasks import parse_task_name
+from activellm.data.tasks import parse_task_name
+from activellm.sweep.grid import Grid, expand
+from activellm.training.experiment import ConfigError
 
 
 def _grid(**overrides):
@@ -84,7 +84,7 @@ def _default_grid():
 
 
 def test_a_cell_waiting_for_its_llm_list_is_checked_for_finished_results_once(project_root, tmp_path, monkeypatch):
-    from activellm import sweep_runner
+    from activellm.sweep import runner
 
     class SlowList:  # the list arrives on the fourth look
         looks = 0
@@ -120,11 +120,11 @@ def test_a_cell_waiting_for_its_llm_list_is_checked_for_finished_results_once(pr
             pass
 
     lookups = []
-    monkeypatch.setattr(sweep_runner, "find_complete_results", lambda config: lookups.append(config) and None)
+    monkeypatch.setattr(runner, "find_complete_results", lambda config: lookups.append(config) and None)
     cell = expand(_grid(tasks=["rotten_tomatoes"], modes=["10"], runs=[1]), automatic_run.parse_cell)[0]
     keeper = Keeper()
-    outcomes = sweep_runner.Sweep([cell], status_path=tmp_path / "status.json", log_dir=tmp_path,
-                                  lists={cell.name: "list"}, keeper=keeper, backend=Backend()).run()
+    outcomes = runner.Sweep([cell], status_path=tmp_path / "status.json", log_dir=tmp_path, lists={cell.name: "list"},
+                            keeper=keeper, backend=Backend()).run()
     assert [o.state for o in outcomes] == ["done"] and keeper.list.looks == 4
     assert len(lookups) == 1  # not once per look while the list was on its way
 
@@ -159,25 +159,25 @@ class _OrderedBackend:
 
 
 def test_a_cell_on_small_texts_labels_waits_for_the_cell_that_labels_them(tmp_path, monkeypatch):
-    from activellm import sweep_runner
+    from activellm.sweep import runner
 
-    monkeypatch.setattr(sweep_runner, "find_complete_results", lambda config: None)
+    monkeypatch.setattr(runner, "find_complete_results", lambda config: None)
     cells = [c for c in expand(_labelling_grid(), automatic_run.parse_cell) if c.config is not None]
     assert [(c.config.mode, c.config.modelclass) for c in cells] == [("smalltext_coldstart", "default"),
                                                                       ("baseline", "smalltext")]
     backend = _OrderedBackend({"default": 0, "smalltext": 0})
-    outcomes = sweep_runner.Sweep(cells, status_path=tmp_path / "s.json", log_dir=tmp_path, backend=backend).run()
+    outcomes = runner.Sweep(cells, status_path=tmp_path / "s.json", log_dir=tmp_path, backend=backend).run()
     assert backend.events == [("start", "smalltext"), ("end", "smalltext"), ("start", "default"), ("end", "default")]
     assert sorted(o.state for o in outcomes) == ["done", "done"]
     backend = _OrderedBackend({"default": 0, "smalltext": 1})
-    outcomes = sweep_runner.Sweep(cells, status_path=tmp_path / "s.json", log_dir=tmp_path, backend=backend).run()
+    outcomes = runner.Sweep(cells, status_path=tmp_path / "s.json", log_dir=tmp_path, backend=backend).run()
     assert ("start", "default") not in backend.events
     (failed,) = [o for o in outcomes if o.cell.config.modelclass == "default"]
     assert failed.state == "failed" and "the small-text cell that labels its list failed" in failed.error
 
 
 def test_the_progress_bar_names_a_cell_by_what_varies():
-    from activellm.sweep_runner import short_label, varying_options
+    from activellm.sweep.runner import short_label, varying_options
 
     cells = expand(_grid(tasks=["rotten_tomatoes"], modes=["baseline"], runs=[1, 2, 3, 4, 5],
                          modelclasses=["default", "smalltext"], seeds=[42],
@@ -224,8 +224,8 @@ def test_an_unknown_task_in_a_small_text_grid_is_one_clear_error(project_root, c
 def test_the_main_jobs_grid_ends_with_its_table_and_plot(project_root, monkeypatch, capsys):
     """The default grid, each cell's results written by a stand-in for its process (no training): the sweep ends
     with the table, the diagnostics and the paths of the plots, and the bar chart is there."""
-    from activellm import local_backend
-    from activellm.results import write_results
+    from activellm.sweep import local_backend
+    from activellm.training.results import write_results
 
     class WritesResults:
         slots = 1

@@ -3,8 +3,8 @@ import json
 import pandas as pd
 import pytest
 
-from activellm.loading import load_splits
-from activellm.tasks import TASKS, TaskError, parse_task_name, get_spec
+from activellm.data.loading import load_splits
+from activellm.data.tasks import TASKS, TaskError, get_spec, parse_task_name
 from tests.conftest import write_local_task
 
 

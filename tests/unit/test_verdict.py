@@ -1,12 +1,12 @@
 """The verdict in words: better, worse or undecided by Holm over runs, with the runs that would decide and the worth in
 random labels; verdict.md and the differences plot."""
 
-from activellm.budgets import add_random_equivalents
-from activellm.tasks import budget_task
-from activellm.power import add_runs_needed, runs_needed
-from activellm.summary import summarize
-from activellm.verdict import (BETTER, NO_COMPARISON, UNDECIDED, WORSE, decision, plot_differences, verdict_lines,
-                               verdict_markdown, write_verdict)
+from activellm.data.tasks import budget_task
+from activellm.reporting.budgets import add_random_equivalents
+from activellm.reporting.power import add_runs_needed, runs_needed
+from activellm.reporting.summary import summarize
+from activellm.reporting.verdict import (BETTER, NO_COMPARISON, UNDECIDED, WORSE, decision, plot_differences,
+                                         verdict_lines, verdict_markdown, write_verdict)
 
 # Per run (1-6): random at 16, 32, 64 rises by 0.05 per doubling; three arms at 32.
 RUNS = range(1, 7)
@@ -78,7 +78,7 @@ def test_verdict_md_and_the_differences_plot(tmp_path):
 
 
 def test_after_the_stopping_rule_the_verdict_decides_at_the_sequential_level():
-    from activellm.power import sequential_level, stopping_looks
+    from activellm.reporting.power import sequential_level, stopping_looks
 
     entry = {"p_paired_t_holm": 0.03, "diff_mean": 0.02}
     looks = stopping_looks(10, 10, 40)

@@ -1,0 +1,270 @@
+"""Your own data: the picks handed to annotators, their labels read back, a classifier trained and its predictions.
+
+A local task without labels is a pool to choose from (activellm.data.tasks). Its picks (an LLM's list, a label-free
+selector's, small-text's next query) go out as a labelling file, in the pool's own row ids (a row's 0-based place in
+``df_train_full.csv``):
+
+* CSV (``.csv``): ``row``, ``text`` (or ``text1``, ``text2``) and an empty ``label`` to fill in;
+* Label Studio's task import (``.json``): ``[{"data": {"row": 17, "text": "..."}}, ...]``, with a labelling
+  configuration whose choices are the class names (printed on export).
+
+The same CSV filled in, a Label Studio JSON export (each task's ``data.row`` and its annotation's choice) or its
+JSON-MIN export (``row`` and ``label``) comes back: rows matched by id, labels checked against the class names, every
+problem one error naming the file, the row and the fix. The classifier is then fine-tuned on exactly those rows with
+the training options of every run, saved as a folder ``from_pretrained`` loads, and predicts every pool row nobody
+labelled (or a file named). Nothing is ever overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from activellm.data.tasks import CLASSES_FILE, TaskSpec
+from activellm.errors import UserError
+from activellm.files import atomic_write_text, file_sha256
+
+LABEL_STUDIO_SUFFIX = ".json"
+CSV_SUFFIX = ".csv"
+
+
+class LabellingError(UserError, ValueError):
+    """A labelling file that cannot be written or read back; the message names the file, the row and the fix."""
+
+
+def _suffix(path: Path, what: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in (CSV_SUFFIX, LABEL_STUDIO_SUFFIX):
+        raise LabellingError(f"{path}: {what} must end in .csv (a table to fill in) or .json (Label Studio).")
+    return suffix
+
+
+def refuse_existing(path: Path, what: str) -> None:
+    """Never overwrite what a person may have labelled or kept."""
+    if path.exists():
+        raise LabellingError(f"{path} exists already and is never overwritten ({what}); name another file or "
+                             "move it away.")
+
+
+def _texts(pool: pd.DataFrame, spec: TaskSpec, positions: Sequence[int]) -> dict[str, list[str]]:
+    return {column: pool[column].iloc[list(positions)].astype(str).tolist() for column in spec.text_columns}
+
+
+def labelling_config(spec: TaskSpec) -> str:
+    """A Label Studio labelling configuration for the exported tasks: the text(s) and one choice per class."""
+    shown = "".join(f'<Text name="{c}" value="${c}"/>' for c in spec.text_columns)
+    names = spec.class_names or ()
+    choices = "".join(f'<Choice value="{name}"/>' for name in names)
+    target = spec.text_columns[0]
+    return f'<View>{shown}<Choices name="label" toName="{target}" choice="single">{choices}</Choices></View>'
+
+
+def export_picks(path: Path, pool: pd.DataFrame, spec: TaskSpec, positions: Sequence[int]) -> int:
+    """Write the picks (pool positions) as a labelling file, by ``path``'s extension; returns the rows written."""
+    path = Path(path)
+    suffix = _suffix(path, "--export-labelling")
+    refuse_existing(path, "a labelling file")
+    rows = pool["index"].iloc[list(positions)].astype(int).tolist()
+    texts = _texts(pool, spec, positions)
+    if suffix == CSV_SUFFIX:
+        table = pd.DataFrame({"row": rows, **texts, "label": [""] * len(rows)})
+        atomic_write_text(path, table.to_csv(index=False))
+    else:
+        tasks = [{"data": {"row": row, **{c: texts[c][i] for c in texts}}} for i, row in enumerate(rows)]
+        atomic_write_text(path, json.dumps(tasks, indent=1, ensure_ascii=False) + "\n")
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class LabelledRows:
+    """What came back: the pool's row ids and their labels (class names), in the files' order, and where each was
+    read (file and line or task) for the messages."""
+
+    rows: list[int]
+    labels: list[str]
+    places: list[str]
+    sources: list[Path]
+
+
+def _from_csv(path: Path) -> list[tuple[str, object, object]]:
+    try:
+        table = pd.read_csv(path, keep_default_na=False, na_values=[], dtype=str)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise LabellingError(f"{path} is not a readable CSV file ({error}); keep the exported header (row, text, "
+                             "label) and save it as UTF-8 CSV.") from error
+    missing = [c for c in ("row", "label") if c not in table.columns]
+    if missing:
+        raise LabellingError(f"{path} lacks the column(s) {', '.join(missing)}: labels come back in the exported file "
+                             "with its row column and the label column filled in.")
+    return [(f"line {i + 2}", r, l) for i, (r, l) in enumerate(zip(table["row"], table["label"]))]
+
+
+def _annotation_choice(task: dict) -> object:
+    """The first choice of the task's last annotation that was not cancelled (Label Studio's JSON export)."""
+    for annotation in reversed(task.get("annotations") or []):
+        if annotation.get("was_cancelled"):
+            continue
+        for result in annotation.get("result") or []:
+            choices = (result.get("value") or {}).get("choices") or []
+            if choices:
+                return choices[0]
+    return ""
+
+
+def _from_json(path: Path) -> list[tuple[str, object, object]]:
+    try:
+        items = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise LabellingError(f"{path} is not readable JSON ({error}); export it from Label Studio as JSON or "
+                             "JSON-MIN.") from error
+    if not isinstance(items, list):
+        raise LabellingError(f"{path} holds no list of tasks; export it from Label Studio as JSON or JSON-MIN.")
+    found = []
+    for number, item in enumerate(items, start=1):
+        where = f"task {number}"
+        if isinstance(item, dict) and isinstance(item.get("data"), dict):  # the full JSON export
+            found.append((where, item["data"].get("row"), _annotation_choice(item)))
+        elif isinstance(item, dict) and "row" in item:  # JSON-MIN: the data's fields and the choice by its name
+            found.append((where, item.get("row"), item.get("label", "")))
+        else:
+            raise LabellingError(f"{path}, {where}: neither a Label Studio export task (with data.row) nor a "
+                                 "JSON-MIN row (with row and label); export the tasks imported from this tool.")
+    return found
+
+
+def read_labels(files: Sequence[Path] | Path, pool_rows: int) -> LabelledRows:
+    """The labelled rows of filled-in CSVs or Label Studio exports (one per round), checked against a pool of
+    ``pool_rows`` rows: every row an id of the pool, each once over all files, each with a label (the class names are
+    checked by :func:`label_indices`)."""
+    files = [Path(files)] if isinstance(files, (str, Path)) else [Path(f) for f in files]
+    rows, labels, places, seen = [], [], [], {}
+    for path in files:
+        if not path.is_file():
+            raise LabellingError(f"Missing labels file {path}.")
+        entries = _from_csv(path) if _suffix(path, "--labels") == CSV_SUFFIX else _from_json(path)
+        if not entries:
+            raise LabellingError(f"{path} holds no labelled rows.")
+        for where, row, label in entries:
+            place = f"{path}, {where}"
+            try:
+                row_id = int(str(row).strip())
+            except ValueError:
+                raise LabellingError(f"{place}: the row {row!r} is not a row id; keep the exported row column as it "
+                                     "was.") from None
+            if not 0 <= row_id < pool_rows:
+                raise LabellingError(f"{place}: row {row_id} is not a row of the pool (rows 0..{pool_rows - 1} of "
+                                     f"df_train_full.csv); labels come back for the rows exported from this task.")
+            if row_id in seen:
+                raise LabellingError(f"{place}: row {row_id} is labelled a second time (first at {seen[row_id]}); "
+                                     "keep one of them.")
+            text = str(label if label is not None else "").strip()
+            if not text:
+                raise LabellingError(f"{place}: row {row_id} has no label; label it, or remove it from the file.")
+            seen[row_id] = place if len(files) > 1 else where
+            rows.append(row_id)
+            labels.append(text)
+            places.append(place)
+    return LabelledRows(rows, labels, places, files)
+
+
+def check_texts(labelled: LabelledRows, train: pd.DataFrame, spec: TaskSpec) -> None:
+    """Where a CSV brings its texts back, they must be the pool's: else the file belongs to another pool."""
+    for source in labelled.sources:
+        if source.suffix.lower() != CSV_SUFFIX:
+            continue
+        table = pd.read_csv(source, keep_default_na=False, na_values=[], dtype=str)
+        for column in (c for c in spec.text_columns if c in table.columns):
+            for line, (row, text) in enumerate(zip(table["row"], table[column]), start=2):
+                if str(train[column].iloc[int(row)]) != text:
+                    raise LabellingError(f"{source}, line {line}: row {int(row)}'s text is not the pool's row "
+                                         f"{int(row)} of df_train_full.csv: the file was made for another pool; "
+                                         "export the picks of this task again.")
+
+
+def label_classes(labelled: LabelledRows, spec: TaskSpec) -> tuple[str, ...]:
+    """The class names the labels are checked against: the task's (classes.txt, or a packaged task's), else the labels
+    found, sorted (said once)."""
+    if spec.class_names:
+        return spec.class_names
+    if spec.num_labels:  # a local task numbered 0..C-1 without names
+        return tuple(str(i) for i in range(spec.num_labels))
+    found = tuple(sorted(set(labelled.labels)))
+    print(f"note: no {CLASSES_FILE}: the classes are the labels found, {', '.join(found)}", file=sys.stderr)
+    return found
+
+
+def label_indices(labelled: LabelledRows, classes: Sequence[str]) -> list[int]:
+    """The labels as class indices; a label outside the classes is one error naming its row; a class no row has is a
+    warning (the classifier cannot learn to predict it)."""
+    index = {name: i for i, name in enumerate(classes)}
+    for row, label, place in zip(labelled.rows, labelled.labels, labelled.places):
+        if label not in index:
+            raise LabellingError(f"{place}: row {row}'s label {label!r} is not one of the classes "
+                                 f"{', '.join(classes)}; correct it, or add the class to {CLASSES_FILE}.")
+    missing = [name for name in classes if name not in set(labelled.labels)]
+    if missing:
+        print(f"warning: no labelled row is {', '.join(missing)}: the classifier cannot learn to predict "
+              f"{'it' if len(missing) == 1 else 'them'}; label a few such rows if the pool has them.", file=sys.stderr)
+    return [index[label] for label in labelled.labels]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    path: Path
+    rows: int
+    accuracy: float | None  # on the task's labelled test split, where it has one
+
+
+def train_and_predict(model: str, spec: TaskSpec, train: pd.DataFrame, test: pd.DataFrame, labelled: LabelledRows,
+                      classes: Sequence[str], settings, seed: int, out: Path, model_dir: Path,
+                      predict_file: Path | None = None) -> Prediction:
+    """Fine-tune ``model`` on the labelled rows, save it to ``model_dir``, predict every pool row not labelled (or
+    the rows of ``predict_file``) into ``out``; accuracy on ``test`` where it holds labels."""
+    from activellm.data.loading import read_task_csv
+    from activellm.training.fine_tuning import encode, fine_tune, predict_logits
+
+    for path, what in ((out, "the predictions"), (model_dir, "the classifier")):
+        refuse_existing(path, what)
+    indices = label_indices(labelled, classes)
+    named = replace(spec, num_labels=len(classes), class_names=tuple(classes), labelled=True)
+    train_df = train.iloc[labelled.rows].assign(label=indices)
+    classifier, tokenizer, seconds = fine_tune(model, named, train_df, seed, settings)
+    classifier.config.id2label = dict(enumerate(classes))
+    classifier.config.label2id = {name: i for i, name in enumerate(classes)}
+    model_dir.mkdir(parents=True)
+    classifier.save_pretrained(model_dir)
+    tokenizer.save_pretrained(model_dir)
+
+    def probabilities(df: pd.DataFrame) -> np.ndarray:
+        dataset = encode(tokenizer, tuple(df[c].astype(str).tolist() for c in spec.text_columns), [0] * len(df),
+                         named, settings.max_length)
+        logits = predict_logits(classifier, tokenizer, dataset, settings.eval_batch(), settings.precision)
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
+
+    if predict_file is None:
+        targets = train.drop(index=labelled.rows).assign(row=lambda df: df.index)
+    else:
+        targets = read_task_csv(Path(predict_file), named, label_required=False).assign(row=lambda df: df.index)
+    proba = probabilities(targets)
+    table = pd.DataFrame({"row": targets["row"].tolist(), **{c: targets[c].tolist() for c in spec.text_columns},
+                          "predicted_label": [classes[i] for i in proba.argmax(axis=1)],
+                          "probability": proba.max(axis=1).round(4)})
+    atomic_write_text(out, table.to_csv(index=False))
+    accuracy = None
+    if len(test):
+        accuracy = float((probabilities(test).argmax(axis=1) == test["label"].astype(int).to_numpy()).mean())
+    record = {"task": spec.name, "labels_files": {str(p): file_sha256(p) for p in labelled.sources},
+              "labelled_rows": len(labelled.rows), "classes": list(classes), "model": model, "seed": seed,
+              "train_seconds": round(seconds, 2), "max_length": settings.max_length, "epochs": settings.epochs,
+              "train_batch_size": settings.train_batch_size, "learning_rate": settings.learning_rate,
+              "predictions": str(out), "test_accuracy": accuracy,
+              "test_rows": len(test)}
+    atomic_write_text(model_dir / "activellm_training.json", json.dumps(record, indent=1) + "\n")
+    return Prediction(out, len(table), accuracy)

@@ -1,0 +1,141 @@
+"""Asking an OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp server) for a selection.
+
+The ``openai`` client retries rate limits (429), server errors (5xx), timeouts and dropped connections with
+exponential backoff (honouring Retry-After); a final failure becomes an LLMError that says what happened. When
+the reply holds fewer valid picks than asked for, a follow-up message in the same conversation asks for the
+missing ones, a bounded number of times. The API key is read from OPENAI_API_KEY and never written anywhere:
+metadata records the endpoint without credentials or query.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import urlsplit, urlunsplit
+
+from activellm.errors import UserError
+from activellm.prompts.answers import ASSISTANT_TURN, USER_TURN, ParsedAnswer
+
+DEFAULT_LLM = "gpt-4o"
+FOLLOW_UP = ("Your answer names {have} valid instances, but {expected} are needed. Please choose {missing} more "
+             "instances from those shown, different from the ones you already chose, and give their numbers as "
+             "a comma-separated list.")
+
+
+class LLMError(UserError, RuntimeError):
+    """The endpoint could not give an answer; the message says what happened and never holds the key."""
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    model: str = DEFAULT_LLM
+    base_url: str | None = None  # None: OPENAI_BASE_URL, else OpenAI's
+    timeout: float = 600.0
+    retries: int = 5
+    follow_ups: int = 2
+    temperature: float | None = None
+
+
+@dataclass
+class Conversation:
+    transcript: str  # the assistant's replies, with follow-up messages marked as user turns
+    parsed: ParsedAnswer
+    metadata: dict = field(default_factory=dict)
+
+
+def public_endpoint(base_url: str | None) -> str:
+    """The endpoint as it may be written down: no user, password or query string."""
+    if not base_url:
+        return "https://api.openai.com/v1"
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def make_client(settings: LLMSettings):
+    from openai import OpenAI
+
+    base_url = settings.base_url or os.environ.get("OPENAI_BASE_URL")
+    api_key = os.environ.get("OPENAI_API_KEY")
+    if not api_key:
+        if not base_url:
+            raise LLMError("OPENAI_API_KEY is not set. Export it (export OPENAI_API_KEY=...), or point --base-url "
+                           "at a local OpenAI-compatible server (vLLM, Ollama, llama.cpp), which needs no key.")
+        api_key = "not-needed"  # local servers ignore the key; the client insists on one
+    return OpenAI(api_key=api_key, base_url=base_url, timeout=settings.timeout, max_retries=settings.retries)
+
+
+def _scrub(text: str) -> str:
+    key = os.environ.get("OPENAI_API_KEY")
+    return text.replace(key, "***") if key else text
+
+
+def _ask(client, settings: LLMSettings, messages: list[dict]) -> tuple[str, dict]:
+    """One chat completion: the reply and its metadata."""
+    import openai
+
+    kwargs = {"model": settings.model, "messages": messages}
+    if settings.temperature is not None:
+        kwargs["temperature"] = settings.temperature
+    start = time.perf_counter()
+    try:
+        response = client.chat.completions.create(**kwargs)
+    except openai.APITimeoutError as error:
+        raise LLMError(f"The LLM at {public_endpoint(str(client.base_url))} did not answer within "
+                       f"{settings.timeout:g} s, {settings.retries} retries included ({_scrub(str(error))}). "
+                       "Try again later or raise --timeout.") from error
+    except openai.APIStatusError as error:
+        raise LLMError(f"The LLM at {public_endpoint(str(client.base_url))} answered HTTP {error.status_code} "
+                       f"after {settings.retries} retries: {_scrub(str(error))}") from error
+    except openai.APIConnectionError as error:
+        raise LLMError(f"Could not reach the LLM at {public_endpoint(str(client.base_url))} "
+                       f"({settings.retries} retries): {_scrub(str(error))}") from error
+    latency = time.perf_counter() - start
+    choice = response.choices[0]
+    usage = response.usage
+    return choice.message.content or "", {
+        "response_model": response.model,
+        "latency_seconds": round(latency, 3),
+        "finish_reason": choice.finish_reason,
+        "prompt_tokens": getattr(usage, "prompt_tokens", None),
+        "completion_tokens": getattr(usage, "completion_tokens", None),
+    }
+
+
+def converse(prompt: str, expected: int, parse: Callable[[str], ParsedAnswer], settings: LLMSettings,
+             client=None) -> Conversation:
+    """Ask for a selection; follow up while fewer than ``expected`` valid picks were given.
+
+    ``parse`` reads the transcript so far (see activellm.prompts.answers.parse_answer with the prompt's shown numbers).
+    """
+    client = client or make_client(settings)
+    messages = [{"role": "user", "content": prompt}]
+    turns = []
+    transcript = ""
+    for turn in range(settings.follow_ups + 1):
+        reply, info = _ask(client, settings, messages)
+        turns.append(info)
+        transcript += reply
+        parsed = parse(transcript)
+        if len(parsed.picks) >= expected or turn == settings.follow_ups:
+            break
+        follow_up = FOLLOW_UP.format(have=len(parsed.picks), expected=expected,
+                                     missing=expected - len(parsed.picks))
+        messages += [{"role": "assistant", "content": reply}, {"role": "user", "content": follow_up}]
+        transcript += f"\n\n{USER_TURN}\n{follow_up}\n\n{ASSISTANT_TURN}\n"
+    metadata = {
+        "model": settings.model,
+        "endpoint": public_endpoint(str(client.base_url)),
+        "date": _dt.datetime.now().isoformat(timespec="seconds"),
+        "turns": turns,
+        "follow_ups": len(turns) - 1,
+        "latency_seconds": round(sum(t["latency_seconds"] for t in turns), 3),
+        "prompt_tokens": sum(t["prompt_tokens"] or 0 for t in turns),
+        "completion_tokens": sum(t["completion_tokens"] or 0 for t in turns),
+        "temperature": settings.temperature,
+    }
+    return Conversation(transcript, parsed, metadata)
