@@ -23,7 +23,8 @@ from activellm.files import atomic_write_bytes, atomic_write_text
 from activellm.sweep.local_backend import AUTO, jobs_for
 from activellm.training.environment import GIT_ENV, git_commit
 
-EXCLUDES = [".git", "logs", "data", "answers", "prompts", "__pycache__", ".pytest_cache", ".venv", "*.pyc"]
+# A leading "/" anchors a pattern at the repository root: "data" alone would also leave out activellm/data/.
+EXCLUDES = ["/.git", "/logs", "/data", "/answers", "/prompts", "__pycache__", ".pytest_cache", ".venv", "*.pyc"]
 SHIPPED_FOLDERS = ("data", "answers", "prompts")
 
 

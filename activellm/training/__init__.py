@@ -3,6 +3,6 @@
 (``experiment``), its results CSV (``results``), the environment record beside it (``environment``) and the
 script's start-up (``startup``).
 
-Imports: the core modules, activellm.data, activellm.prompts, activellm.selection and activellm.llm (a run reads
-lists; it never asks an LLM, so it uses none of llm's modules today).
+Imports: the core modules and the folders before it: data, prompts, selection, llm (a run reads the lists an LLM
+made; it never asks one).
 """

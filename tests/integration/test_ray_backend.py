@@ -21,6 +21,20 @@ def local_ray():
     ray.shutdown()
 
 
+def test_every_file_of_the_code_travels_to_the_workers_and_the_projects_files_do_not():
+    """Ray reads the excludes as .gitignore patterns: the project's data/ and prompts/ stay behind, the package's
+    folders of the same names go with the code."""
+    from ray._private.runtime_env.packaging import _get_excludes
+
+    from activellm import paths
+    from activellm.sweep.ray_backend import EXCLUDES
+
+    left_out = _get_excludes(paths.REPOSITORY, EXCLUDES)
+    code = [*paths.REPOSITORY.glob("*.py"), *(paths.REPOSITORY / "activellm").rglob("*.py")]
+    assert code and not [path for path in code if left_out(path) or left_out(path.parent)]
+    assert all(left_out(paths.REPOSITORY / folder) for folder in ("data", "prompts", "answers", "logs"))
+
+
 def _sweep(tiny_model, backend, *extra, modes=("baseline",)):
     return automatic_run.main(["--tasks", "tiny_4", "--modes", *modes, "--runs", "1", "--modelclasses", "default",
                                "--activelearning", "None", "random_filtering", "--models", tiny_model, "--seeds", "3",
