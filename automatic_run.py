@@ -63,7 +63,7 @@ JOBS: int | str = "auto"  # cells at once; auto: one 1-thread worker per core (a
 GRIDS: dict[str, dict[str, object]] = {
     # A verdict per task: does a label-free selector beat random picks beyond binary sentiment? Rotten Tomatoes (2
     # classes, short sentences), TREC questions (6 classes, ABBR 1.6%) and BBC News (5 topics, articles read up to
-    # 256 tokens); random at 16/32/64 and every label-free selector at 32; 10 runs each; one Holm family over all.
+    # 128 tokens); random at 16/32/64 and every label-free selector at 32; 10 runs each; one Holm family over all.
     # With --llms, each LLM is asked in the paper's mode 10 and in the representative wording (PROMPT_ARMS).
     "benchmark": {
         "TASK": ["rotten_tomatoes", "trec", "bbc_news"],
@@ -388,7 +388,7 @@ def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
     failed) and the summary's rows of this grid's tasks and models."""
     from activellm.llm.client import LLMSettings
     from activellm.sweep.grid import grid_rows
-    from activellm.sweep.llm_lists import ListKeeper
+    from activellm.sweep.llm_lists import ListKeeper, check_prompts, parse_saved_answers
     from activellm.sweep.runner import LEFT_OUT, STATES, Sweep, cell_state
 
     cells, arms = grid_cells(args)
@@ -396,8 +396,6 @@ def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
     if args.dry_run:
         dry_run(cells, args.redo, lists, own)
         return 0, []
-    from activellm.sweep.llm_lists import check_prompts, parse_saved_answers
-
     to_run = [cell for cell in cells if cell_state(cell, args.redo) == "run"]  # before anything runs or is asked
     parse_saved_answers((cell.config for cell in to_run), arms)
     if lists:

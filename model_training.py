@@ -168,12 +168,12 @@ def main(argv: list[str] | None = None) -> int:
         startup.import_model_stack()
         quiet_transformers()
         if own_data:
-            from activellm.annotation import rounds as workflow
+            from activellm.annotation import rounds
 
             if args.export_labelling:
-                workflow.export(config, args.export_labelling, args.labels)
+                rounds.export(config, args.export_labelling, args.labels)
             else:
-                workflow.predict(config, args.labels, args.predict, args.save_model, args.predict_file)
+                rounds.predict(config, args.labels, args.predict, args.save_model, args.predict_file)
             return 0
         run_experiment(config)
     except UserError as error:  # bad input: the message says what to fix; any other error keeps its traceback

@@ -83,16 +83,21 @@ def export_picks(path: Path, pool: pd.DataFrame, spec: TaskSpec, positions: Sequ
 
 @dataclass(frozen=True)
 class LabelledRows:
-    """What came back: the pool's row ids and their labels (class names), in the files' order, and where each was
-    read (file and line or task) for the messages."""
+    """What came back: the pool's row ids and their labels (class names), in the files' order, where each was read
+    (file and line or task) for the messages, and the texts a CSV brought back with each row (text column -> text;
+    none from Label Studio's exports)."""
 
     rows: list[int]
     labels: list[str]
     places: list[str]
     sources: list[Path]
+    texts: list[dict[str, str]]
 
 
-def _from_csv(path: Path) -> list[tuple[str, object, object]]:
+Entry = tuple[str, object, object, dict[str, str]]  # where in the file, the row id, the label, the texts brought back
+
+
+def _from_csv(path: Path) -> list[Entry]:
     try:
         table = pd.read_csv(path, keep_default_na=False, na_values=[], dtype=str)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
@@ -102,7 +107,9 @@ def _from_csv(path: Path) -> list[tuple[str, object, object]]:
     if missing:
         raise LabellingError(f"{path} lacks the column(s) {', '.join(missing)}: labels come back in the exported file "
                              "with its row column and the label column filled in.")
-    return [(f"line {i + 2}", r, l) for i, (r, l) in enumerate(zip(table["row"], table["label"]))]
+    text_columns = [c for c in table.columns if c not in ("row", "label")]
+    return [(f"line {i + 2}", row, label, {c: table[c].iloc[i] for c in text_columns})
+            for i, (row, label) in enumerate(zip(table["row"], table["label"]))]
 
 
 def _annotation_choice(task: dict) -> object:
@@ -117,7 +124,7 @@ def _annotation_choice(task: dict) -> object:
     return ""
 
 
-def _from_json(path: Path) -> list[tuple[str, object, object]]:
+def _from_json(path: Path) -> list[Entry]:
     try:
         items = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -129,9 +136,9 @@ def _from_json(path: Path) -> list[tuple[str, object, object]]:
     for number, item in enumerate(items, start=1):
         where = f"task {number}"
         if isinstance(item, dict) and isinstance(item.get("data"), dict):  # the full JSON export
-            found.append((where, item["data"].get("row"), _annotation_choice(item)))
+            found.append((where, item["data"].get("row"), _annotation_choice(item), {}))
         elif isinstance(item, dict) and "row" in item:  # JSON-MIN: the data's fields and the choice by its name
-            found.append((where, item.get("row"), item.get("label", "")))
+            found.append((where, item.get("row"), item.get("label", ""), {}))
         else:
             raise LabellingError(f"{path}, {where}: neither a Label Studio export task (with data.row) nor a "
                                  "JSON-MIN row (with row and label); export the tasks imported from this tool.")
@@ -143,14 +150,14 @@ def read_labels(files: Sequence[Path] | Path, pool_rows: int) -> LabelledRows:
     ``pool_rows`` rows: every row an id of the pool, each once over all files, each with a label (the class names are
     checked by :func:`label_indices`)."""
     files = [Path(files)] if isinstance(files, (str, Path)) else [Path(f) for f in files]
-    rows, labels, places, seen = [], [], [], {}
+    rows, labels, places, texts, seen = [], [], [], [], {}
     for path in files:
         if not path.is_file():
             raise LabellingError(f"Missing labels file {path}.")
         entries = _from_csv(path) if _suffix(path, "--labels") == CSV_SUFFIX else _from_json(path)
         if not entries:
             raise LabellingError(f"{path} holds no labelled rows.")
-        for where, row, label in entries:
+        for where, row, label, brought in entries:
             place = f"{path}, {where}"
             try:
                 row_id = int(str(row).strip())
@@ -170,21 +177,17 @@ def read_labels(files: Sequence[Path] | Path, pool_rows: int) -> LabelledRows:
             rows.append(row_id)
             labels.append(text)
             places.append(place)
-    return LabelledRows(rows, labels, places, files)
+            texts.append(brought)
+    return LabelledRows(rows, labels, places, files, texts)
 
 
 def check_texts(labelled: LabelledRows, train: pd.DataFrame, spec: TaskSpec) -> None:
     """Where a CSV brings its texts back, they must be the pool's: else the file belongs to another pool."""
-    for source in labelled.sources:
-        if source.suffix.lower() != CSV_SUFFIX:
-            continue
-        table = pd.read_csv(source, keep_default_na=False, na_values=[], dtype=str)
-        for column in (c for c in spec.text_columns if c in table.columns):
-            for line, (row, text) in enumerate(zip(table["row"], table[column]), start=2):
-                if str(train[column].iloc[int(row)]) != text:
-                    raise LabellingError(f"{source}, line {line}: row {int(row)}'s text is not the pool's row "
-                                         f"{int(row)} of df_train_full.csv: the file was made for another pool; "
-                                         "export the picks of this task again.")
+    for row, brought, place in zip(labelled.rows, labelled.texts, labelled.places):
+        for column in (c for c in spec.text_columns if c in brought):
+            if str(train[column].iloc[row]) != brought[column]:
+                raise LabellingError(f"{place}: row {row}'s text is not the pool's row {row} of df_train_full.csv: "
+                                     "the file was made for another pool; export the picks of this task again.")
 
 
 def label_classes(labelled: LabelledRows, spec: TaskSpec) -> tuple[str, ...]:
@@ -227,7 +230,7 @@ def train_and_predict(model: str, spec: TaskSpec, train: pd.DataFrame, test: pd.
     """Fine-tune ``model`` on the labelled rows, save it to ``model_dir``, predict every pool row not labelled (or
     the rows of ``predict_file``) into ``out``; accuracy on ``test`` where it holds labels."""
     from activellm.data.loading import read_task_csv
-    from activellm.training.fine_tuning import encode, fine_tune, predict_logits
+    from activellm.training.fine_tuning import encode, fine_tune, predict_logits, texts_of
 
     for path, what in ((out, "the predictions"), (model_dir, "the classifier")):
         refuse_existing(path, what)
@@ -242,8 +245,7 @@ def train_and_predict(model: str, spec: TaskSpec, train: pd.DataFrame, test: pd.
     tokenizer.save_pretrained(model_dir)
 
     def probabilities(df: pd.DataFrame) -> np.ndarray:
-        dataset = encode(tokenizer, tuple(df[c].astype(str).tolist() for c in spec.text_columns), [0] * len(df),
-                         named, settings.max_length)
+        dataset = encode(tokenizer, texts_of(df, named), [0] * len(df), named, settings.max_length)
         logits = predict_logits(classifier, tokenizer, dataset, settings.eval_batch(), settings.precision)
         shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
         return shifted / shifted.sum(axis=1, keepdims=True)

@@ -43,6 +43,11 @@ EQUIVALENT_COLUMNS = ("random_equivalent", "random_equivalent_ci_low", "random_e
 BELOW, ABOVE = -math.inf, math.inf
 
 
+def _between(k0: float, k1: float, share: float) -> float:
+    """The labels at ``share`` of the way from ``k0`` to ``k1``, linear in log k (how the random curve is read)."""
+    return math.exp(math.log(k0) + share * (math.log(k1) - math.log(k0)))
+
+
 def random_equivalent(budgets: Sequence[int], random_means: Sequence[float], value: float) -> float:
     """The random labels whose (non-decreasing) curve reaches ``value``, linear in log k between the budgets
     measured; BELOW (-inf) under the first point, ABOVE (+inf) over the highest."""
@@ -60,7 +65,7 @@ def random_equivalent(budgets: Sequence[int], random_means: Sequence[float], val
             if k0 is None:
                 return float(k1)
             share = (value - y0) / (y1 - y0)  # y0 < value <= y1: the envelope rises here
-            return math.exp(math.log(k0) + share * (math.log(k1) - math.log(k0)))
+            return _between(k0, k1, share)
     raise AssertionError("unreachable: value <= the envelope's last point")
 
 
@@ -116,14 +121,10 @@ def equivalent_interval(budgets: Sequence[int], arm: "np.ndarray", curve: "np.nd
             ends += [(i, share) for share in shares]
     if not ends:  # the arm differs from random everywhere: above the whole curve, or below it
         return (ABOVE, ABOVE) if arm.mean() > curve[-1].mean() else (BELOW, BELOW)
-    log_k = [math.log(k) for k in budgets]
-
-    def labels(i: int, share: float) -> float:
-        return math.exp(log_k[i] + share * (log_k[i + 1] - log_k[i]))
-
     (first_i, first_s), (last_i, last_s) = min(ends), max(ends)
-    low = BELOW if (first_i, first_s) == (0, 0.0) else labels(first_i, first_s)
-    high = ABOVE if (last_i, last_s) == (len(budgets) - 2, 1.0) else labels(last_i, last_s)
+    low = BELOW if (first_i, first_s) == (0, 0.0) else _between(budgets[first_i], budgets[first_i + 1], first_s)
+    high = ABOVE if (last_i, last_s) == (len(budgets) - 2, 1.0) else _between(budgets[last_i], budgets[last_i + 1],
+                                                                             last_s)
     return low, high
 
 
