@@ -22,6 +22,7 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
+from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,7 @@ from activellm.files import atomic_write_text, file_sha256
 
 LABEL_STUDIO_SUFFIX = ".json"
 CSV_SUFFIX = ".csv"
+QUOTE = {'"': "&quot;"}  # a class name inside an XML attribute
 
 
 class LabellingError(UserError, ValueError):
@@ -60,7 +62,7 @@ def labelling_config(spec: TaskSpec) -> str:
     """A Label Studio labelling configuration for the exported tasks: the text(s) and one choice per class."""
     shown = "".join(f'<Text name="{c}" value="${c}"/>' for c in spec.text_columns)
     names = spec.class_names or ()
-    choices = "".join(f'<Choice value="{name}"/>' for name in names)
+    choices = "".join(f'<Choice value="{escape(name, QUOTE)}"/>' for name in names)  # R&D, "misc": well-formed
     target = spec.text_columns[0]
     return f'<View>{shown}<Choices name="label" toName="{target}" choice="single">{choices}</Choices></View>'
 
@@ -84,8 +86,8 @@ def export_picks(path: Path, pool: pd.DataFrame, spec: TaskSpec, positions: Sequ
 @dataclass(frozen=True)
 class LabelledRows:
     """What came back: the pool's row ids and their labels (class names), in the files' order, where each was read
-    (file and line or task) for the messages, and the texts a CSV brought back with each row (text column -> text;
-    none from Label Studio's exports)."""
+    (file and line or task) for the messages, and the texts each row brought back (text column -> text), from a CSV
+    or a Label Studio export alike, to check against the pool."""
 
     rows: list[int]
     labels: list[str]
@@ -112,21 +114,53 @@ def _from_csv(path: Path) -> list[Entry]:
             for i, (row, label) in enumerate(zip(table["row"], table["label"]))]
 
 
-def _annotation_choice(task: dict) -> object:
-    """The first choice of the task's last annotation that was not cancelled (Label Studio's JSON export)."""
-    for annotation in reversed(task.get("annotations") or []):
+TEXT_FIELDS = ("text", "text1", "text2")  # the texts an export carries back (a pair: text1 and text2)
+
+
+def _brought_texts(fields: dict) -> dict[str, str]:
+    """The texts a Label Studio task brings back (its ``data``, or a JSON-MIN row), to check against the pool."""
+    return {name: str(fields[name]) for name in TEXT_FIELDS if isinstance(fields.get(name), (str, int, float))}
+
+
+def _single_choice(value: object, where: str) -> str:
+    """A label as one class name: a string, or a list holding one (Label Studio's ``choices``)."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return str(value)
+    raise LabellingError(f"{where}: the label {value!r} is not one class name; label each task with one choice "
+                         "(a single-choice configuration, as printed on export) and export it again.")
+
+
+def _annotation_choice(task: dict, where: str) -> object:
+    """The choice of the task's last annotation that was not cancelled (Label Studio's JSON export); a malformed
+    annotation is one error naming the task."""
+    annotations = task.get("annotations") or []
+    if not isinstance(annotations, list) or not all(isinstance(a, dict) for a in annotations):
+        raise LabellingError(f"{where}: its annotations are not a list of annotations; export the project from Label "
+                             "Studio again as JSON (or JSON-MIN), unedited.")
+    for annotation in reversed(annotations):
         if annotation.get("was_cancelled"):
             continue
-        for result in annotation.get("result") or []:
-            choices = (result.get("value") or {}).get("choices") or []
+        results = annotation.get("result") or []
+        if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
+            raise LabellingError(f"{where}: an annotation's result is not a list of results; export the project "
+                                 "from Label Studio again as JSON (or JSON-MIN), unedited.")
+        for result in results:
+            value = result.get("value") or {}
+            if not isinstance(value, dict):
+                raise LabellingError(f"{where}: a result's value {value!r} is not an object with choices; export "
+                                     "the project from Label Studio again as JSON (or JSON-MIN), unedited.")
+            choices = value.get("choices")
             if choices:
-                return choices[0]
-    return ""
+                return _single_choice(choices, where)
+    raise LabellingError(f"{where}: no annotation (skipped, cancelled or not labelled yet); label it in Label Studio "
+                         "and export again, or remove the task from the file.")
 
 
 def _from_json(path: Path) -> list[Entry]:
     try:
-        items = json.loads(path.read_text(encoding="utf-8"))
+        items = json.loads(path.read_text(encoding="utf-8-sig"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise LabellingError(f"{path} is not readable JSON ({error}); export it from Label Studio as JSON or "
                              "JSON-MIN.") from error
@@ -136,9 +170,13 @@ def _from_json(path: Path) -> list[Entry]:
     for number, item in enumerate(items, start=1):
         where = f"task {number}"
         if isinstance(item, dict) and isinstance(item.get("data"), dict):  # the full JSON export
-            found.append((where, item["data"].get("row"), _annotation_choice(item), {}))
+            data = item["data"]
+            found.append((where, data.get("row"), _annotation_choice(item, f"{path}, {where} (row {data.get('row')})"),
+                          _brought_texts(data)))
         elif isinstance(item, dict) and "row" in item:  # JSON-MIN: the data's fields and the choice by its name
-            found.append((where, item.get("row"), item.get("label", ""), {}))
+            label = item.get("label", "")
+            found.append((where, item.get("row"), _single_choice(label, f"{path}, {where}") if label != "" else "",
+                          _brought_texts(item)))
         else:
             raise LabellingError(f"{path}, {where}: neither a Label Studio export task (with data.row) nor a "
                                  "JSON-MIN row (with row and label); export the tasks imported from this tool.")
@@ -181,13 +219,22 @@ def read_labels(files: Sequence[Path] | Path, pool_rows: int) -> LabelledRows:
     return LabelledRows(rows, labels, places, files, texts)
 
 
+def _clip(text: str, length: int = 60) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
 def check_texts(labelled: LabelledRows, train: pd.DataFrame, spec: TaskSpec) -> None:
-    """Where a CSV brings its texts back, they must be the pool's: else the file belongs to another pool."""
+    """The texts a labels file brings back (a CSV's text columns, a Label Studio export's data) must be the pool's:
+    else the file belongs to another pool, or the pool's file changed since the export."""
     for row, brought, place in zip(labelled.rows, labelled.texts, labelled.places):
         for column in (c for c in spec.text_columns if c in brought):
-            if str(train[column].iloc[row]) != brought[column]:
-                raise LabellingError(f"{place}: row {row}'s text is not the pool's row {row} of df_train_full.csv: "
-                                     "the file was made for another pool; export the picks of this task again.")
+            pool_text = str(train[column].iloc[row])
+            if pool_text != brought[column]:
+                raise LabellingError(
+                    f"{place}: row {row}'s text is not the pool's row {row} (here {_clip(brought[column])!r}, in "
+                    f"df_train_full.csv {_clip(pool_text)!r}): the pool's file changed since the export (rows added, removed or "
+                    "edited), or the file was made for another pool. Restore the pool's file as it was exported; "
+                    "else export the picks again and copy the labels over by text.")
 
 
 def label_classes(labelled: LabelledRows, spec: TaskSpec) -> tuple[str, ...]:

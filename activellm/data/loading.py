@@ -284,7 +284,12 @@ def read_classes(folder: Path) -> tuple[str, ...] | None:
     path = folder / CLASSES_FILE
     if not path.is_file():
         return None
-    names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # a BOM (Windows editors write one) is no part of a name
+    except UnicodeDecodeError as error:
+        raise TaskError(f"{path} is not UTF-8 text (byte {error.object[error.start]:#04x} at position {error.start}); "
+                        "save it as UTF-8 (one class name a line).") from None
+    names = [line.strip() for line in text.splitlines() if line.strip()]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if len(names) < 2 or repeated:
         problem = f"names {', '.join(repeated)} more than once" if repeated else f"holds {len(names)} class name(s)"
@@ -304,13 +309,28 @@ def _check_texts(spec: TaskSpec, df: pd.DataFrame, path: Path) -> None:
 
 
 def class_indices(labels: pd.Series, classes: tuple[str, ...], path: Path) -> pd.Series:
-    """Labels given as class names (or as the indices 0..C-1) as class indices, by ``classes``' order."""
+    """Labels given as class names (or as the indices 0..C-1) as class indices, by ``classes``' order.
+
+    A file is read one way as a whole: all labels as names, or all as indices. Where both readings fit and differ
+    (class names that are numbers, ``1..5``, with labels among them) the file is refused rather than guessed; where
+    neither fits, each label is read as it can be, unless one of them could mean two classes."""
     index = {name: i for i, name in enumerate(classes)}
+    by_name = labels.astype(str).map(index)
     numeric = pd.to_numeric(labels, errors="coerce")
-    as_index = numeric.notna() & (numeric % 1 == 0) & (numeric >= 0) & (numeric < len(classes)) \
-        & ~labels.astype(str).isin(index)
-    mapped = labels.astype(str).map(index)
-    mapped[as_index] = numeric[as_index]
+    is_index = numeric.notna() & (numeric % 1 == 0) & (numeric >= 0) & (numeric < len(classes))
+    two_ways = by_name.notna() & is_index & (by_name != numeric)
+    if by_name.notna().all() and not (is_index.all() and two_ways.any()):
+        mapped = by_name
+    elif is_index.all() and not (by_name.notna().all() and two_ways.any()):
+        mapped = numeric
+    elif two_ways.any():
+        raise TaskError(
+            f"{path}: the labels {', '.join(sorted(set(labels[two_ways].astype(str))))} could be class names or indices "
+            f"0..{len(classes) - 1} of the classes {', '.join(classes)} ({CLASSES_FILE}), which name other classes: "
+            f"write every label as its class name, with names that are not numbers (e.g. '1 star') in {CLASSES_FILE} "
+            "and the labels alike, or every label as an index.")
+    else:
+        mapped = by_name.where(by_name.notna(), numeric.where(is_index))
     unknown = mapped.isna()
     if unknown.any():
         line = int(labels.index[unknown][0]) + 2
@@ -319,12 +339,26 @@ def class_indices(labels: pd.Series, classes: tuple[str, ...], path: Path) -> pd
     return mapped.astype(int)
 
 
+def whole_number_labels(labels: pd.Series, path: Path) -> pd.Series:
+    """Labels written as floats (``1.0``, as pandas writes a column that once held a missing value) as the integers
+    they spell, so that ``1.0`` and ``1`` are one class; a float that is no whole number is refused."""
+    if not pd.api.types.is_float_dtype(labels):
+        return labels
+    fraction = labels % 1 != 0
+    if fraction.any():
+        line = int(labels.index[fraction][0]) + 2
+        raise TaskError(f"{path}, line {line}: the label {float(labels[fraction].iloc[0])} is no class: labels are the "
+                        f"integers 0..C-1 or class names ({CLASSES_FILE}); correct it.")
+    return labels.astype("int64")
+
+
 def _load_local(spec: TaskSpec, train_path: Path, test_path: Path) -> tuple[TaskSpec, pd.DataFrame, pd.DataFrame]:
     """A local task: with labels (integers 0..C-1, or class names in classes.txt's order, else sorted), or a pool
     without labels (no label column, or every label empty), whose test split is optional."""
     from dataclasses import replace
 
     train = read_task_csv(train_path, label_required=False)
+    train = train.assign(label=whole_number_labels(train["label"], train_path))
     pair = "text1" in train.columns and "text2" in train.columns
     spec = replace(spec, text_keys=("text1", "text2") if pair else ("text",),
                    pair_names=SENTENCE_PAIR_NAMES if pair else None)
@@ -332,7 +366,7 @@ def _load_local(spec: TaskSpec, train_path: Path, test_path: Path) -> tuple[Task
     classes = read_classes(train_path.parent)
     empty = _empty_labels(train["label"])
     if empty.all():
-        test = read_task_csv(test_path, spec) if test_path.is_file() else train.iloc[:0]
+        test = _read_test(test_path, spec) if test_path.is_file() else train.iloc[:0]
         if len(test) and classes is None:
             raise TaskError(f"{test_path} has labels but the pool has none: name the classes in {CLASSES_FILE} "
                             f"beside it (one a line) so that its labels can be read.")
@@ -348,7 +382,7 @@ def _load_local(spec: TaskSpec, train_path: Path, test_path: Path) -> tuple[Task
     if not test_path.is_file():
         raise TaskError(f"Task {spec.name!r} has labels and needs {test_path} to evaluate on (the same columns); a "
                         f"pool without labels needs none.")
-    test = read_task_csv(test_path, spec)
+    test = _read_test(test_path, spec)
     numeric = pd.api.types.is_integer_dtype(train["label"]) and pd.api.types.is_integer_dtype(test["label"])
     if classes is None and numeric:
         return _numbered_classes(spec, train), train, test
@@ -359,6 +393,11 @@ def _load_local(spec: TaskSpec, train_path: Path, test_path: Path) -> tuple[Task
     train = train.assign(label=class_indices(train["label"], classes, train_path))
     test = test.assign(label=class_indices(test["label"], classes, test_path))
     return replace(spec, num_labels=len(classes), class_names=classes), train, test
+
+
+def _read_test(path: Path, spec: TaskSpec) -> pd.DataFrame:
+    test = read_task_csv(path, spec)
+    return test.assign(label=whole_number_labels(test["label"], path))
 
 
 def _numbered_classes(spec: TaskSpec, train: pd.DataFrame) -> TaskSpec:

@@ -122,8 +122,76 @@ def test_export_as_label_studio_tasks_and_read_back_its_exports(project_root):
     full.write_text(json.dumps(export))
     assert read_labels(full, len(train)).labels == ["praise", "bug", "billing"]
     minimal = project_root / "export_min.json"
-    minimal.write_text(json.dumps([{"row": r, "text": "…", "label": "bug"} for r in rows]))
+    minimal.write_text(json.dumps([{"row": r, "text": train["text"][r], "label": "bug"} for r in rows]))
     assert read_labels(minimal, len(train)).rows == rows
+
+
+def _studio_export(tasks, labels):
+    return [{"id": i, "data": t["data"], "annotations": [{"result": [{"value": {"choices": [label]}}]}]}
+            for i, (t, label) in enumerate(zip(tasks, labels))]
+
+
+@pytest.mark.parametrize("form", ["json", "json-min"])
+def test_label_studio_texts_are_checked_against_the_pool_as_a_csvs_are(project_root, form):
+    """An export made before two rows were inserted at the top of the pool's file names rows whose texts moved."""
+    spec, train, pool, path = _exported(project_root, ".json")
+    tasks = json.loads(path.read_text())
+    export = _studio_export(tasks, ["bug"] * 3) if form == "json" else \
+        [{"row": t["data"]["row"], "text": t["data"]["text"], "label": "bug"} for t in tasks]
+    back = project_root / "export.json"
+    back.write_text(json.dumps(export))
+    check_texts(read_labels(back, len(train)), train, spec)  # the same pool: accepted
+    folder = project_root / "data" / "tickets"
+    edited = pd.concat([pd.DataFrame({"text": ["a new first row", "a new second row"]}), train[["text"]]])
+    edited.to_csv(folder / "df_train_full.csv", index=False)
+    _, moved, _ = load_splits(parse_task_name("tickets").spec)
+    with pytest.raises(LabellingError, match=r"task 1: row \d+'s text is not the pool's row \d+ .*the pool's file "
+                                             r"changed since the export"):
+        check_texts(read_labels(back, len(moved)), moved, spec)
+
+
+def test_a_pairs_label_studio_texts_are_checked_too(tmp_path):
+    from activellm.data.tasks import TaskSpec
+
+    spec = TaskSpec(name="pairs", source="local", data_name="pairs", text_keys=("text1", "text2"))
+    train = pd.DataFrame({"text1": ["a", "b"], "text2": ["c", "d"], "label": ["", ""]})
+    back = tmp_path / "export.json"
+    back.write_text(json.dumps([{"row": 1, "text1": "b", "text2": "other", "label": "x"}]))
+    with pytest.raises(LabellingError, match="row 1's text is not the pool's row 1"):
+        check_texts(read_labels(back, 2), train, spec)
+
+
+@pytest.mark.parametrize("task, message", [
+    ({"data": {"row": 1}, "annotations": {"result": []}}, "its annotations are not a list"),
+    ({"data": {"row": 1}, "annotations": [{"result": ["positive"]}]}, "an annotation's result is not a list"),
+    ({"data": {"row": 1}, "annotations": [{"result": [{"value": ["positive"]}]}]}, "a result's value"),
+    ({"data": {"row": 1}, "annotations": [{"result": [{"value": {"choices": ["a", "b"]}}]}]},
+     r"the label \['a', 'b'\] is not one class name"),
+    ({"data": {"row": 1}, "annotations": []}, r"task 1 \(row 1\): no annotation \(skipped"),
+    ({"data": {"row": 1}, "annotations": [{"was_cancelled": True, "result": []}]}, "no annotation"),
+    ({"row": 1, "label": {"choices": ["positive"]}}, "is not one class name"),
+])
+def test_malformed_label_studio_exports_are_one_clear_error(tmp_path, task, message):
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([task]))
+    with pytest.raises(LabellingError, match=message):
+        read_labels(path, 5)
+
+
+def test_a_choice_is_the_whole_class_name_however_label_studio_wrote_it(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([{"data": {"row": 0}, "annotations": [{"result": [{"value": {"choices": "positive"}}]}]},
+                                {"row": 1, "label": ["positive"]}, {"row": 2, "label": "negative"}]))
+    assert read_labels(path, 5).labels == ["positive", "positive", "negative"]
+
+
+def test_the_labelling_configuration_is_well_formed_xml_whatever_the_class_names(project_root):
+    from xml.etree import ElementTree
+
+    _pool_task(project_root, classes=("R&D", 'Q&A "misc"', "<other>"))
+    spec = load_splits(parse_task_name("tickets").spec)[0]
+    choices = ElementTree.fromstring(labelling_config(spec)).iter("Choice")
+    assert [c.get("value") for c in choices] == ["R&D", 'Q&A "misc"', "<other>"]
 
 
 def test_labels_of_several_rounds_come_back_together_each_row_once(project_root):
@@ -173,6 +241,53 @@ def test_a_csv_whose_texts_are_not_the_pools_is_refused(project_root):
     table.to_csv(path, index=False)
     with pytest.raises(LabellingError, match="line 3: row .*'s text is not the pool's row"):
         check_texts(read_labels(path, len(train)), train, spec)
+
+
+def test_classes_txt_with_a_bom_reads_its_names_and_another_encoding_is_one_clear_error(project_root):
+    folder = _pool_task(project_root, classes=None)
+    (folder / "classes.txt").write_bytes("\ufeffnegative\npositive\n".encode("utf-8"))
+    assert load_splits(parse_task_name("tickets").spec)[0].class_names == ("negative", "positive")
+    (folder / "classes.txt").write_bytes("négatif\npositif\n".encode("latin-1"))
+    with pytest.raises(TaskError, match=r"classes.txt is not UTF-8 text \(byte 0xe9 at position 1\); save it as "
+                                        "UTF-8"):
+        load_splits(parse_task_name("tickets").spec)
+
+
+def test_float_written_labels_are_the_integers_they_spell(project_root):
+    """pandas writes a column that once held a missing value as 1.0, 0.0: still two classes, not four."""
+    train = pd.DataFrame({"text": [f"train text {i}" for i in range(10)], "label": [i % 2 for i in range(10)]})
+    test = pd.DataFrame({"text": [f"test text {i}" for i in range(4)], "label": [1.0, 0.0, 1.0, 0.0]})
+    folder = project_root / "data" / "floats"
+    folder.mkdir(parents=True)
+    train.to_csv(folder / "df_train_full.csv", index=False)
+    test.to_csv(folder / "df_test.csv", index=False)
+    spec, _, read_test = load_splits(parse_task_name("floats").spec)
+    assert spec.num_labels == 2 and spec.class_names is None and read_test["label"].tolist() == [1, 0, 1, 0]
+    test.assign(label=[1.0, 0.5, 1.0, 0.0]).to_csv(folder / "df_test.csv", index=False)
+    with pytest.raises(TaskError, match=r"df_test.csv, line 3: the label 0.5 is no class"):
+        load_splits(parse_task_name("floats").spec)
+
+
+@pytest.mark.parametrize("labels, expected", [
+    ([0, 1, 2, 3, 4], [0, 1, 2, 3, 4]),  # 0 is no name: indices, each its own class (not 0 and 1 merged)
+    (["1", "2", "3", "4", "5"], [0, 1, 2, 3, 4]),  # 5 is no index: names
+    (["2 stars", "5"], [1, 4]),
+])
+def test_digit_class_names_read_a_file_one_way(tmp_path, labels, expected):
+    from activellm.data.loading import class_indices
+
+    classes = ("1", "2", "3", "4", "5")
+    assert class_indices(pd.Series(labels), classes if "2 stars" not in labels else ("1", "2 stars", "3", "4", "5"),
+                         tmp_path / "df_test.csv").tolist() == expected
+
+
+@pytest.mark.parametrize("labels", [[1, 2, 3, 4], [0, 1, 5]])
+def test_labels_that_could_mean_two_classes_are_refused(tmp_path, labels):
+    from activellm.data.loading import class_indices
+
+    with pytest.raises(TaskError, match=r"df_test.csv: the labels 1.* could be class names or indices 0..4 of the "
+                                        r"classes 1, 2, 3, 4, 5 \(classes.txt\), which name other classes"):
+        class_indices(pd.Series(labels), ("1", "2", "3", "4", "5"), tmp_path / "df_test.csv")
 
 
 def test_packaged_tasks_read_labels_by_their_class_names():
