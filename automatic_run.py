@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -314,15 +314,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--max-runs {args.max_runs} is below the {len(set(args.runs))} runs the grid starts with or the "
                      f"{power.MIN_RUNS_TO_STOP} runs before which the stopping rule never stops; give --max-runs "
                      f"{max(len(set(args.runs)), power.MIN_RUNS_TO_STOP)} or more")
+    args.confirm_given = args.confirm is not None
     if args.confirm is None:  # the grid's confirmation belongs to the grid's runs
         args.confirm = grid_setting(args.grid, "CONFIRM_RUNS") if args.runs == grid_setting(args.grid, "RUNS") else []
     if set(args.runs) & set(args.confirm):
         parser.error(f"--confirm runs {sorted(set(args.runs) & set(args.confirm))} are also in --runs: a confirmation "
                      "needs runs (pool shuffles) that the exploration did not see; name others, e.g. --confirm "
                      f"{' '.join(map(str, range(max(args.runs) + 1, max(args.runs) + 1 + len(set(args.confirm)))))}")
-    args.looks = power.stopping_looks(len(set(args.runs)), len(set(args.runs)), args.max_runs) \
-        if args.until_width is not None else None
     try:
+        if args.until_width is not None and not args.summary:  # a stopping-rule sweep: it records what it does
+            args.looks = power.stopping_looks(len(set(args.runs)), len(set(args.runs)), args.max_runs)
+        else:
+            read_stopping_record(parser, args)
         if args.summary:
             report_summary(grid_report(args, grid_cells(args)[0]))
             return 0
@@ -340,14 +343,59 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argpars
     return parser, parser.parse_args(argv)
 
 
-def grid_report(args: argparse.Namespace, cells: list) -> Report:
-    """The report of the grid of ``args``: its configurations' rows (every result with --all-results), under logs/run
-    for the main grid and logs/run/<grid>/ for a named one."""
+def report_folder(grid: str) -> Path:
+    """Where a grid's reports go: logs/run for the main grid, logs/run/<grid>/ for a named one."""
     from activellm import paths
 
-    folder = paths.logs_dir() if args.grid == MAIN_GRID else paths.logs_dir() / args.grid
-    return Report(folder, None if args.all_results else cells, args.plot, args.diagnostics, args.min_effect,
-                  args.looks, args.confirm)
+    return paths.logs_dir() if grid == MAIN_GRID else paths.logs_dir() / grid
+
+
+def grid_report(args: argparse.Namespace, cells: list) -> Report:
+    """The report of the grid of ``args``: its configurations' rows (every result with --all-results), in its
+    report folder."""
+    return Report(report_folder(args.grid), None if args.all_results else cells, args.plot, args.diagnostics,
+                  args.min_effect, args.looks, args.confirm)
+
+
+# the options that make a grid's cells, all but its runs: a stopping rule's record is of the grid they make
+GRID_OPTIONS = ("tasks", "budgets", "random_budgets", "modes", "modelclasses", "activelearning", "warmstart", "models",
+                "seeds", "epochs", "llms", "prompt_modes", "prompt_templates", "candidates", "prompt_arms",
+                "prompt_tokens", "prompt_fit", "extra")
+
+
+def grid_settings(args: argparse.Namespace) -> dict[str, object]:
+    return {name: getattr(args, name) for name in GRID_OPTIONS}
+
+
+def read_stopping_record(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A report of a grid that the stopping rule ran (its record beside the reports) reports the rule's runs,
+    confirmation runs and looks, so that it says what the sweep said; runs or rule options given that are not the
+    record's are refused. Without a record: the runs given, at the stopping rule's level where --until-width says so."""
+    from activellm.sweep.stopping import STOPPING_FILE, applies, read_record, span
+
+    folder = report_folder(args.grid)
+    record = read_record(folder)
+    if record is None or not applies(record, grid_settings(args)):
+        args.looks = power.stopping_looks(len(set(args.runs)), len(set(args.runs)), args.max_runs) \
+            if args.until_width is not None else None
+        return
+    runs = sorted(set(args.runs))
+    runs_fit = args.runs == grid_setting(args.grid, "RUNS") or runs in (record.runs, sorted(record.rounds[0]))
+    confirm_fits = not args.confirm_given or sorted(set(args.confirm)) == sorted(record.confirm)
+    rule_fits = args.until_width in (None, record.until_width) and args.max_runs in (None, record.max_runs)
+    if not (runs_fit and confirm_fits and rule_fits):
+        given = " ".join(f"--{name.replace('_', '-')} {value}" for name, value in (
+            ("runs", span(runs)), ("confirm", span(args.confirm) if args.confirm_given else None),
+            ("until_width", args.until_width), ("max_runs", args.max_runs)) if value not in (None, ""))
+        parser.error(f"{given} is not what the stopping rule ran for this grid ({folder / STOPPING_FILE}: runs "
+                     f"{span(record.runs)}" + (f", confirmation runs {span(record.confirm)}" if record.confirm else "")
+                     + f", --until-width {record.until_width} --max-runs {record.max_runs}): leave out --runs, "
+                     "--confirm, --until-width and --max-runs to report what it decided; to report other runs as a "
+                     "fixed sample, move that file away first")
+    args.runs, args.confirm, args.looks = record.runs, record.confirm, record.looks
+    print(f"note: the stopping rule ran this grid to runs {span(record.runs)} ({folder / STOPPING_FILE}"
+          + (f"; {record.stopped}" if record.stopped else "") + "): reporting them at its sequential level over "
+          f"looks {', '.join(map(str, record.looks))}", file=sys.stderr)
 
 
 def prompt_arm(text: str) -> tuple[str, str]:
@@ -438,11 +486,16 @@ def sweep_rounds(args: argparse.Namespace) -> int:
     of this grid's tasks and models has a 95% interval wider than ±--until-width, up to --max-runs runs. It looks
     at the intervals' widths only, never at p-values (activellm.reporting.power)."""
     from activellm.reporting.power import half_width, open_differences
+    from activellm.sweep.stopping import StoppingRecord, write_record
 
     runs, step = sorted(set(args.runs)), len(set(args.runs))
     taken = set(runs) | set(args.confirm)  # new runs are numbered past the confirmation's too
+    record = StoppingRecord(grid_settings(args), [runs], sorted(args.confirm), list(args.looks), args.until_width,
+                            args.max_runs)
     while True:
         args.runs = runs
+        if not args.dry_run:  # before the round reports: a report read later says what this one says
+            write_record(report_folder(args.grid), record)
         code, summary = sweep_grid(args)
         if code != 0 or args.dry_run:
             return code
@@ -453,21 +506,25 @@ def sweep_rounds(args: argparse.Namespace) -> int:
             return 2
         still_open = open_differences(summary, args.until_width)
         if not still_open:
-            print(f"until-width: every difference's 95% interval is within ±{args.until_width} after {len(runs)} "
-                  "runs")
+            stopped = f"every difference's 95% interval is within ±{args.until_width} after {len(runs)} runs"
+            write_record(report_folder(args.grid), replace(record, stopped=stopped))
+            print(f"until-width: {stopped}")
             return 0
         widths = [w for e in still_open if (w := half_width(e)) is not None]
         widest = max(widths, default=0.0)
         state = (f"{len(still_open)} difference(s) open after {len(runs)} runs (wider than ±{args.until_width}, or "
                  f"on fewer than the {power.MIN_RUNS_TO_STOP} runs the rule waits for; widest ±{widest:.4f})")
         if len(runs) >= args.max_runs:
-            print(f"until-width: stopped at --max-runs {args.max_runs}: {state}")
+            stopped = f"stopped at --max-runs {args.max_runs}: {state}"
+            write_record(report_folder(args.grid), replace(record, stopped=stopped))
+            print(f"until-width: {stopped}")
             return 0
         first = max(taken) + 1
         added = list(range(first, first + min(step, args.max_runs - len(runs))))
         taken |= set(added)
         print(f"until-width: {state}; adding runs {added[0]}-{added[-1]}", file=sys.stderr)
         runs = runs + added
+        record = replace(record, rounds=[*record.rounds, added])
 
 
 def _quote(arg: str) -> str:
