@@ -18,7 +18,10 @@ labelled (or a file named). Nothing is ever overwritten.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
@@ -29,7 +32,7 @@ import pandas as pd
 
 from activellm.data.tasks import CLASSES_FILE, TaskSpec
 from activellm.errors import UserError
-from activellm.files import atomic_write_text, file_sha256
+from activellm.files import atomic_write_text, current_umask, file_sha256
 
 LABEL_STUDIO_SUFFIX = ".json"
 CSV_SUFFIX = ".csv"
@@ -264,6 +267,22 @@ def label_indices(labelled: LabelledRows, classes: Sequence[str]) -> list[int]:
     return [index[label] for label in labelled.labels]
 
 
+def _save_classifier(classifier, tokenizer, record: dict, model_dir: Path) -> None:
+    """The classifier, its tokenizer and its record, saved whole or not at all: written into a temporary folder
+    beside ``model_dir`` and renamed into place."""
+    model_dir.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(dir=model_dir.parent, prefix=f".{model_dir.name}."))
+    try:
+        classifier.save_pretrained(building)
+        tokenizer.save_pretrained(building)
+        atomic_write_text(building / "activellm_training.json", json.dumps(record, indent=1) + "\n")
+        building.chmod(0o777 & ~current_umask())  # mkdtemp's folder is owner-only
+        os.rename(building, model_dir)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+
+
 @dataclass(frozen=True)
 class Prediction:
     path: Path
@@ -283,13 +302,14 @@ def train_and_predict(model: str, spec: TaskSpec, train: pd.DataFrame, test: pd.
         refuse_existing(path, what)
     indices = label_indices(labelled, classes)
     named = replace(spec, num_labels=len(classes), class_names=tuple(classes), labelled=True)
+    if predict_file is None:  # every input is read before training: a bad one costs no training and leaves nothing
+        targets = train.drop(index=labelled.rows).assign(row=lambda df: df.index)
+    else:
+        targets = read_task_csv(Path(predict_file), named, label_required=False).assign(row=lambda df: df.index)
     train_df = train.iloc[labelled.rows].assign(label=indices)
     classifier, tokenizer, seconds = fine_tune(model, named, train_df, seed, settings)
     classifier.config.id2label = dict(enumerate(classes))
     classifier.config.label2id = {name: i for i, name in enumerate(classes)}
-    model_dir.mkdir(parents=True)
-    classifier.save_pretrained(model_dir)
-    tokenizer.save_pretrained(model_dir)
 
     def probabilities(df: pd.DataFrame) -> np.ndarray:
         dataset = encode(tokenizer, texts_of(df, named), [0] * len(df), named, settings.max_length)
@@ -297,15 +317,10 @@ def train_and_predict(model: str, spec: TaskSpec, train: pd.DataFrame, test: pd.
         shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
         return shifted / shifted.sum(axis=1, keepdims=True)
 
-    if predict_file is None:
-        targets = train.drop(index=labelled.rows).assign(row=lambda df: df.index)
-    else:
-        targets = read_task_csv(Path(predict_file), named, label_required=False).assign(row=lambda df: df.index)
     proba = probabilities(targets)
     table = pd.DataFrame({"row": targets["row"].tolist(), **{c: targets[c].tolist() for c in spec.text_columns},
                           "predicted_label": [classes[i] for i in proba.argmax(axis=1)],
                           "probability": proba.max(axis=1).round(4)})
-    atomic_write_text(out, table.to_csv(index=False))
     accuracy = None
     if len(test):
         accuracy = float((probabilities(test).argmax(axis=1) == test["label"].astype(int).to_numpy()).mean())
@@ -315,5 +330,6 @@ def train_and_predict(model: str, spec: TaskSpec, train: pd.DataFrame, test: pd.
               "train_batch_size": settings.train_batch_size, "learning_rate": settings.learning_rate,
               "predictions": str(out), "test_accuracy": accuracy,
               "test_rows": len(test)}
-    atomic_write_text(model_dir / "activellm_training.json", json.dumps(record, indent=1) + "\n")
+    _save_classifier(classifier, tokenizer, record, model_dir)
+    atomic_write_text(out, table.to_csv(index=False))
     return Prediction(out, len(table), accuracy)

@@ -47,6 +47,7 @@ def next_query(config: RunConfig, loaded: LoadedTask, labels_files: list[Path]) 
 
 def export(config: RunConfig, path: Path, labels_files: list[Path] | None) -> None:
     """Write the run's picks (or small-text's next query, from ``labels_files``) to the labelling file ``path``."""
+    config.validate()  # the options training would refuse are refused here too, before anything is written
     loaded = load_task(config.task, config.run)
     if config.modelclass == "smalltext":
         if not labels_files:

@@ -12,6 +12,7 @@ import model_training
 import prompt_generation
 from activellm.data.loading import load_splits
 from activellm.data.tasks import TASKS
+from activellm.files import current_umask
 from tests.conftest import sentiment_frame
 from tests.integration.llm_stub import StubLLM
 
@@ -174,3 +175,56 @@ def test_a_class_nobody_labelled_is_warned_and_training_goes_on(project_root, ti
     assert model_training.main(["--task", "pool", "--labels", str(labels_file), "--predict", str(tmp_path / "o.csv"),
                                 "--model", tiny_model, "--seeds", "1", "--epochs", "1"]) == 0
     assert "warning: no labelled row is mixed: the classifier cannot learn to predict it" in capsys.readouterr().err
+
+
+def test_an_export_is_refused_for_options_training_would_refuse(project_root, tmp_path, capsys):
+    _unlabelled(project_root, "pool", sentiment_frame(40)["text"].tolist())
+    path = tmp_path / "round1.csv"
+    assert model_training.main(["--task", "pool_6", "--activelearning", "PredictionEntropy",
+                                "--export-labelling", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "--activelearning PredictionEntropy queries with --modelclass smalltext" in err and not path.exists()
+
+
+def test_a_bad_predict_file_is_found_before_training_and_leaves_nothing(project_root, tiny_model, tmp_path, capsys,
+                                                                         monkeypatch):
+    from activellm.training import fine_tuning
+
+    _unlabelled(project_root, "pool", sentiment_frame(40)["text"].tolist(), classes=("bad", "good"))
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({"row": [0, 1], "label": ["bad", "good"]}).to_csv(labels, index=False)
+    other = tmp_path / "other.csv"
+    pd.DataFrame({"body": ["new text"]}).to_csv(other, index=False)
+    trained = []
+    monkeypatch.setattr(fine_tuning, "fine_tune", lambda *a, **k: trained.append(1) or (_ for _ in ()).throw(
+        AssertionError("trained")))
+    argv = ["--task", "pool", "--labels", str(labels), "--predict", str(tmp_path / "out.csv"), "--model", tiny_model,
+            "--seeds", "1", "--epochs", "1"]
+    assert model_training.main([*argv, "--predict-file", str(other)]) == 2
+    assert "other.csv lacks the column(s) text" in capsys.readouterr().err and not trained
+    assert not (tmp_path / "out.csv").exists() and not (tmp_path / "out_model").exists()
+
+
+def test_a_failure_after_training_leaves_no_half_model(project_root, tiny_model, tmp_path, monkeypatch):
+    from activellm.training import fine_tuning
+
+    _unlabelled(project_root, "pool", sentiment_frame(40)["text"].tolist(), classes=("bad", "good"))
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({"row": [0, 1], "label": ["bad", "good"]}).to_csv(labels, index=False)
+    results = tmp_path / "results"
+    results.mkdir()
+    argv = ["--task", "pool", "--labels", str(labels), "--predict", str(results / "out.csv"), "--model", tiny_model,
+            "--seeds", "1", "--epochs", "1"]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("out of memory while scoring")
+
+    monkeypatch.setattr(fine_tuning, "predict_logits", broken)
+    with pytest.raises(RuntimeError):
+        model_training.main(argv)
+    assert list(results.iterdir()) == []  # no model, no predictions, no half-saved folder
+    monkeypatch.undo()
+    monkeypatch.setenv("ACTIVELLM_ROOT", str(project_root))
+    assert model_training.main(argv) == 0  # the rerun is not refused
+    assert (results / "out_model" / "activellm_training.json").is_file() and (results / "out.csv").is_file()
+    assert oct((results / "out_model").stat().st_mode & 0o777) == oct(0o777 & ~current_umask())
