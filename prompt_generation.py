@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
                              "(gpt-4o_10_typiclust200)")
     budget = parser.add_argument_group("fitting a context")
     add_budget_options(budget)
+    parser.add_argument("--labels", metavar="FILE", nargs="+",
+                        help="your own data's next round: the labels files of the rounds before (docs/your-own-data.md); "
+                             "the prompt recaps those rows with their labels and never shows them to choose from; "
+                             "the answers folder gets _after<N> (N labelled rows)")
     parser.add_argument("--guidelines", help="file with annotation guidelines (mode 7)")
     parser.add_argument("--answers-name", metavar="FOLDER",
                         help="folder under prompts/<task>/ and answers/<task>/, the --mode that model_training.py "
@@ -123,11 +127,17 @@ def main(argv: list[str] | None = None) -> int:
                 guidelines = handle.read()
         continuous = None if args.continuous == "false" else args.continuous
         template = load_template(args.prompt_template) if args.prompt_template else None
+        labelled = None
+        if args.labels:
+            from activellm.annotation.rounds import labelled_round
+
+            labelled = labelled_round(args.task, args.run, args.labels)
         folder = args.answers_name or answers_folder_name(args.llm_model if args.ask else None, args.mode,
                                                           args.candidates, args.prompt_examples, template,
-                                                          args.prompt_tokens, args.prompt_fit)
+                                                          args.prompt_tokens, args.prompt_fit) \
+            + (f"_after{len(labelled.rows)}" if labelled else "")
         job = plan(args.task, args.mode, args.run, args.examples, continuous, folder, args.candidates, template,
-                   args.prompt_tokens, args.prompt_fit)
+                   args.prompt_tokens, args.prompt_fit, labelled)
         generated = generate(job, args.prompt_examples, guidelines, replace_answer=args.ask and args.force)
         where = f", iteration {job.iteration}" if job.iteration else ""
         cut = generated.fitted.cut

@@ -19,6 +19,8 @@ from activellm.annotation.labelling import (LabellingError, check_texts, export_
 from activellm.data.loading import load_splits
 from activellm.data.pools import LoadedTask, load_task
 from activellm.data.tasks import parse_task_name
+from activellm.files import file_sha256
+from activellm.llm.prompt_jobs import LabelledRound
 from activellm.training.active_learning import query_once
 from activellm.training.experiment import RunConfig, chosen_rows
 
@@ -32,17 +34,31 @@ def picked_rows(config: RunConfig, loaded: LoadedTask) -> list[int]:
     return positions
 
 
-def next_query(config: RunConfig, loaded: LoadedTask, labels_files: list[Path]) -> list[int]:
-    """The k pool positions small-text's strategy asks for next, trained on the rows of ``labels_files``."""
+def _checked_labels(loaded: LoadedTask, labels_files: list[Path]):
+    """The labels of ``labels_files`` checked against the run's pool (ids, texts, class names), their classes, and
+    each labelled row's position in the run's pool."""
     labelled = read_labels(labels_files, len(loaded.pool))
     split = loaded.pool.sort_values("index").reset_index(drop=True)  # the pool in the split's order: no second read
     check_texts(labelled, split, loaded.spec)
     classes = label_classes(labelled, loaded.spec)
+    label_indices(labelled, classes)  # every label one of the classes
     position = {int(row): p for p, row in enumerate(loaded.pool["index"])}
+    return labelled, classes, [position[r] for r in labelled.rows]
+
+
+def labelled_round(task: str, run: int, labels_files: list[Path]) -> LabelledRound:
+    """The rows of ``labels_files`` for the LLM's next round: pool position -> label, and the files' sha256."""
+    labelled, _, positions = _checked_labels(load_task(task, run), labels_files)
+    return LabelledRound(dict(zip(positions, labelled.labels)),
+                         {str(path): file_sha256(path) for path in labelled.sources})
+
+
+def next_query(config: RunConfig, loaded: LoadedTask, labels_files: list[Path]) -> list[int]:
+    """The k pool positions small-text's strategy asks for next, trained on the rows of ``labels_files``."""
+    labelled, classes, positions = _checked_labels(loaded, labels_files)
     spec = replace(loaded.spec, num_labels=len(classes), class_names=tuple(classes))
-    return query_once(config.model_name, spec, loaded.pool, [position[r] for r in labelled.rows],
-                      label_indices(labelled, classes), config.activelearning, config.active, loaded.name.examples,
-                      config.run)
+    return query_once(config.model_name, spec, loaded.pool, positions, label_indices(labelled, classes),
+                      config.activelearning, config.active, loaded.name.examples, config.run)
 
 
 def export(config: RunConfig, path: Path, labels_files: list[Path] | None) -> None:

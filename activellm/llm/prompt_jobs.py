@@ -79,6 +79,7 @@ class PromptJob:
     template: PromptTemplate | None = None  # the wording from a file; None: the mode's own
     prompt_tokens: int = DEFAULT_PROMPT_TOKENS  # the prompt's token budget (NO_LIMIT: none)
     prompt_fit: str = CUT  # how a prompt over the budget is made to fit (activellm.prompts.token_budget)
+    labelled: LabelledRound | None = None  # the rows people labelled, for the next round of your own data
 
     @property
     def answer_path(self) -> Path:
@@ -94,11 +95,21 @@ class PromptJob:
         return f"python model_training.py --task {task} --mode {self.folder} --run {self.run}"
 
 
+@dataclass(frozen=True)
+class LabelledRound:
+    """The rows people labelled (pool position -> label) and the files they came back in (path -> sha256)."""
+
+    rows: dict[int, str]
+    files: dict[str, str]
+
+
 def plan(task: str, mode: str, run: int, examples: int | None = None, continuous: str | None = None,
          folder: str | None = None, candidates: str = FIRST_ROWS, template: PromptTemplate | None = None,
-         prompt_tokens: int = DEFAULT_PROMPT_TOKENS, prompt_fit: str = CUT) -> PromptJob:
+         prompt_tokens: int = DEFAULT_PROMPT_TOKENS, prompt_fit: str = CUT,
+         labelled: LabelledRound | None = None) -> PromptJob:
     """Resolve a task name (with or without suffixes) and the options into a PromptJob; ``folder`` defaults to
-    the prompt mode (and the candidate rule and budget where they are not the defaults)."""
+    the prompt mode (and the candidate rule and budget where they are not the defaults). ``labelled``: a single
+    prompt for the next round after those rows, recapped with their labels and never shown to choose from."""
     loaded = load_task(task, run)
     name = loaded.name
     k = examples or name.examples
@@ -116,7 +127,11 @@ def plan(task: str, mode: str, run: int, examples: int | None = None, continuous
                                            prompt_fit=prompt_fit)
     budget = {"prompt_tokens": prompt_tokens, "prompt_fit": prompt_fit}
     if variant is None:
-        return PromptJob(loaded, tag, mode, folder, run, k, None, None, [], candidates, template, **budget)
+        return PromptJob(loaded, tag, mode, folder, run, k, None, None, [], candidates, template, **budget,
+                         labelled=labelled)
+    if labelled is not None:
+        raise PromptError("--labels makes the next round one prompt that recaps the labelled rows; a continuous "
+                          "selection recaps the LLM's own earlier picks instead: leave out --continuous.")
     earlier = read_numbers(paths.list_file(tag, folder, run))
     # the iteration of a name like sst2_25_cont_index_recap_3, else the one after the complete iterations
     iteration = name.iteration if name.continuous else len(earlier) // k + 1
@@ -184,7 +199,7 @@ def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str
     request = PromptRequest(mode=job.mode, examples=job.examples, continuous=job.continuous,
                             prompt_examples=prompt_examples, guidelines=guidelines,
                             labeled_before=job.labeled_before, shown_before=shown_before, template=job.template,
-                            class_names=spec.class_names)
+                            class_names=spec.class_names, labelled_rows=job.labelled.rows if job.labelled else {})
     texts = merged_texts(pool, spec)
     selector = PROMPT_CANDIDATE_SETTINGS
     if job.candidates != FIRST_ROWS:  # the rows a label-free selector picks, shown in the pool's order
@@ -216,6 +231,7 @@ def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str
             "kmeans_restarts": selector.kmeans_restarts} if job.candidates != FIRST_ROWS else {}),
         "pool_file": paths.recorded_path(pool_path), "pool_sha256": file_sha256(pool_path),
         "token_count": fitted.tokens, "token_encoding": token_encoding()[1], **fitted.record(),
+        **({"labels_files": job.labelled.files, "labelled_rows": len(job.labelled.rows)} if job.labelled else {}),
     }
     text_path, sidecar_path = write_prompt(prompt, paths.prompt_dir(job.tag, job.folder),
                                            prompt_stem(job.run, job.iteration), metadata)

@@ -171,14 +171,15 @@ class ShownInstance:
 
 
 def choose_shown(texts: Sequence[str], ids: Sequence[int], start_position: int, first_number: int,
-                 count: int, positions: Iterable[int] | None = None) -> list[ShownInstance]:
+                 count: int, positions: Iterable[int] | None = None,
+                 known: Iterable[str] = ()) -> list[ShownInstance]:
     """``count`` instances from ``start_position`` on (or of ``positions``, in that order), skipping
-    near-duplicates, numbered consecutively.
+    near-duplicates of each other and of the ``known`` keys (rows labelled already), numbered consecutively.
 
     One pass with a set of keys: linear in the rows read.
     """
     shown: list[ShownInstance] = []
-    seen: set[str] = set()
+    seen: set[str] = set(known)
     for position in positions if positions is not None else range(start_position, len(texts)):
         if len(shown) == count:
             break
@@ -204,7 +205,9 @@ def instance_lines(shown: Iterable[ShownInstance], texts: Sequence[str],
 
 @dataclass
 class PromptRequest:
-    """What to build; ``labeled_before`` holds the numbers picked in earlier iterations (continuous only)."""
+    """What to build; ``labeled_before`` holds the numbers picked in earlier iterations (continuous only);
+    ``labelled_rows`` the pool positions people labelled, with their labels (the next round of your own data:
+    recapped with their labels, never shown to choose from)."""
 
     mode: str
     examples: int = 32
@@ -216,6 +219,7 @@ class PromptRequest:
     candidate_rows: list[int] | None = None  # the pool rows to show (a selector's picks); None: the first rows
     template: PromptTemplate | None = None  # the wording from a file (--prompt-template); None: the mode's own
     class_names: tuple[str, ...] | None = None  # the task's, for a template's {classes}
+    labelled_rows: dict[int, str] = field(default_factory=dict)  # pool position -> its label (a class name)
 
     @property
     def prompt_mode(self) -> PromptMode:
@@ -234,6 +238,8 @@ class Prompt:
 
 
 def _situation(request: PromptRequest) -> str:
+    if request.labelled_rows:
+        return SITUATION["recap"]
     if request.labeled_before and request.continuous in ("idxrecap", "recap"):
         return SITUATION[request.continuous]
     return SITUATION["guidelines" if request.guidelines else "plain"]
@@ -245,7 +251,7 @@ def _instructions(request: PromptRequest) -> str:
         raise PromptError(f"Mode {request.mode} adds annotation guidelines: pass them with --guidelines FILE.")
     parts = [
         FORGET if mode.forget_first else "",
-        EXEMPLARS_ROLE[bool(request.labeled_before)] if mode.exemplars else ROLE,
+        EXEMPLARS_ROLE[bool(request.labeled_before or request.labelled_rows)] if mode.exemplars else ROLE,
         _situation(request),
         LIMIT.format(k=request.examples),
         ADVICE if mode.advice else "",
@@ -269,8 +275,9 @@ def build_prompt(request: PromptRequest, texts: Sequence[str], ids: Sequence[int
         raise PromptError(f"Unknown continuous variant {request.continuous!r}; use one of "
                           f"{', '.join(CONTINUOUS_VARIANTS)}.")
     to_position = (lambda n: number_map[n]) if number_map else (lambda n: n)
+    known = {duplicate_key(texts[position]) for position in request.labelled_rows}
     if not labeled:
-        shown = choose_shown(texts, ids, 0, 0, request.shown_count, request.candidate_rows)
+        shown = choose_shown(texts, ids, 0, 0, request.shown_count, request.candidate_rows, known)
     elif request.continuous == "idxrecap":
         shown = choose_shown(texts, ids, 0, 0, max(labeled) + 1 + request.shown_count)
     else:  # norecap and recap continue after the highest number shown so far (without sidecars: picked)
@@ -285,9 +292,14 @@ def build_prompt(request: PromptRequest, texts: Sequence[str], ids: Sequence[int
     elif labeled and request.continuous == "recap":
         labelled = RECAP_TEXTS + "\n\n" + SEPARATOR.join(texts[to_position(n)] for n in labeled) + "\n\n"
         labelled_first = True
+    elif request.labelled_rows:  # what people labelled, with their labels
+        labelled = RECAP_TEXTS + "\n\n" + SEPARATOR.join(
+            f"{texts[position]} [label: {label}]" for position, label in request.labelled_rows.items()) + "\n\n"
+        labelled_first = True
     if request.template is not None:
         check_fields(request.template, bool(request.guidelines), bool(labelled),
-                     f"a {request.continuous} iteration", bool(request.class_names))
+                     f"a {request.continuous} iteration" if request.continuous else "a round after labelled rows",
+                     bool(request.class_names))
         fields = {"k": str(request.examples), "instances": body, "shown": str(len(shown)),
                   "guidelines": request.guidelines or "", "labelled": labelled,
                   "classes": ", ".join(request.class_names or ())}

@@ -110,18 +110,30 @@ def test_the_next_round_from_small_text_warm_started_on_the_labels(project_root,
 
 
 def test_the_next_round_from_the_llm_recaps_the_labelled_rows(project_root, tmp_path, monkeypatch):
+    """Round 2 from the LLM shows the rows people labelled in round 1, with their labels, and never offers them
+    again: whatever the LLM answers, round 2's rows are new."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-own-data")
-    _unlabelled(project_root, "pool", sentiment_frame(40)["text"].tolist())
-    with StubLLM([("reply", "I pick 0, 1, 2, 3"), ("reply", "Next: 10, 11, 12, 13")]) as stub:
-        for iteration in (1, 2):
-            assert prompt_generation.main(["--task", "pool", "--examples", "4", "--continuous", "recap", "--mode", "8", "--prompt-examples", "10",
-                                           "--ask", "--base-url", stub.base_url, "--llm-model", "stub"]) == 0
-            path = tmp_path / f"round{iteration}.csv"
-            assert model_training.main(["--task", f"pool_4_cont_{iteration}", "--mode", "stub_8", "--run", "1",
-                                        "--export-labelling", str(path)]) == 0
-    assert "These instances have already been labeled" in stub.requests[1]["messages"][0]["content"]
-    first, second = pd.read_csv(tmp_path / "round1.csv"), pd.read_csv(tmp_path / "round2.csv")
-    assert len(first) == len(second) == 4 and not set(first["row"]) & set(second["row"])  # each round its own picks
+    frame = sentiment_frame(40)
+    _unlabelled(project_root, "pool", frame["text"].tolist())
+    first = tmp_path / "round1.csv"
+    assert model_training.main(["--task", "pool_4", "--run", "1", "--export-labelling", str(first)]) == 0
+    labelled = _fill(first, ["negative" if label == 0 else "positive" for label in frame["label"]])
+    with StubLLM([("reply", "I pick 0, 1, 2, 3")]) as stub:
+        assert prompt_generation.main(["--task", "pool", "--examples", "4", "--mode", "8", "--prompt-examples", "10",
+                                       "--labels", str(first), "--ask", "--base-url", stub.base_url, "--llm-model",
+                                       "stub"]) == 0
+    prompt = stub.requests[0]["messages"][0]["content"]
+    recap, _, shown = prompt.partition("The instances follow")
+    assert "These instances have already been labeled" in recap
+    for text, label in zip(labelled["text"], labelled["label"]):
+        assert f"{text} [label: {label}]" in recap and text not in shown
+    second = tmp_path / "round2.csv"
+    assert model_training.main(["--task", "pool_4", "--mode", "stub_8_after4", "--run", "1", "--export-labelling",
+                                str(second)]) == 0
+    again = pd.read_csv(second)
+    assert len(again) == 4 and not set(again["row"]) & set(labelled["row"])
+    sidecar = json.loads(next((project_root / "prompts").rglob("stub_8_after4/prompt_1.json")).read_text())
+    assert sidecar["labelled_rows"] == 4 and list(sidecar["labels_files"]) == [str(first)]
 
 
 @pytest.mark.parametrize("argv, message", [
