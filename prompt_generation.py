@@ -134,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             labelled = labelled_round(args.task, args.run, args.labels)
         folder = args.answers_name or answers_folder_name(args.llm_model if args.ask else None, args.mode,
                                                           args.candidates, args.prompt_examples, template,
-                                                          args.prompt_tokens, args.prompt_fit) \
-            + (f"_after{len(labelled.rows)}" if labelled else "")
+                                                          args.prompt_tokens, args.prompt_fit,
+                                                          len(labelled.rows) if labelled else 0)
         job = plan(args.task, args.mode, args.run, args.examples, continuous, folder, args.candidates, template,
                    args.prompt_tokens, args.prompt_fit, labelled)
         generated = generate(job, args.prompt_examples, guidelines, replace_answer=args.ask and args.force)

@@ -29,8 +29,8 @@ from activellm.prompts.build import (CONTINUOUS_VARIANTS, FIRST_ROWS, Prompt, Pr
                                      check_answered_prompt, highest_shown_before, iteration_suffix, load_number_map,
                                      prompt_stem, read_sidecar, shown_count, write_prompt)
 from activellm.prompts.templates import PromptTemplate
-from activellm.prompts.token_budget import (CUT, DEFAULT_PROMPT_TOKENS, NO_LIMIT, FittedPrompt, fit_prompt,
-                                            token_encoding)
+from activellm.prompts.token_budget import (CUT, DEFAULT_PROMPT_TOKENS, FEWER, NO_LIMIT, FittedPrompt,
+                                            fit_prompt, token_encoding)
 from activellm.selection.label_free import (PROMPT_CANDIDATE_SETTINGS, PROMPT_CANDIDATE_THREADS, SELECTORS,
                                             select_label_free)
 
@@ -39,19 +39,20 @@ _ANSWER_NAME = re.compile(r"^answer_(?P<run>\d+)(?:_cont(?P<iteration>\d+))?\.tx
 
 def answers_folder_name(llm_model: str | None, mode: str, candidates: str = FIRST_ROWS,
                         prompt_examples: int | None = None, template: PromptTemplate | None = None,
-                        prompt_tokens: int = DEFAULT_PROMPT_TOKENS, prompt_fit: str = CUT) -> str:
+                        prompt_tokens: int = DEFAULT_PROMPT_TOKENS, prompt_fit: str = CUT,
+                        labelled_rows: int = 0) -> str:
     """The default answers folder of an LLM, prompt mode, wording, candidate rule and token budget: ``gpt-4o_10``,
     ``meta-llama_Llama-3-8B_10``; a template adds its name, ``gpt-4o_10_mywording-1a2b3c4d``, a selector's
     candidates the rule and how many it chose, ``gpt-4o_10_typiclust200``, and a budget other than the default its
     size and way, ``gpt-4o_10_tokens8000``, ``gpt-4o_10_tokens8000fewer``, ``gpt-4o_10_fulltexts`` (no limit): two
-    wordings, shown counts or budgets never share a folder. Without an LLM (answered by hand) ``10``,
-    ``10_mywording-1a2b3c4d``, ``10_typiclust200``."""
+    wordings, shown counts or budgets never share a folder. A next round after N rows labelled by people ends in
+    ``_after<N>``. Without an LLM (answered by hand) ``10``, ``10_mywording-1a2b3c4d``, ``10_typiclust200``."""
     name = mode if llm_model is None else f"{paths.safe_name(llm_model) or 'llm'}_{mode}"
     if template is not None:
         name += f"_{template.name}"
     if candidates != FIRST_ROWS:
         name += f"_{candidates}{shown_count(mode, prompt_examples)}"
-    return name + budget_suffix(prompt_tokens, prompt_fit)
+    return name + budget_suffix(prompt_tokens, prompt_fit) + (f"_after{labelled_rows}" if labelled_rows else "")
 
 
 def budget_suffix(prompt_tokens: int, prompt_fit: str) -> str:
@@ -189,6 +190,35 @@ def _keep_answered_prompt(job: PromptJob, prompt: Prompt, replace_answer: bool) 
                       "NAME, or ask again with --ask --force to replace the answer as well.")
 
 
+def _budget(record: dict) -> tuple[int, str]:
+    """A sidecar's token budget and way of fitting; one written before budgets existed: no limit."""
+    return record.get("prompt_token_budget", NO_LIMIT), record.get("prompt_fit", CUT)
+
+
+def _describe_budget(record: dict) -> str:
+    budget, fit = _budget(record)
+    made = "with no token budget (full texts)" if budget == NO_LIMIT else f"within {budget:,} tokens ({fit})"
+    return made + (f", {len(record['cut'])} instances cut" if record.get("cut") else "")
+
+
+def _check_folder_budget(job: PromptJob, record: dict) -> None:
+    """Prompts made under two budgets never share an answers folder (one summary arm), where either was fitted to
+    its budget (cut, or shown fewer); a prompt that needed no fitting is the same under any budget."""
+    def fitted(sidecar: dict) -> bool:
+        return bool(sidecar.get("cut")) or _budget(sidecar)[1] == FEWER
+
+    stem = prompt_stem(job.run, job.iteration)
+    for path in sorted(paths.prompt_dir(job.tag, job.folder).glob("prompt_*.json")):
+        other = read_sidecar(path)
+        if path.stem != stem and _budget(other) != _budget(record) and (fitted(other) or fitted(record)):
+            own = job.folder + (budget_suffix(job.prompt_tokens, job.prompt_fit) or f"_tokens{job.prompt_tokens}")
+            raise PromptError(
+                f"{path} was made {_describe_budget(other)}, and this prompt is made {_describe_budget(record)}: "
+                f"answers under two budgets never share the folder {job.folder} (one summary arm). Write this one "
+                f"into its own folder with --answers-name {own}, or make it under the folder's budget "
+                "(--prompt-tokens, --prompt-fit).")
+
+
 def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str | None = None,
              replace_answer: bool = False) -> GeneratedPrompt:
     """Build the job's prompt and write it with its sidecar under prompts/; an answered prompt is kept as it is when
@@ -217,15 +247,16 @@ def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str
         shown = request if count is None else replace(request, prompt_examples=count)
         return build_prompt(shown, texts, ids, number_map, display)
 
-    fitted = fit_prompt(build, texts, job.prompt_tokens, job.prompt_fit)
+    fitted = fit_prompt(build, texts, job.prompt_tokens, job.prompt_fit, at_least=job.examples)
     prompt = fitted.prompt
     kept = _keep_answered_prompt(job, prompt, replace_answer)
     if kept is not None:
         return GeneratedPrompt(fitted, kept, kept.with_suffix(".json"))
+    _check_folder_budget(job, fitted.record())
     metadata = {
         "task": job.loaded.name.full, "tag": job.tag, "mode": job.mode, "folder": job.folder, "run": job.run,
         "examples": job.examples,
-        "continuous": job.continuous, "iteration": job.iteration, "prompt_examples": request.shown_count,
+        "continuous": job.continuous, "iteration": job.iteration, "prompt_examples": len(prompt.shown),
         "candidates": job.candidates, **(job.template.record() if job.template else {}),
         **({"candidate_pool": selector.candidates, "embedding_model": selector.embedding_model,
             "kmeans_restarts": selector.kmeans_restarts} if job.candidates != FIRST_ROWS else {}),
@@ -275,7 +306,9 @@ def ask(job: PromptJob, generated: GeneratedPrompt, settings: LLMSettings, force
     metadata_path = job.answer_path.with_suffix(".json")
     saved_model = json.loads(metadata_path.read_text()).get("model") if metadata_path.is_file() else None
     if saved_model not in (None, settings.model):
-        own = answers_folder_name(settings.model, job.mode, job.candidates, template=job.template)
+        own = answers_folder_name(settings.model, job.mode, job.candidates, template=job.template,
+                                  prompt_tokens=job.prompt_tokens, prompt_fit=job.prompt_fit,
+                                  labelled_rows=len(job.labelled.rows) if job.labelled else 0)
         raise AnswerError(f"{job.answer_path} is {saved_model}'s answer; {settings.model} never reuses or replaces "
                           f"it. Leave out --answers-name (each LLM gets its own folder, {own} here) or name another "
                           "folder.")

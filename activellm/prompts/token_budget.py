@@ -75,12 +75,13 @@ class FittedPrompt:
 Build = Callable[[Mapping[int, str], "int | None"], Prompt]
 
 
-def fit_prompt(build: Build, texts: Sequence[str], budget: int, fit: str = CUT) -> FittedPrompt:
+def fit_prompt(build: Build, texts: Sequence[str], budget: int, fit: str = CUT, at_least: int = 1) -> FittedPrompt:
     """The prompt ``build`` makes over the pool's ``texts``, within ``budget`` tokens (NO_LIMIT: as it is).
+    ``at_least``: the fewest instances a prompt shown fewer may show (the k the LLM is asked to choose).
 
     Raises:
         PromptError: the prompt cannot fit (its instructions alone, or its instances even cut to
-            MIN_KEPT_TOKENS, or a single whole instance), naming the options that would make it fit.
+            MIN_KEPT_TOKENS, or ``at_least`` whole instances), naming the options that would make it fit.
     """
     if fit not in FITS:
         raise PromptError(f"Unknown --prompt-fit {fit!r}; use {' or '.join(FITS)}.")
@@ -89,7 +90,7 @@ def fit_prompt(build: Build, texts: Sequence[str], budget: int, fit: str = CUT) 
     if budget == NO_LIMIT or tokens <= budget:
         return FittedPrompt(prompt, tokens, budget, fit, [])
     if fit == FEWER:
-        return _show_fewer(build, texts, budget, prompt, tokens)
+        return _show_fewer(build, texts, budget, prompt, tokens, at_least)
     return _cut_heads(build, texts, budget, prompt, tokens)
 
 
@@ -99,9 +100,11 @@ def _too_long(budget: int, tokens: int, shown: int, why: str) -> PromptError:
                        "fewer instances (--prompt-examples N, or --prompt-fit fewer).")
 
 
-def _show_fewer(build: Build, texts: Sequence[str], budget: int, full: Prompt, tokens: int) -> FittedPrompt:
-    """The most whole instances, the prompt's first ones, that fit (bisection on the count)."""
-    low, high, best = 1, len(full.shown) - 1, None
+def _show_fewer(build: Build, texts: Sequence[str], budget: int, full: Prompt, tokens: int,
+                at_least: int) -> FittedPrompt:
+    """The most whole instances, the prompt's first ones and at least ``at_least``, that fit (bisection on the
+    count)."""
+    low, high, best = at_least, len(full.shown) - 1, None
     while low <= high:
         middle = (low + high) // 2
         candidate = build({}, middle)
@@ -111,17 +114,21 @@ def _show_fewer(build: Build, texts: Sequence[str], budget: int, full: Prompt, t
         else:
             high = middle - 1
     if best is None:
-        raise _too_long(budget, tokens, len(full.shown), "not even one whole instance fits")
+        why = "not even one whole instance fits" if at_least <= 1 else \
+            f"fewer than the {at_least} whole instances the LLM is asked to choose from fit"
+        raise _too_long(budget, tokens, len(full.shown), why)
     return FittedPrompt(best[0], best[1], budget, FEWER, [])
 
 
-def head(tokens: list[int], length: int) -> str:
-    """The text of the first ``length`` tokens, ended at its last word boundary (where that keeps four fifths of it)
-    and without a broken character."""
+def head(tokens: list[int], length: int, at_least: int = 0) -> str:
+    """The text of the first ``length`` tokens, ended at its last word boundary (where that keeps four fifths of it
+    and ``at_least`` tokens) and without a broken character."""
     encoding, _ = token_encoding()
     text = encoding.decode(tokens[:length]).rstrip("\ufffd")
     boundary = text.rstrip().rfind(" ")
-    return (text[:boundary] if boundary >= 0.8 * len(text) else text).rstrip()
+    if boundary >= 0.8 * len(text) and count_tokens(text[:boundary].rstrip())[0] >= at_least:
+        return text[:boundary].rstrip()
+    return text.rstrip()
 
 
 def common_length(lengths: Sequence[int], available: int, marker: int) -> int:
@@ -150,7 +157,7 @@ def _cut_heads(build: Build, texts: Sequence[str], budget: int, full: Prompt, to
             why = (f"its instructions and numbering alone take about {fixed} tokens" if fixed >= budget else
                    f"each instance would keep fewer than {MIN_KEPT_TOKENS} tokens")
             raise _too_long(budget, tokens, len(full.shown), why)
-        heads = {p: head(e, length) for p, e in encoded.items() if len(e) > length}
+        heads = {p: head(e, length, MIN_KEPT_TOKENS) for p, e in encoded.items() if len(e) > length}
         prompt = build({p: text + CUT_MARKER for p, text in heads.items()}, None)
         counted = count_tokens(prompt.text)[0]
         if counted <= budget:  # joining heads to their neighbours can shift a token or two: checked on the whole

@@ -426,3 +426,55 @@ def test_long_documents_prompts_of_200_fit_a_16k_context(task, mode, project_roo
     assert sidecar["prompt_token_budget"] == 14_000 and len(sidecar["cut"]) >= 150
     prompt = (paths.prompt_dir(task, mode) / "prompt_1.txt").read_text()
     assert prompt.count(" [...] [ID:") == len(sidecar["cut"])
+
+
+def _long_texts_task(project_root, name="longs"):
+    folder = project_root / "data" / name
+    folder.mkdir(parents=True)
+    frame = sentiment_frame(40)
+    frame["text"] = [f"{text} " + " ".join(f"detail{i}x{j}" for j in range(150)) for i, text in
+                     enumerate(frame["text"])]
+    frame.to_csv(folder / "df_train_full.csv", index=False)
+    sentiment_frame(10, offset=500).to_csv(folder / "df_test.csv", index=False)
+
+
+def test_showing_fewer_records_what_was_shown_and_never_shows_fewer_than_k(project_root, capsys):
+    _long_texts_task(project_root)
+    options = ["--task", "longs", "--mode", "8", "--prompt-examples", "20", "--prompt-tokens", "3000",
+               "--prompt-fit", "fewer"]
+    assert prompt_generation.main([*options, "--examples", "12"]) == 2
+    assert "fewer than the 12 whole instances the LLM is asked to choose from fit" in capsys.readouterr().err
+    assert not (project_root / "prompts").exists()
+    assert prompt_generation.main([*options, "--examples", "4"]) == 0
+    sidecar = _sidecar("longs_4", "8_tokens3000fewer")
+    assert 4 <= sidecar["prompt_examples"] == len(sidecar["shown"]) < 20
+
+
+def test_prompts_under_two_budgets_never_share_a_folder(project_root, capsys):
+    """A prompt made before budgets existed (full texts, no budget in its sidecar) and a cut one: refused."""
+    _long_texts_task(project_root)
+    common = ["--task", "longs", "--mode", "8", "--prompt-examples", "20", "--examples", "4", "--answers-name", "arm"]
+    assert prompt_generation.main([*common, "--run", "1", "--prompt-tokens", "0"]) == 0
+    sidecar_path = paths.prompt_dir("longs_4", "arm") / "prompt_1.json"
+    old = {k: v for k, v in json.loads(sidecar_path.read_text()).items()
+           if k not in ("prompt_token_budget", "prompt_fit", "cut")}
+    sidecar_path.write_text(json.dumps(old))
+    assert prompt_generation.main([*common, "--run", "2", "--prompt-tokens", "3000"]) == 2
+    err = capsys.readouterr().err
+    assert "prompt_1.json was made with no token budget (full texts), and this prompt is made within 3,000 tokens " \
+           "(cut), 20 instances cut: answers under two budgets never share the folder arm" in err
+    assert "--answers-name arm_tokens3000" in err and not (sidecar_path.parent / "prompt_2.json").exists()
+    assert prompt_generation.main([*common, "--run", "2", "--prompt-tokens", "0"]) == 0  # the folder's budget
+    assert prompt_generation.main([*common, "--run", "3"]) == 0  # the default budget, nothing cut: the same prompt
+
+
+def test_a_folder_of_another_llms_answers_names_the_askers_own_folder(project_root, monkeypatch, capsys):
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    _long_texts_task(project_root)
+    common = ["--task", "longs", "--mode", "8", "--prompt-examples", "20", "--examples", "4", "--prompt-tokens",
+              "3000", "--answers-name", "shared", "--ask"]
+    with StubLLM([("reply", "0, 1, 2, 3")]) as stub:
+        assert prompt_generation.main([*common, "--base-url", stub.base_url, "--llm-model", "first"]) == 0
+        assert prompt_generation.main([*common, "--base-url", stub.base_url, "--llm-model", "second"]) == 2
+    assert "Leave out --answers-name (each LLM gets its own folder, second_8_tokens3000 here)" in \
+        capsys.readouterr().err

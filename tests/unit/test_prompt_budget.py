@@ -87,3 +87,41 @@ def test_the_answers_folder_tells_budgets_apart():
     assert answers_folder_name(None, "10", prompt_tokens=NO_LIMIT) == "10_fulltexts"
     assert answers_folder_name("gpt-4o", "10", "embedding_kmeans", prompt_tokens=8000) == \
         "gpt-4o_10_embedding_kmeans200_tokens8000"
+
+
+def test_showing_fewer_never_shows_fewer_than_the_k_asked_for():
+    texts = _pool()
+    budget = count_tokens(_build(texts)({}, None).text)[0] // 3
+    most = len(fit_prompt(_build(texts), texts, budget, FEWER).prompt.shown)
+    assert len(fit_prompt(_build(texts), texts, budget, FEWER, at_least=most).prompt.shown) == most
+    with pytest.raises(PromptError, match=f"fewer than the {most + 1} whole instances the LLM is asked to choose from "
+                                          "fit"):
+        fit_prompt(_build(texts), texts, budget, FEWER, at_least=most + 1)
+
+
+@pytest.mark.parametrize("text", [" ".join(f"word1x{j}" for j in range(400)),
+                                  " ".join("internationalisation" for _ in range(100))], ids=["numbered", "long-word"])
+def test_a_head_ended_at_a_word_keeps_the_least_tokens_promised(text):
+    """Ending a 24-token head at its last word boundary can drop it to 20 tokens: then it ends mid-word instead."""
+    from activellm.prompts.token_budget import head, token_encoding
+
+    tokens = token_encoding()[0].encode(text)
+    assert count_tokens(head(tokens, MIN_KEPT_TOKENS))[0] < MIN_KEPT_TOKENS  # what a word boundary alone gives
+    assert count_tokens(head(tokens, MIN_KEPT_TOKENS, MIN_KEPT_TOKENS))[0] >= MIN_KEPT_TOKENS
+
+
+def test_the_tightest_cut_keeps_at_least_the_least_tokens_promised():
+    texts = [" ".join("internationalisation" for _ in range(100)) for _ in range(6)]
+    build = _build(texts, shown=6)
+
+    def fits(budget):
+        try:
+            return fit_prompt(build, texts, budget)
+        except PromptError:
+            return None
+
+    low, high = 1, count_tokens(build({}, None).text)[0]  # the smallest budget that fits, by bisection
+    while low < high:
+        middle = (low + high) // 2
+        low, high = (low, middle) if fits(middle) else (middle + 1, high)
+    assert min(c.kept for c in fits(low).cut) >= MIN_KEPT_TOKENS
