@@ -6,10 +6,13 @@ come from activellm.data.tasks.budget_task, the cells from the sweep's grid). Th
 baseline may run at more budgets than the other arms: its curve is the reference that turns a selection's score into
 **random-equivalent labels**, the number of random labels that reach the same mean.
 
-How that number is read off: the random baseline's run means at each budget measured give its curve, made
-non-decreasing by a running maximum over k (the fewest random labels that reach a score; a dip at a larger k is
-noise, not a loss), and interpolated linearly in log k. A mean below the curve's first point is "below the smallest
-budget measured", one above its highest point "above the largest": never extrapolated.
+How that number is read off: the random baseline's run means at each budget measured give its curve, interpolated
+linearly in log k; the worth is the fewest labels at which that curve meets the arm's mean (where random dips at a
+larger k, the first meeting counts). A mean below the whole curve is "below the smallest budget measured", one above
+it "above the largest": never extrapolated. The interval below inverts the test along the same curve, so a point
+where the curve meets the arm lies within it; where random's curve falls and the arm lies beyond all of it (a worth
+"below 16" whose test rejects 16), the interval is widened to hold the point. (A running maximum of the curve, used
+before, could put the point outside its interval.)
 
 Its 95% interval inverts the paired t-test over runs (Fieller's construction): between two budgets the random curve
 at k is, per run, the interpolation of that run's two random scores, so each run gives a difference "arm minus
@@ -49,24 +52,17 @@ def _between(k0: float, k1: float, share: float) -> float:
 
 
 def random_equivalent(budgets: Sequence[int], random_means: Sequence[float], value: float) -> float:
-    """The random labels whose (non-decreasing) curve reaches ``value``, linear in log k between the budgets
-    measured; BELOW (-inf) under the first point, ABOVE (+inf) over the highest."""
+    """The fewest random labels at which the random curve (its means, linear in log k between the budgets measured)
+    meets ``value``; BELOW (-inf) where the whole curve lies above it, ABOVE (+inf) where it lies below. The curve is
+    the one the interval inverts (equivalent_interval): where the curve meets the arm's mean the paired t statistic
+    is 0, so the point always lies within its interval."""
     points = sorted(zip(budgets, random_means))
-    envelope, best = [], -math.inf
-    for k, mean in points:
-        best = max(best, mean)
-        envelope.append((k, best))
-    if value < envelope[0][1]:
-        return BELOW
-    if value > envelope[-1][1]:
-        return ABOVE
-    for (k0, y0), (k1, y1) in zip([(None, None), *envelope], envelope):
-        if value <= y1:
-            if k0 is None:
-                return float(k1)
-            share = (value - y0) / (y1 - y0)  # y0 < value <= y1: the envelope rises here
-            return _between(k0, k1, share)
-    raise AssertionError("unreachable: value <= the envelope's last point")
+    for (k0, y0), (k1, y1) in zip(points, [*points[1:], (None, None)]):
+        if y0 == value:
+            return float(k0)
+        if y1 is not None and (y0 - value) * (y1 - value) < 0:  # the curve crosses value between k0 and k1
+            return _between(k0, k1, (value - y0) / (y1 - y0))
+    return ABOVE if value > max(y for _, y in points) else BELOW
 
 
 def format_equivalent(value: float | None, budgets: Sequence[int]) -> str:
@@ -160,6 +156,8 @@ def equivalent_with_interval(arm: dict[str, float], curve: dict[int, dict[str, f
     curve_values = np.array([[curve[k][r] for r in runs] for k in kept])
     point = random_equivalent(kept, curve_values.mean(axis=1).tolist(), float(arm_values.mean()))
     low, high = equivalent_interval(kept, arm_values, curve_values) if len(runs) >= 2 else (None, None)
+    if low is not None:  # a falling curve with the arm beyond it: the interval widened to hold its point
+        low, high = min(low, point), max(high, point)
     return Worth(point, low, high, len(runs), tuple(kept), left_out)
 
 
