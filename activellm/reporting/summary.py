@@ -373,13 +373,23 @@ def selection_name(rule: str) -> str:
     return SELECTION_NAMES.get(rule, rule)
 
 
+PASTED = "answers pasted by hand"
+
+
+def _asked_by_prompt(entry: dict[str, object]) -> bool:
+    """Whether the entry's list answers a prompt of this project: an LLM asked here, or answers pasted by hand
+    beside a prompt's sidecar (which names its candidates)."""
+    return bool(entry.get("llm_model") or entry.get("prompt_candidates")) and not entry.get("activelearning")
+
+
 def _llm_arm_label(entry: dict[str, object]) -> str:
     """An LLM's arm as a person says it: "LLM representative over 200 k-means candidates", "LLM 10 in
-    mywording-1a2b3c4d" (the prompt mode, the wording, the candidates and how many were shown)."""
+    mywording-1a2b3c4d" (the prompt mode, the wording, the candidates and how many were shown); answers pasted by
+    hand: "answers pasted by hand, representative over 200 k-means candidates"."""
     folder, llm = str(entry["mode"]), str(entry.get("llm_model") or "")
     prefix = f"{paths.safe_name(llm)}_"
-    prompt_mode = (folder[len(prefix):] if folder.startswith(prefix) else folder).split("_")[0]
-    label = f"LLM {prompt_mode}"
+    prompt_mode = (folder[len(prefix):] if llm and folder.startswith(prefix) else folder).split("_")[0]
+    label = f"LLM {prompt_mode}" if llm else f"{PASTED}, {prompt_mode}"
     template = str(entry.get("prompt_template") or "")
     if template:
         label += f" in {template}"
@@ -394,7 +404,7 @@ def _setting(entry: dict[str, object], key: str) -> str:
     """``key``'s value as a label line ("selector pool 200"); empty where it does not apply to the entry, or where an
     LLM arm's label says it already."""
     value = str(entry.get(key, "") or "")
-    if not value or (key in SAID_BY_LLM_LABEL and entry.get("llm_model")):
+    if not value or (key in SAID_BY_LLM_LABEL and _asked_by_prompt(entry)):
         return ""
     return f"\n{key.replace('_', ' ')} {value}"
 
@@ -412,7 +422,7 @@ def _selection_label(entry: dict[str, object], varying: Sequence[str] = ()) -> s
         label = f"{entry['activelearning']} ({entry['mode']} list)"
     elif entry["activelearning"]:
         label = selection_name(str(entry["activelearning"]))
-    elif entry.get("llm_model"):
+    elif _asked_by_prompt(entry):
         label = _llm_arm_label(entry)
     else:
         label = str(entry["mode"])

@@ -123,3 +123,14 @@ def test_arms_are_named_as_a_person_would_with_no_empty_setting():
     assert labels == ["k-means, selector pool 200", "k-means, selector pool 3000", "LLM 10",
                       "LLM representative over 200 k-means candidates"]
     assert not any("=" in label for label in labels)
+
+
+def test_an_arm_of_answers_pasted_by_hand_is_named_by_its_prompt_as_an_asked_one():
+    rows = [_row("rotten_tomatoes", 32, "", run, 0.55 + 0.01 * run) for run in RUNS]
+    for folder, candidates, gain in (("representative_embedding_kmeans200", "embedding_kmeans", 0.05),
+                                     ("10", "first", -0.01), ("my_own_list", "", 0.01)):
+        rows += [{**_row("rotten_tomatoes", 32, "", run, 0.55 + 0.01 * run + gain + 0.002 * run), "mode": folder,
+                  "prompt_candidates": candidates} for run in RUNS]
+    labels = sorted(line.split(", k = 32")[0] for line in verdict_lines(summarize(rows)))
+    assert labels == ["answers pasted by hand, 10", "answers pasted by hand, representative over 200 k-means "
+                      "candidates", "my_own_list"]  # a list without a prompt's sidecar keeps its folder's name
