@@ -242,15 +242,19 @@ def query_once(model: str, spec: TaskSpec, pool_df, labelled: list[int], labels:
                settings: ActiveSettings, k: int, seed: int) -> list[int]:
     """The ``k`` pool rows (positions in ``pool_df``) a small-text strategy queries next, its classifier trained on the
     ``labelled`` rows with the annotators' ``labels`` (class indices) and every other label unknown: the next round
-    of active learning on a pool that is labelled only where people labelled it."""
+    of active learning on a pool that is labelled only where people labelled it. It scores the first
+    ``settings.pool_size`` rows of the pool (all without it) besides the labelled ones."""
     from small_text import LABEL_UNLABELED, PoolBasedActiveLearner
     from transformers import set_seed
 
     set_seed(seed)
-    known = np.full(len(pool_df), LABEL_UNLABELED)
-    known[labelled] = labels
-    dataset = encode_pool(model, spec, pool_df.assign(label=known), settings.max_length)
+    # the rows scored: the first pool_size of the pool (all without it) and the labelled ones, in the pool's order
+    scored = sorted(set(range(min(settings.pool_size or len(pool_df), len(pool_df)))) | set(labelled))
+    place = {position: i for i, position in enumerate(scored)}
+    known = np.full(len(scored), LABEL_UNLABELED)
+    known[[place[p] for p in labelled]] = labels
+    dataset = encode_pool(model, spec, pool_df.iloc[scored].assign(label=known), settings.max_length)
     learner = PoolBasedActiveLearner(ClassifierFactory(model, spec.num_labels, settings), make_strategy(strategy_name),
                                      dataset)
-    learner.initialize_data(np.array(labelled), np.array(labels))
-    return [int(i) for i in learner.query(num_samples=k)]
+    learner.initialize_data(np.array([place[p] for p in labelled]), np.array(labels))
+    return [scored[int(i)] for i in learner.query(num_samples=k)]

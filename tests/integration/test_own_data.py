@@ -240,3 +240,20 @@ def test_a_failure_after_training_leaves_no_half_model(project_root, tiny_model,
     assert model_training.main(argv) == 0  # the rerun is not refused
     assert (results / "out_model" / "activellm_training.json").is_file() and (results / "out.csv").is_file()
     assert oct((results / "out_model").stat().st_mode & 0o777) == oct(0o777 & ~current_umask())
+
+
+def test_small_texts_next_round_scores_only_the_first_pool_size_rows(project_root, tiny_model, tmp_path):
+    from activellm.data.pools import load_task
+
+    frame = sentiment_frame(40)
+    _unlabelled(project_root, "pool", frame["text"].tolist())
+    first = tmp_path / "round1.csv"
+    assert model_training.main(["--task", "pool_4", "--run", "1", "--export-labelling", str(first)]) == 0
+    _fill(first, ["negative" if label == 0 else "positive" for label in frame["label"]])
+    second = tmp_path / "round2.csv"
+    assert model_training.main(["--task", "pool_4", "--run", "1", "--labels", str(first), "--modelclass", "smalltext",
+                                "--activelearning", "PredictionEntropy", "--model", tiny_model, "--al-epochs", "1",
+                                "--pool-size", "10", "--export-labelling", str(second)]) == 0
+    within = set(load_task("pool", 1).pool["index"].iloc[:10])
+    rows = set(pd.read_csv(second)["row"])
+    assert len(rows) == 4 and rows <= within and not rows & set(pd.read_csv(first)["row"])
