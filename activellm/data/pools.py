@@ -3,7 +3,8 @@
 For run ``r`` the pool is the task's train split shuffled with seed ``r`` and cached as
 ``data/<data_name>/df_train_full_shuffled_<r>.csv``, with a column ``index`` holding the row id in the
 unshuffled split. The same file serves prompt generation, training and active learning. An existing file is
-read as it is, never rewritten: a user can drop in the authors' own shuffles. It must still hold the split's
+read as it is, never rewritten: a user can drop in the authors' own shuffles (without an ``index`` column, each
+row's id is found by its content). It must still hold the split's
 rows: a pool whose rows differ from the split's (a label fixed in ``df_train_full.csv`` after the pool was made)
 is refused, never trained on.
 """
@@ -34,12 +35,23 @@ def load_pool(spec: TaskSpec, train: pd.DataFrame, run: int) -> pd.DataFrame:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, shuffle_pool(train, run).to_csv(index=False))
     pool = read_task_csv(path, spec)
-    if "index" not in pool.columns:
-        pool.insert(0, "index", range(len(pool)))  # a dropped-in file without ids: positions stand in
+    if "index" not in pool.columns:  # a dropped-in file without ids: each row's id found by its content
         check_pool(pool, train, spec, path, by_id=False)
+        pool.insert(0, "index", split_ids(pool, train, spec))
     else:
         check_pool(pool, train, spec, path, by_id=True)
     return pool
+
+
+def split_ids(pool: pd.DataFrame, train: pd.DataFrame, spec: TaskSpec) -> list[int]:
+    """The row id in the split of each row of ``pool`` (which holds the split's rows in another order), by its texts
+    and label; identical rows take their ids in order. Every id the tool writes (exports, predictions, ``selected``)
+    is then the split's."""
+    columns = [*spec.text_columns, "label"]
+    ids: dict[tuple, list[int]] = {}
+    for row_id, key in enumerate(map(tuple, train[columns].astype(str).values)):
+        ids.setdefault(key, []).append(row_id)
+    return [ids[key].pop(0) for key in map(tuple, pool[columns].astype(str).values)]
 
 
 def check_pool(pool: pd.DataFrame, train: pd.DataFrame, spec: TaskSpec, path, by_id: bool) -> None:

@@ -60,3 +60,12 @@ def test_a_pool_made_before_the_split_changed_is_refused(project_root):
     assert len(load_pool(spec, train, 2)) == len(train)
     with pytest.raises(TaskError):
         load_pool(spec, fixed, 2)
+
+
+def test_a_pool_without_ids_gets_the_splits_row_ids_by_content(project_root):
+    """Exports, predictions and ``selected`` all speak in the split's row ids, whatever order a dropped-in pool has."""
+    spec, train = _spec_and_train(project_root)
+    train.iloc[::-1].to_csv(paths.pool_file("tiny", 3), index=False)
+    pool = load_pool(spec, train, 3)
+    assert pool["index"].tolist() == list(range(len(train)))[::-1]
+    assert pool["text"].tolist() == train["text"].iloc[pool["index"]].tolist()
