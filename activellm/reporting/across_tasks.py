@@ -24,10 +24,21 @@ def arms_by_task(summary: list[dict[str, object]]) -> tuple[list[str], list[Arm]
     (in order of label and k), and each (task, arm)'s summary row; no tasks where fewer than two have comparisons."""
     rows = [e for e in summary if e.get("baseline_runs")]
     labels = labels_within_tasks(rows)
+
+    def arm(entry: dict) -> Arm:
+        return labels[group_key(entry)].replace("\n", ", "), int(str(entry["n_train"]))
+
+    # a column per task family; a family whose tasks hold the same arm and k twice (rotten_tomatoes and
+    # rotten_tomatoes_32 both listed) gets a column per task, so that no row hides another
+    seen: dict[tuple[str, Arm], int] = {}
+    for entry in rows:
+        key = (task_family(str(entry["task"])), arm(entry))
+        seen[key] = seen.get(key, 0) + 1
+    split = {family for (family, _), count in seen.items() if count > 1}
     cells: dict[tuple[str, Arm], dict] = {}
     for entry in rows:
-        arm = (labels[group_key(entry)].replace("\n", ", "), int(str(entry["n_train"])))
-        cells[(task_family(str(entry["task"])), arm)] = entry
+        family = task_family(str(entry["task"]))
+        cells[(str(entry["task"]) if family in split else family, arm(entry))] = entry
     tasks = list(dict.fromkeys(task for task, _ in cells))
     if len(tasks) < 2:
         return [], [], {}

@@ -43,3 +43,16 @@ def test_a_setting_that_differs_only_between_tasks_names_no_arm():
         entry["max_length"] = "128" if entry["task"].startswith("bbc_news") else "512"
     rows = [line.split(" | ")[0][2:] for line in cross_task_markdown(summary).splitlines()[4:]]
     assert rows == ["k-means", "TypiClust", "vote-k"]
+
+
+def test_a_task_listed_with_and_without_its_k_keeps_both_rows():
+    """rotten_tomatoes and rotten_tomatoes_32 are one family at k = 32: a column each, no row hiding the other."""
+    from activellm.reporting.summary import summarize
+    from tests.unit.test_verdict import ARMS, RUNS, _row
+
+    tasks = ("rotten_tomatoes", "rotten_tomatoes_32", "trec")
+    rows = [{**_row("trec", 32, arm, run, 0.55 + 0.01 * run if not arm else accuracy(run)), "task": task}
+            for task in tasks for arm, accuracy in {"": None, **ARMS}.items() for run in RUNS]
+    lines = cross_task_markdown(summarize(rows)).splitlines()
+    assert lines[2] == "| selection | k | rotten_tomatoes | rotten_tomatoes_32 | trec |"
+    assert len(lines) == 7 and all("–" not in line for line in lines[4:])  # every arm on every task
