@@ -24,10 +24,14 @@ AUTO = "auto"
 WORKER_MEMORY_GB = 2.0  # a worker's peak on the main job was 1.4 GB; auto leaves room for that per worker
 
 
+CELL_SECRETS = ("OPENAI_API_KEY",)  # cells never ask an LLM (the sweep's own process does): the key stays there
+
+
 def worker_environments(jobs: int) -> list[dict[str, str]]:
     """One environment per parallel job: a GPU each where there are GPUs, else a share of the usable cores; CPU
-    threads are a share of the usable cores either way (a GPU cell still tokenises and collates on the CPU)."""
-    base = dict(os.environ)
+    threads are a share of the usable cores either way (a GPU cell still tokenises and collates on the CPU). The
+    API key is left out."""
+    base = {name: value for name, value in os.environ.items() if name not in CELL_SECRETS}
     gpus = _visible_gpus()
     if gpus:
         gpus = gpus[:jobs]

@@ -47,3 +47,11 @@ def test_gpu_workers_get_a_share_of_the_cores_as_threads(monkeypatch):
     environments = worker_environments(2)
     assert [(e["CUDA_VISIBLE_DEVICES"], e["OMP_NUM_THREADS"]) for e in environments] == [("0", "4"), ("1", "4")]
     assert jobs_for(8, 100.0, 2, "here")[0] == 2
+
+
+def test_the_api_key_never_reaches_a_cell(monkeypatch):
+    """The sweep's own process asks the LLM; its cells (local workers or processes) never see the key."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-never-in-a-cell")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    for environment in worker_environments(2):
+        assert "OPENAI_API_KEY" not in environment and environment["HF_HUB_OFFLINE"] == "1"
