@@ -4,7 +4,8 @@ A local task without labels is a pool to choose from (activellm.data.tasks). Its
 selector's, small-text's next query) go out as a labelling file, in the pool's own row ids (a row's 0-based place in
 ``df_train_full.csv``):
 
-* CSV (``.csv``): ``row``, ``text`` (or ``text1``, ``text2``) and an empty ``label`` to fill in;
+* CSV (``.csv``): ``row``, ``text`` (or ``text1``, ``text2``; one a spreadsheet would run as a formula starts with
+  an apostrophe) and an empty ``label`` to fill in;
 * Label Studio's task import (``.json``): ``[{"data": {"row": 17, "text": "..."}}, ...]``, with a labelling
   configuration whose choices are the class names (printed on export).
 
@@ -61,6 +62,17 @@ def _texts(pool: pd.DataFrame, spec: TaskSpec, positions: Sequence[int]) -> dict
     return {column: pool[column].iloc[list(positions)].astype(str).tolist() for column in spec.text_columns}
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A text as a CSV for a spreadsheet shows it: one that a spreadsheet would run as a formula (``=``, ``+``, ``-``,
+    ``@``) gets a leading apostrophe, which spreadsheets read as "text" (as does one that starts with an apostrophe,
+    so that the guard is never mistaken for the text). Only the file for people carries it: a labels file brought
+    back matches its pool row with or without it."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def labelling_config(spec: TaskSpec) -> str:
     """A Label Studio labelling configuration for the exported tasks: the text(s) and one choice per class."""
     shown = "".join(f'<Text name="{c}" value="${c}"/>' for c in spec.text_columns)
@@ -78,7 +90,8 @@ def export_picks(path: Path, pool: pd.DataFrame, spec: TaskSpec, positions: Sequ
     rows = pool["index"].iloc[list(positions)].astype(int).tolist()
     texts = _texts(pool, spec, positions)
     if suffix == CSV_SUFFIX:
-        table = pd.DataFrame({"row": rows, **texts, "label": [""] * len(rows)})
+        shown = {column: [spreadsheet_safe(text) for text in values] for column, values in texts.items()}
+        table = pd.DataFrame({"row": rows, **shown, "label": [""] * len(rows)})
         atomic_write_text(path, table.to_csv(index=False))
     else:
         tasks = [{"data": {"row": row, **{c: texts[c][i] for c in texts}}} for i, row in enumerate(rows)]
@@ -232,7 +245,7 @@ def check_texts(labelled: LabelledRows, train: pd.DataFrame, spec: TaskSpec) -> 
     for row, brought, place in zip(labelled.rows, labelled.texts, labelled.places):
         for column in (c for c in spec.text_columns if c in brought):
             pool_text = str(train[column].iloc[row])
-            if pool_text != brought[column]:
+            if brought[column] not in (pool_text, spreadsheet_safe(pool_text)):
                 raise LabellingError(
                     f"{place}: row {row}'s text is not the pool's row {row} (here {_clip(brought[column])!r}, in "
                     f"df_train_full.csv {_clip(pool_text)!r}): the pool's file changed since the export (rows added, removed or "

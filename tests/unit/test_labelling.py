@@ -293,3 +293,25 @@ def test_labels_that_could_mean_two_classes_are_refused(tmp_path, labels):
 def test_packaged_tasks_read_labels_by_their_class_names():
     labelled = type("L", (), {"labels": ["positive"], "rows": [0]})()
     assert label_classes(labelled, TASKS["rotten_tomatoes"]) == ("negative", "positive")
+
+
+def test_a_csv_for_a_spreadsheet_never_holds_a_formula_and_reads_back_as_the_pools_text(project_root):
+    folder = _pool_task(project_root)
+    texts = ["=HYPERLINK(\"http://x\")", "+1 for the refund", "-5 stars", "@support why", "'quoted'", "plain"]
+    pd.DataFrame({"text": texts}).to_csv(folder / "df_train_full.csv", index=False)
+    spec, train, _ = load_splits(parse_task_name("tickets").spec)
+    pool = load_pool(spec, train, 1)
+    path = project_root / "round1.csv"
+    export_picks(path, pool, spec, list(range(6)))
+    table = pd.read_csv(path, keep_default_na=False)
+    by_row = dict(zip(table["row"], table["text"]))
+    assert [by_row[i] for i in range(6)] == ["'" + t for t in texts[:5]] + ["plain"]
+    table["label"] = "bug"
+    table.to_csv(path, index=False)
+    check_texts(read_labels(path, 6), train, spec)  # as exported: the pool's texts
+    table["text"] = [train["text"][r] for r in table["row"]]  # a spreadsheet that dropped the apostrophes
+    table.to_csv(path, index=False)
+    check_texts(read_labels(path, 6), train, spec)
+    json_path = project_root / "round1.json"
+    export_picks(json_path, pool, spec, list(range(6)))
+    assert sorted(t["data"]["text"] for t in json.loads(json_path.read_text())) == sorted(texts)  # Label Studio: as is
