@@ -7,13 +7,14 @@
                                                             # answers/rotten_tomatoes/gpt-4o_10/ (one folder per LLM)
     python prompt_generation.py --task sst2 --examples 25 --continuous idxrecap --ask    # next iteration
 
-Then: python model_training.py --task <task> --mode <answers folder> --run <run> (the command is printed)
+Then: python model_training.py --task <task> --mode <answers folder> --run <run> (each step prints the next)
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 
 from activellm import cli
@@ -86,11 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _report_parse(parsed, list_path, numbers, notes) -> None:
-    for note in [*parsed.notes(), *notes]:
+def _report_parse(result) -> None:
+    for note in [*result.parsed.notes(), *result.notes]:
         print(f"note: {note}", file=sys.stderr)
-    print(format_index_list(parsed.picks))
-    print(f"list: {list_path} ({len(numbers)} numbers)", file=sys.stderr)
+    print(format_index_list(result.parsed.picks))
+    print(f"list: {result.list_path} ({len(result.numbers)} numbers)", file=sys.stderr)
+    print(f"then: {result.next_command}", file=sys.stderr)
 
 
 def _import(args: argparse.Namespace) -> None:
@@ -110,8 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.parse_answer:
-            result = parse_answer_file(args.parse_answer, args.examples, args.shown, args.prompt)
-            _report_parse(result.parsed, result.list_path, result.numbers, result.notes)
+            _report_parse(parse_answer_file(args.parse_answer, args.examples, args.shown, args.prompt))
             return 0
         if not args.task:
             parser.error("--task is required (or --parse-answer FILE)")
@@ -154,7 +155,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"answer: {os.path.relpath(job.answer_path)}")
             print(format_index_list(picks))
             print(f"list: {os.path.relpath(list_path)}")
-            print(f"train: {job.training_command()}")
+            print(f"then: {job.training_command()}")
+        else:
+            answer = os.path.relpath(job.answer_path)
+            print(f"then: paste the LLM's reply to it into {answer}, and run: "
+                  f"{shlex.join(['python', 'prompt_generation.py', '--parse-answer', answer])}", file=sys.stderr)
     except (UserError, OSError) as error:  # bad input or an unreadable file; other errors keep their traceback
         print(f"error: {error}", file=sys.stderr)
         return 2

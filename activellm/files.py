@@ -37,3 +37,13 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def unused_path(path: Path) -> Path:
+    """``path`` where nothing lies there yet, else the first free ``<stem>_2<suffix>``, ``_3``, ...: a name that a
+    printed command can use as it is (the tool never overwrites)."""
+    path, candidate, number = Path(path), Path(path), 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}_{number}{path.suffix}")
+        number += 1
+    return candidate

@@ -37,7 +37,8 @@ from activellm.files import atomic_write_text, current_umask, file_sha256
 
 LABEL_STUDIO_SUFFIX = ".json"
 CSV_SUFFIX = ".csv"
-QUOTE = {'"': "&quot;"}  # a class name inside an XML attribute
+QUOTE = {'"': "&quot;"}
+TRAINING_RECORD = "activellm_training.json"  # beside a saved classifier: its labels files, settings and accuracy  # a class name inside an XML attribute
 
 
 class LabellingError(UserError, ValueError):
@@ -288,7 +289,7 @@ def _save_classifier(classifier, tokenizer, record: dict, model_dir: Path) -> No
     try:
         classifier.save_pretrained(building)
         tokenizer.save_pretrained(building)
-        atomic_write_text(building / "activellm_training.json", json.dumps(record, indent=1) + "\n")
+        atomic_write_text(building / TRAINING_RECORD, json.dumps(record, indent=1) + "\n")
         building.chmod(0o777 & ~current_umask())  # mkdtemp's folder is owner-only
         os.rename(building, model_dir)
     except BaseException:

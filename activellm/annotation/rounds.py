@@ -10,19 +10,27 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-from activellm.annotation.labelling import (LabellingError, check_texts, export_picks, label_classes, label_indices,
-                                            labelling_config, read_labels, train_and_predict)
+from activellm import paths
+from activellm.annotation.labelling import (TRAINING_RECORD, LabellingError, check_texts, export_picks, label_classes,
+                                            label_indices, labelling_config, read_labels, train_and_predict)
 from activellm.data.loading import load_splits
 from activellm.data.pools import LoadedTask, load_task
 from activellm.data.tasks import parse_task_name
 from activellm.files import file_sha256
 from activellm.llm.prompt_jobs import LabelledRound
+from activellm.prompts.build import read_sidecar, sidecar_paths
 from activellm.training.active_learning import query_once
+from activellm.selection.rows import BASELINE_MODE
 from activellm.training.experiment import RunConfig, chosen_rows
+from activellm.training.fine_tuning import PAPER_SEEDS, TrainingSettings
+
+MODEL_SUFFIX = "_model"  # --predict OUT saves the classifier to OUT's name with this, unless --save-model names one
 
 
 def picked_rows(config: RunConfig, loaded: LoadedTask) -> list[int]:
@@ -73,16 +81,85 @@ def export(config: RunConfig, path: Path, labels_files: list[Path] | None) -> No
     else:
         positions = picked_rows(config, loaded)
     written = export_picks(path, loaded.pool, loaded.spec, positions)
-    print(f"labelling: {path} ({written} rows of {config.task}, run {config.run}, mode {config.mode}"
-          + (f", {config.activelearning}" if config.activelearning else "") + ")")
+    print(f"labelling: {path} ({written} rows of {config.task}, run {config.run}: {_picked_by(config, loaded)})")
     if Path(path).suffix.lower() == ".json":
         print(f"Label Studio labelling configuration:\n{labelling_config(loaded.spec)}")
         if not loaded.spec.class_names:
             print(f"note: {loaded.spec.name} has no class names: write them into data/{loaded.spec.name}/classes.txt "
                   "(one a line) for the configuration's choices", file=sys.stderr)
-    earlier = " ".join(map(str, labels_files or []))
-    print(f"then: python model_training.py --task {loaded.spec.name} --labels {earlier + ' ' if earlier else ''}{path} "
-          "--predict predictions.csv", file=sys.stderr)
+    earlier = list(labels_files or []) or recapped_labels_files(config, loaded)
+    print(f"then, with the labels filled in: {predict_command(loaded.spec.name, [*earlier, Path(path)], config)}",
+          file=sys.stderr)
+
+
+def _picked_by(config: RunConfig, loaded: LoadedTask) -> str:
+    """What chose the exported rows, in words."""
+    if config.modelclass == "smalltext":
+        return f"{config.activelearning}'s next query"
+    if config.activelearning:
+        return f"{config.activelearning} picks"
+    if config.mode == BASELINE_MODE:
+        return "the pool's first rows"
+    return f"the list {paths.recorded_path(paths.list_file(loaded.name.tag, config.mode, config.run))}"
+
+
+def recapped_labels_files(config: RunConfig, loaded: LoadedTask) -> list[Path]:
+    """The labels files the prompts of the run's LLM list recapped (a next round after them), from their sidecars."""
+    if config.mode == BASELINE_MODE or config.activelearning:
+        return []
+    files = [name for sidecar in sidecar_paths(loaded.name.tag, config.mode, config.run)
+             for name in read_sidecar(sidecar).get("labels_files", {})]
+    return [Path(name) for name in dict.fromkeys(files)]
+
+
+def training_options(config: RunConfig) -> list[str]:
+    """The options of ``config`` that train a classifier, where they differ from the defaults: what a printed
+    command repeats so that it trains as the run that printed it was set up to."""
+    settings, defaults = config.settings, TrainingSettings()
+    options = ["--model", config.model] if config.model else []
+    if tuple(config.seeds) != tuple(PAPER_SEEDS):
+        options += ["--seeds", *map(str, config.seeds)]
+    for flag, value, default in (("--epochs", settings.epochs, defaults.epochs),
+                                 ("--learning-rate", settings.learning_rate, defaults.learning_rate),
+                                 ("--train-batch-size", settings.train_batch_size, defaults.train_batch_size),
+                                 ("--eval-batch-size", settings.eval_batch_size, defaults.eval_batch_size),
+                                 ("--max-length", settings.max_length, parse_task_name(config.task).spec.max_length),
+                                 ("--precision", settings.precision, defaults.precision)):
+        if value != default:
+            options += [flag, str(value)]
+    return options
+
+
+def earlier_training_options(labels_files: list[Path]) -> list[str]:
+    """The training options of the newest classifier saved beside ``labels_files`` (``*_model/``) that trained on
+    some of them: how a round whose own command named none (an LLM's list exported) trains as the last one did."""
+    wanted = {Path(f).resolve() for f in labels_files}
+    records = []
+    for folder in dict.fromkeys(Path(f).resolve().parent for f in labels_files):
+        for path in folder.glob(f"*{MODEL_SUFFIX}/{TRAINING_RECORD}"):
+            record = json.loads(path.read_text(encoding="utf-8"))
+            if {Path(name).resolve() for name in record.get("labels_files", {})} <= wanted:
+                records.append((path.stat().st_mtime, record))
+    if not records:
+        return []
+    record = max(records, key=lambda found: found[0])[1]
+    return ["--model", str(record["model"]), "--seeds", str(record["seed"]), "--epochs", str(record["epochs"]),
+            "--train-batch-size", str(record["train_batch_size"]), "--learning-rate", str(record["learning_rate"]),
+            "--max-length", str(record["max_length"])]
+
+
+def predict_command(task: str, labels_files: list[Path], config: RunConfig) -> str:
+    """The command that trains on ``labels_files`` and predicts the rest, with the run's training options (where it
+    named none, those of the last classifier trained on these labels) and an output whose name (and classifier
+    folder) is free, as it runs when pasted."""
+    last = Path(labels_files[-1])
+    number, out = 1, last.with_name(f"predictions_{last.stem}.csv")
+    while out.exists() or out.with_name(out.stem + MODEL_SUFFIX).exists():
+        number += 1
+        out = last.with_name(f"predictions_{last.stem}_{number}.csv")
+    options = training_options(config) or earlier_training_options(labels_files)
+    return shlex.join(["python", "model_training.py", "--task", task, "--labels", *map(str, labels_files),
+                       "--predict", str(out), *options])
 
 
 def predict(config: RunConfig, labels_files: list[Path], out: Path, model_dir: Path | None,
@@ -92,7 +169,7 @@ def predict(config: RunConfig, labels_files: list[Path], out: Path, model_dir: P
     labelled = read_labels(labels_files, len(train))
     check_texts(labelled, train, spec)
     classes = label_classes(labelled, spec)
-    model_dir = Path(model_dir) if model_dir else Path(out).with_name(Path(out).stem + "_model")
+    model_dir = Path(model_dir) if model_dir else Path(out).with_name(Path(out).stem + MODEL_SUFFIX)
     seed = config.seeds[0]
     result = train_and_predict(config.model_name, spec, train, test, labelled, classes, config.settings, seed,
                                Path(out), model_dir, predict_file)

@@ -16,13 +16,14 @@ from __future__ import annotations
 import json
 import random
 import re
+import shlex
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from activellm import paths
 from activellm.data.pools import LoadedTask, load_task
 from activellm.data.tasks import DEFAULT_EXAMPLES, make_tag, merged_texts
-from activellm.files import atomic_write_text, file_sha256
+from activellm.files import atomic_write_text, file_sha256, unused_path
 from activellm.llm.client import Conversation, LLMSettings, converse
 from activellm.prompts.answers import AnswerError, ParsedAnswer, parse_answer, read_numbers, write_index_list
 from activellm.prompts.build import (CONTINUOUS_VARIANTS, FIRST_ROWS, Prompt, PromptError, PromptRequest, build_prompt,
@@ -91,9 +92,20 @@ class PromptJob:
         return paths.list_file(self.tag, self.folder, self.run)
 
     def training_command(self) -> str:
-        """The model_training.py command that trains on this job's list (after its iteration, if continuous)."""
+        """The model_training.py command that trains on this job's list (after its iteration, if continuous), or
+        for a pool without labels writes its picks out for labelling."""
         task = f"{self.tag}_{self.iteration}" if self.iteration else self.tag
-        return f"python model_training.py --task {task} --mode {self.folder} --run {self.run}"
+        rounds_before = len(self.labelled.files) if self.labelled else 0
+        return list_command(task, self.folder, self.run, self.loaded.spec.labelled, rounds_before)
+
+
+def list_command(task: str, folder: str, run: int, labelled: bool, rounds_before: int = 0) -> str:
+    """What to run once the list of ``folder`` exists: train on it, or for a pool without labels (``labelled``
+    False) export its picks to a free ``round<N>.csv`` (N: the rounds before, plus one)."""
+    command = ["python", "model_training.py", "--task", task, "--mode", folder, "--run", str(run)]
+    if not labelled:
+        command += ["--export-labelling", str(unused_path(Path(f"round{rounds_before + 1}.csv")))]
+    return shlex.join(command)
 
 
 @dataclass(frozen=True)
@@ -346,6 +358,7 @@ class ParsedFile:
     list_path: Path
     numbers: list[int]  # the whole list written (earlier iterations included)
     notes: list[str]  # how the numbers were mapped, where that needs saying
+    next_command: str  # what to run with the list (list_command)
 
 
 def answered_sidecar(answer_path: Path, run: int, iteration: int, prompt: Path | None = None) -> Path | None:
@@ -457,4 +470,18 @@ def parse_answer_file(answer_path: Path, examples: int | None = None, shown_coun
     # a continuous list is cumulative: extra picks would shift every later iteration
     picks = parsed.picks[:k] if continuous else parsed.picks
     numbers = save_list(list_path, labeled_before, picks)
-    return ParsedFile(parsed, list_path, numbers, notes)
+    return ParsedFile(parsed, list_path, numbers, notes, _next_after_parse(sidecar, tag, answer_path.parent.name,
+                                                                            run, iteration if continuous else None))
+
+
+def _next_after_parse(sidecar: dict, tag: str, folder: str, run: int, iteration: int | None) -> str:
+    """The command to run after parsing (list_command), for the task the answered prompt was made for."""
+    from activellm.data.loading import load_splits
+    from activellm.data.tasks import TaskError, parse_task_name
+
+    task = f"{tag}_{iteration}" if iteration else tag
+    try:
+        labelled = load_splits(parse_task_name(task).spec)[0].labelled
+    except TaskError:  # the task cannot be read here: the command trains, as for any labelled task
+        labelled = True
+    return list_command(task, folder, run, labelled, len(sidecar.get("labels_files") or {}))

@@ -50,6 +50,7 @@ SEPARATOR = "\n ##### \n"
 DEFAULT_SHOWN = 200
 FIRST_ROWS = "first"  # the paper's candidates: the pool's first rows
 REPRESENTATIVE = "representative"  # the project's prompt mode for representative exemplars
+REPRESENTATIVE_CLASSES = "representative-classes"  # the same, told the task's class names
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class PromptMode:
     guidelines: bool = False
     forget_first: bool = False
     exemplars: bool = False  # asks for a small classifier's training set, not for what an annotator should label
+    classes: bool = False  # names the task's classes (a task without class names is refused)
 
 
 PROMPT_MODES: dict[str, PromptMode] = {
@@ -77,6 +79,7 @@ PROMPT_MODES: dict[str, PromptMode] = {
     "12": PromptMode(shown=200, forget_first=True),
     # ours, not the paper's: clear, typical instances covering every class, for a classifier trained on them alone
     REPRESENTATIVE: PromptMode(exemplars=True),
+    REPRESENTATIVE_CLASSES: PromptMode(exemplars=True, classes=True),
 }
 
 CONTINUOUS_VARIANTS = {
@@ -106,6 +109,7 @@ SITUATION = {
              "instances from the dataset. ",
 }
 LIMIT = "You may choose only {k} instances. "
+CLASSES = "The classes of the task are: {classes}. "
 EXEMPLARS_ROLE = {  # by whether instances are labelled already (a later iteration of a continuous selection)
     False: "You are choosing the training examples of a text classifier. A human will label the instances you "
            "choose, and a small classifier will then be trained on these instances alone, so choose them such "
@@ -249,10 +253,14 @@ def _instructions(request: PromptRequest) -> str:
     mode = request.prompt_mode
     if mode.guidelines and not request.guidelines:
         raise PromptError(f"Mode {request.mode} adds annotation guidelines: pass them with --guidelines FILE.")
+    if mode.classes and not request.class_names:
+        raise PromptError(f"Mode {request.mode} names the task's classes, and the task has none: write them into "
+                          f"data/<task>/classes.txt (one a line), or use --mode {REPRESENTATIVE}.")
     parts = [
         FORGET if mode.forget_first else "",
         EXEMPLARS_ROLE[bool(request.labeled_before or request.labelled_rows)] if mode.exemplars else ROLE,
         _situation(request),
+        CLASSES.format(classes=", ".join(request.class_names or ())) if mode.classes else "",
         LIMIT.format(k=request.examples),
         ADVICE if mode.advice else "",
         EXEMPLARS_ADVICE if mode.exemplars else "",

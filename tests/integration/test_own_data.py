@@ -4,6 +4,7 @@ predictions; the next round from small-text or from the LLM."""
 from __future__ import annotations
 
 import json
+import shlex
 
 import pandas as pd
 import pytest
@@ -45,7 +46,7 @@ def test_rotten_tomatoes_without_labels_pick_label_train_predict(project_root, t
         assert model_training.main(["--task", "rt2000", "--activelearning", "embedding_kmeans", "--run", "1",
                                     "--export-labelling", str(path)]) == 0
     out = capsys.readouterr().out
-    assert f"labelling: {picks} (32 rows of rt2000, run 1, mode baseline, embedding_kmeans)" in out
+    assert f"labelling: {picks} (32 rows of rt2000, run 1: embedding_kmeans picks)" in out
     assert '<Choice value="negative"/><Choice value="positive"/>' in out  # Label Studio's configuration
     rows = _fill(picks, truth)["row"].tolist()
     assert len(rows) == len(set(rows)) == 32 and [t["data"]["row"] for t in json.loads(studio.read_text())] == rows
@@ -156,6 +157,14 @@ def test_a_pools_class_names_reach_a_prompt_that_asks_for_them(project_root, tmp
     assert prompt.startswith("Pick 32 to label as bad, good.")
 
 
+def test_the_representative_classes_prompt_of_a_pool_names_its_classes_in_its_own_folder(project_root):
+    _unlabelled(project_root, "pool", sentiment_frame(40)["text"].tolist(), classes=("bad", "good"))
+    assert prompt_generation.main(["--task", "pool", "--mode", "representative-classes", "--prompt-examples",
+                                   "10"]) == 0
+    prompt = (project_root / "prompts" / "pool" / "representative-classes" / "prompt_1.txt").read_text()
+    assert "The classes of the task are: bad, good." in prompt
+
+
 @pytest.mark.parametrize("pool, labels, message", [
     ({"body": ["a", "b"]}, None, "lacks the column(s) text (it has body)"),
     ({"id": [1, 2, 3], "text": ["a", " ", "c"]}, None, "line(s) 3 have an empty text; fill them in or remove"),
@@ -257,3 +266,57 @@ def test_small_texts_next_round_scores_only_the_first_pool_size_rows(project_roo
     within = set(load_task("pool", 1).pool["index"].iloc[:10])
     rows = set(pd.read_csv(second)["row"])
     assert len(rows) == 4 and rows <= within and not rows & set(pd.read_csv(first)["row"])
+
+
+def _printed(text: str) -> str:
+    """The command of the last "then" line printed: pasted as it is."""
+    line = [line for line in text.splitlines() if line.startswith("then")][-1]
+    return line.rsplit("run: ", 1)[-1] if "run: " in line else line.split(": ", 1)[1]
+
+
+def _paste(command: str) -> int:
+    argv = shlex.split(command)
+    scripts = {"model_training.py": model_training, "prompt_generation.py": prompt_generation}
+    assert argv[0] == "python" and argv[1] in scripts, command
+    return scripts[argv[1]].main(argv[2:])
+
+
+def test_every_printed_hint_of_the_loop_runs_as_printed(project_root, tiny_model, monkeypatch, capsys):
+    """k-means round, small-text round, an LLM round pasted by hand: each step's printed next command, pasted."""
+    monkeypatch.chdir(project_root)
+    frame = sentiment_frame(40)
+    truth = ["negative" if label == 0 else "positive" for label in frame["label"]]
+    _unlabelled(project_root, "pool", frame["text"].tolist())
+    training = ["--model", tiny_model, "--seeds", "1", "--epochs", "1"]
+    assert model_training.main(["--task", "pool_4", "--activelearning", "embedding_kmeans", "--run", "1",
+                                "--export-labelling", "round1.csv", *training]) == 0
+    hint = _printed(capsys.readouterr().err)
+    assert shlex.split(hint)[-6:] == training and "--predict predictions_round1.csv" in hint
+    _fill(project_root / "round1.csv", truth)
+    assert _paste(hint) == 0 and (project_root / "predictions_round1.csv").is_file()
+    capsys.readouterr()
+
+    assert model_training.main(["--task", "pool_4", "--run", "1", "--labels", "round1.csv", "--modelclass",
+                                "smalltext", "--activelearning", "PredictionEntropy", "--al-epochs", "1",
+                                "--export-labelling", "round2.csv", *training]) == 0
+    hint = _printed(capsys.readouterr().err)
+    assert "--labels round1.csv round2.csv --predict predictions_round2.csv" in hint
+    _fill(project_root / "round2.csv", truth)
+    assert _paste(hint) == 0
+    capsys.readouterr()
+
+    assert prompt_generation.main(["--task", "pool_4", "--mode", "8", "--prompt-examples", "10", "--labels",
+                                   "round1.csv", "round2.csv"]) == 0
+    paste = _printed(capsys.readouterr().err)
+    assert paste == "python prompt_generation.py --parse-answer answers/pool_4/8_after8/answer_1.txt"
+    (project_root / "answers" / "pool_4" / "8_after8").mkdir(parents=True)
+    (project_root / shlex.split(paste)[-1]).write_text("I would label 0, 2, 4, 6.")
+    assert _paste(paste) == 0
+    hint = _printed(capsys.readouterr().err)
+    assert hint == "python model_training.py --task pool_4 --mode 8_after8 --run 1 --export-labelling round3.csv"
+    assert _paste(hint) == 0
+    hint = _printed(capsys.readouterr().err)
+    assert "--labels round1.csv round2.csv round3.csv --predict predictions_round3.csv --model" in hint
+    _fill(project_root / "round3.csv", truth)
+    assert _paste(hint) == 0
+    assert len(pd.read_csv(project_root / "predictions_round3.csv")) == 40 - 12

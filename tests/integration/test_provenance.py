@@ -46,7 +46,7 @@ def test_two_llms_get_two_folders_and_each_run_names_its_llm(tiny_task, tiny_mod
                                            "--base-url", stub.base_url, "--llm-model", model]) == 0
         assert [r["model"] for r in stub.requests] == ["gpt-4o", "meta-llama/Llama-3-8B"]
         out = capsys.readouterr().out
-        assert "train: python model_training.py --task tiny_4 --mode gpt-4o_8 --run 1" in out
+        assert "then: python model_training.py --task tiny_4 --mode gpt-4o_8 --run 1" in out
         assert "--mode meta-llama_Llama-3-8B_8 --run 1" in out
         # naming the other model's folder is refused, even with --force: nothing is reused or replaced
         assert prompt_generation.main(["--task", "tiny_4", "--mode", "8", "--prompt-examples", "20", "--ask",

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from activellm.data.tasks import TASKS, merged_texts
-from activellm.prompts.build import (ADVICE, FORGET, OUTPUT, PROMPT_MODES, REPRESENTATIVE, SEPARATOR, PromptError,
-                                     PromptRequest, build_prompt, choose_shown, instance_lines)
+from activellm.prompts.build import (ADVICE, FORGET, OUTPUT, PROMPT_MODES, REPRESENTATIVE, REPRESENTATIVE_CLASSES,
+                                     SEPARATOR, PromptError, PromptRequest, build_prompt, choose_shown, instance_lines)
 from activellm.prompts.token_budget import count_tokens
 
 TEXTS = [f"sentence number {i}" for i in range(500)]
@@ -20,7 +20,7 @@ def _numbers(text):
     return [int(n) for n in re.findall(r"\n ##### \n(\d+)\. ", text)]
 
 
-@pytest.mark.parametrize("mode", [m for m in PROMPT_MODES if m != REPRESENTATIVE])
+@pytest.mark.parametrize("mode", [m for m in PROMPT_MODES if not PROMPT_MODES[m].exemplars])
 def test_structure_of_each_mode(mode):
     guidelines = "Label as positive what praises the film." if mode == "7" else None
     prompt = _prompt(mode, guidelines=guidelines)
@@ -53,6 +53,16 @@ def test_the_representative_mode_says_what_the_picks_are_for_and_asks_for_clear_
     assert [s.position for s in shown] == [40, 7, 300]
     later = _prompt(REPRESENTATIVE, continuous="idxrecap", labeled_before=[2, 5], examples=2).text
     assert "trained on them and on the instances labelled before" in later and later.endswith(": 2, 5")
+
+
+def test_the_representative_classes_mode_names_the_tasks_classes_and_is_otherwise_representative():
+    named = _prompt(REPRESENTATIVE_CLASSES, class_names=("business", "sport", "tech")).text
+    assert "The classes of the task are: business, sport, tech. You may choose only 32 instances." in named
+    assert named.replace("The classes of the task are: business, sport, tech. ", "") == _prompt(REPRESENTATIVE).text
+    assert "business" not in _prompt(REPRESENTATIVE, class_names=("business", "sport", "tech")).text  # its old wording
+    with pytest.raises(PromptError, match="names the task's classes, and the task has none: write them into "
+                                          "data/<task>/classes.txt"):
+        _prompt(REPRESENTATIVE_CLASSES)
 
 
 def test_mode_12_is_mode_10_after_a_forget_line():
