@@ -62,11 +62,15 @@ def labelled_round(task: str, run: int, labels_files: list[Path]) -> LabelledRou
 
 
 def next_query(config: RunConfig, loaded: LoadedTask, labels_files: list[Path]) -> list[int]:
-    """The k pool positions small-text's strategy asks for next, trained on the rows of ``labels_files``."""
+    """The k pool positions small-text's strategy asks for next, trained on the rows of ``labels_files``: among the
+    first --pool-size rows of the run's pool (default: as many as --selector-pool, 3,000; 0: all), near-duplicates of
+    each other and of the labelled rows left out."""
     labelled, classes, positions = _checked_labels(loaded, labels_files)
     spec = replace(loaded.spec, num_labels=len(classes), class_names=tuple(classes))
+    selector_pool = config.selector.candidates if isinstance(config.selector.candidates, int) else 0
+    active = config.active if config.active.pool_size else replace(config.active, pool_size=selector_pool or None)
     return query_once(config.model_name, spec, loaded.pool, positions, label_indices(labelled, classes),
-                      config.activelearning, config.active, loaded.name.examples, config.run)
+                      config.activelearning, active, loaded.name.examples, config.run)
 
 
 def export(config: RunConfig, path: Path, labels_files: list[Path] | None) -> None:

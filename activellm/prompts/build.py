@@ -167,6 +167,12 @@ def duplicate_key(text: str) -> str:
     return _URL.sub("", text.replace("RT ", "")).strip()
 
 
+def loose_duplicate_key(text: str) -> str:
+    """A stricter test of sameness for one round's picks: the duplicate key lower-cased, its letters and digits alone
+    ("WIN a prize now!!" and "win a prize now" are one text)."""
+    return re.sub(r"[\W_]+", "", duplicate_key(text).lower())
+
+
 @dataclass(frozen=True)
 class ShownInstance:
     number: int  # the number the LLM sees

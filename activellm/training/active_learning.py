@@ -15,6 +15,8 @@ the embedding-based strategies average the real tokens only; small-text's averag
 
 from __future__ import annotations
 
+import math
+import sys
 import time
 import warnings
 from dataclasses import dataclass
@@ -22,9 +24,10 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from activellm.data.tasks import TaskSpec
+from activellm.data.tasks import TaskSpec, merged_texts
 from activellm.errors import UserError
 from activellm.models import resolve_model
+from activellm.prompts.build import loose_duplicate_key
 from activellm.training.fine_tuning import autocast, load_tokenizer, texts_of
 
 STRATEGIES = ("LeastConfidence", "PredictionEntropy", "BreakingTies", "BALD", "GreedyCoreset", "EmbeddingKMeans",
@@ -107,16 +110,23 @@ def fast_classifier_class():
     from small_text import TransformerBasedClassification
 
     class FastTransformerClassification(TransformerBasedClassification):
-        def __init__(self, *args, inference_batch_size: int = 256, precision: str = "fp32", **kwargs):
+        def __init__(self, *args, inference_batch_size: int = 256, precision: str = "fp32",
+                     progress: str | None = None, **kwargs):
             super().__init__(*args, **kwargs)
             self.inference_batch_size = inference_batch_size
             self.precision = precision
+            self.progress = progress  # the title of a progress bar over the scoring batches; None: none
 
         def predict_proba(self, dataset, dropout_sampling=1):
             if len(dataset) == 0:
                 return super().predict_proba(dataset, dropout_sampling)
             self.model.eval()
             order, batches = _length_sorted_batches(dataset.data, self.inference_batch_size)
+            if self.progress:
+                from tqdm.auto import tqdm
+
+                batches = tqdm(batches, total=math.ceil(len(order) / self.inference_batch_size), desc=self.progress,
+                               unit="batch", dynamic_ncols=True)
             squash = torch.sigmoid if self.multi_label else partial(F.softmax, dim=1)
 
             def transform(logits):  # in fp32 whatever the autocast dtype, as numpy needs
@@ -156,13 +166,14 @@ def fast_classifier_class():
 class ClassifierFactory:
     """Makes a fresh fast small-text classifier for each active learning iteration."""
 
-    def __init__(self, model: str, num_labels: int, settings: ActiveSettings):
+    def __init__(self, model: str, num_labels: int, settings: ActiveSettings, progress: str | None = None):
         from small_text import TransformerModelArguments
 
         self.model_arguments = TransformerModelArguments(resolve_model(model))
         self.num_labels = num_labels
         self.settings = settings
         self.classifier_class = fast_classifier_class()
+        self.progress = progress  # a progress bar's title for the classifier's scoring; None: no bar
 
     def new(self):
         import torch
@@ -173,7 +184,8 @@ class ClassifierFactory:
             return self.classifier_class(
                 self.model_arguments, self.num_labels, num_epochs=self.settings.epochs, lr=self.settings.learning_rate,
                 mini_batch_size=self.settings.train_batch_size, model_selection=False,
-                inference_batch_size=inference_batch_size, precision=self.settings.precision, verbosity=0)
+                inference_batch_size=inference_batch_size, precision=self.settings.precision, verbosity=0,
+                progress=self.progress)
 
 
 def cold_start(labels: Sequence[int], size: int, init: str, seed: int) -> list[int]:
@@ -238,6 +250,18 @@ def run_active_learning(model: str, spec: TaskSpec, pool_df, initial: list[int],
     return labeled
 
 
+def distinct_rows(texts: Sequence[str], rows: Sequence[int], labelled: Sequence[int]) -> list[int]:
+    """``rows`` without near-duplicates (loose_duplicate_key) of each other, the first kept, or of a labelled row."""
+    seen = {loose_duplicate_key(texts[p]) for p in labelled}
+    kept = []
+    for position in rows:
+        key = loose_duplicate_key(texts[position])
+        if key not in seen:
+            seen.add(key)
+            kept.append(position)
+    return kept
+
+
 def query_once(model: str, spec: TaskSpec, pool_df, labelled: list[int], labels: list[int], strategy_name: str,
                settings: ActiveSettings, k: int, seed: int) -> list[int]:
     """The ``k`` pool rows (positions in ``pool_df``) a small-text strategy queries next, its classifier trained on the
@@ -248,13 +272,21 @@ def query_once(model: str, spec: TaskSpec, pool_df, labelled: list[int], labels:
     from transformers import set_seed
 
     set_seed(seed)
-    # the rows scored: the first pool_size of the pool (all without it) and the labelled ones, in the pool's order
-    scored = sorted(set(range(min(settings.pool_size or len(pool_df), len(pool_df)))) | set(labelled))
+    # the rows scored: the first pool_size of the pool (all without it) less near-duplicates, and the labelled ones
+    first = range(min(settings.pool_size or len(pool_df), len(pool_df)))
+    candidates = distinct_rows(merged_texts(pool_df, spec), [p for p in first if p not in set(labelled)], labelled)
+    if len(candidates) < k:
+        raise ActiveLearningError(f"The first {len(first)} rows of the pool hold {len(candidates)} rows that are "
+                                  f"neither labelled nor near-duplicates of others, fewer than the {k} to query: raise "
+                                  "--pool-size, or ask for fewer (the task name's k).")
+    scored = sorted([*candidates, *labelled])
     place = {position: i for i, position in enumerate(scored)}
     known = np.full(len(scored), LABEL_UNLABELED)
     known[[place[p] for p in labelled]] = labels
+    print(f"{strategy_name}: training its classifier on {len(labelled)} labelled rows, then scoring "
+          f"{len(candidates)} rows of the pool (the first {len(first)}, near-duplicates left out)", file=sys.stderr)
     dataset = encode_pool(model, spec, pool_df.iloc[scored].assign(label=known), settings.max_length)
-    learner = PoolBasedActiveLearner(ClassifierFactory(model, spec.num_labels, settings), make_strategy(strategy_name),
-                                     dataset)
+    factory = ClassifierFactory(model, spec.num_labels, settings, progress=f"{strategy_name} scoring the pool")
+    learner = PoolBasedActiveLearner(factory, make_strategy(strategy_name), dataset)
     learner.initialize_data(np.array([place[p] for p in labelled]), np.array(labels))
     return [scored[int(i)] for i in learner.query(num_samples=k)]

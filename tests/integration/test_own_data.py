@@ -320,3 +320,30 @@ def test_every_printed_hint_of_the_loop_runs_as_printed(project_root, tiny_model
     _fill(project_root / "round3.csv", truth)
     assert _paste(hint) == 0
     assert len(pd.read_csv(project_root / "predictions_round3.csv")) == 40 - 12
+
+
+def test_small_texts_next_round_shows_progress_and_keeps_near_duplicates_out(project_root, tiny_model, tmp_path,
+                                                                              capsys):
+    """A pool of spam offers and their variants (case, a trailing space, two more characters): one round never holds
+    two of a kind, nor a variant of a labelled row."""
+    from activellm.prompts.build import loose_duplicate_key
+
+    offers = [f"WIN a {prize} now" for prize in ("car", "phone", "trip", "tv", "bike", "watch")]
+    texts = [variant for offer in offers for variant in (offer, offer.lower() + " ", offer + "!!", offer.upper())]
+    texts += [f"see you at {hour} o'clock, {name}" for hour in range(1, 9) for name in ("ann", "bo")]
+    _unlabelled(project_root, "spam", texts, classes=("ham", "spam"))
+    first = tmp_path / "round1.csv"
+    assert model_training.main(["--task", "spam_4", "--run", "1", "--export-labelling", str(first)]) == 0
+    table = pd.read_csv(first, keep_default_na=False)
+    table["label"] = ["spam" if "WIN" in text.upper() else "ham" for text in table["text"]]
+    table.to_csv(first, index=False)
+    second = tmp_path / "round2.csv"
+    capsys.readouterr()
+    assert model_training.main(["--task", "spam_8", "--run", "1", "--labels", str(first), "--modelclass",
+                                "smalltext", "--activelearning", "PredictionEntropy", "--model", tiny_model,
+                                "--al-epochs", "1", "--export-labelling", str(second)]) == 0
+    err = capsys.readouterr().err
+    assert "PredictionEntropy scoring the pool" in err and "near-duplicates left out" in err
+    keys = [loose_duplicate_key(text) for text in pd.read_csv(second, keep_default_na=False)["text"]]
+    labelled = {loose_duplicate_key(text) for text in table["text"]}
+    assert len(keys) == len(set(keys)) == 8 and not set(keys) & labelled
