@@ -113,9 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="labels of picked rows, one file per round: the exported CSV filled in, or a Label Studio "
                           "JSON / JSON-MIN export")
     own.add_argument("--predict", metavar="OUT",
-                     help="with --labels: train on them (seed: the first of --seeds), save the classifier and write "
-                          "the predictions of every pool row not labelled to OUT.csv (row, text, predicted_label, "
-                          "probability)")
+                     help="with --labels: train on them (seed: the first of --seeds), save the classifier to "
+                          "OUT's name with _model (predictions.csv: predictions_model/) and write the predictions of "
+                          "every line of the pool's file not labelled, repeats included, to OUT.csv (line, row, "
+                          "text, predicted_label, probability)")
     own.add_argument("--predict-file", metavar="FILE",
                      help="with --predict: predict the rows of this CSV (a text column) instead of the pool's")
     own.add_argument("--save-model", metavar="DIR",

@@ -220,8 +220,9 @@ def read_labels(files: Sequence[Path] | Path, pool_rows: int) -> LabelledRows:
                 raise LabellingError(f"{place}: the row {row!r} is not a row id; keep the exported row column as it "
                                      "was.") from None
             if not 0 <= row_id < pool_rows:
-                raise LabellingError(f"{place}: row {row_id} is not a row of the pool (rows 0..{pool_rows - 1} of "
-                                     f"df_train_full.csv); labels come back for the rows exported from this task.")
+                raise LabellingError(f"{place}: row {row_id} is not a row of the pool (rows 0..{pool_rows - 1}: the "
+                                     "rows of df_train_full.csv once repeated texts are dropped, as exports number "
+                                     "them); labels come back for the rows exported from this task.")
             if row_id in seen:
                 raise LabellingError(f"{place}: row {row_id} is labelled a second time (first at {seen[row_id]}); "
                                      "keep one of them.")
@@ -281,6 +282,26 @@ def label_indices(labelled: LabelledRows, classes: Sequence[str]) -> list[int]:
     return [index[label] for label in labelled.labels]
 
 
+def pool_file_rows(spec: TaskSpec, train: pd.DataFrame, labelled_rows: Sequence[int]) -> pd.DataFrame:
+    """Every line of the pool's own file (df_train_full.csv) whose text nobody labelled, repeated texts included:
+    its ``line`` in the file and its ``row`` id (repeats share the id of the text's first line, as the pool holds each
+    text once), so that predictions join back to the file line by line."""
+    from activellm import paths
+    from activellm.data.loading import read_task_csv
+    from activellm.data.tasks import TRAIN_FILE
+
+    path = paths.data_dir(spec.data_name) / TRAIN_FILE
+    lines = read_task_csv(path, spec, label_required=False) if path.is_file() else train
+    columns = list(spec.text_columns)
+    row_of = {key: row for row, key in reversed(list(enumerate(map(tuple, train[columns].astype(str).values))))}
+    rows = [row_of[key] for key in map(tuple, lines[columns].astype(str).values)]
+    labelled = set(labelled_rows)
+    unlabelled = [row not in labelled for row in rows]
+    found = pd.DataFrame({"line": [i + 2 for i in range(len(lines))], "row": rows,
+                          **{c: lines[c].astype(str).tolist() for c in columns}})
+    return found[unlabelled].reset_index(drop=True)
+
+
 def _save_classifier(classifier, tokenizer, record: dict, model_dir: Path) -> None:
     """The classifier, its tokenizer and its record, saved whole or not at all: written into a temporary folder
     beside ``model_dir`` and renamed into place."""
@@ -316,10 +337,12 @@ def train_and_predict(model: str, spec: TaskSpec, train: pd.DataFrame, test: pd.
         refuse_existing(path, what)
     indices = label_indices(labelled, classes)
     named = replace(spec, num_labels=len(classes), class_names=tuple(classes), labelled=True)
-    if predict_file is None:  # every input is read before training: a bad one costs no training and leaves nothing
-        targets = train.drop(index=labelled.rows).assign(row=lambda df: df.index)
+    # every input is read before training: a bad one costs no training and leaves nothing
+    if predict_file is None:
+        targets = pool_file_rows(spec, train, labelled.rows)
     else:
-        targets = read_task_csv(Path(predict_file), named, label_required=False).assign(row=lambda df: df.index)
+        rows = read_task_csv(Path(predict_file), named, label_required=False)
+        targets = rows.assign(line=range(2, len(rows) + 2), row=range(len(rows)))
     train_df = train.iloc[labelled.rows].assign(label=indices)
     classifier, tokenizer, seconds = fine_tune(model, named, train_df, seed, settings)
     classifier.config.id2label = dict(enumerate(classes))
@@ -331,8 +354,11 @@ def train_and_predict(model: str, spec: TaskSpec, train: pd.DataFrame, test: pd.
         shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
         return shifted / shifted.sum(axis=1, keepdims=True)
 
-    proba = probabilities(targets)
-    table = pd.DataFrame({"row": targets["row"].tolist(), **{c: targets[c].tolist() for c in spec.text_columns},
+    unique = targets.drop_duplicates("row")  # a text repeated in the user's file is scored once
+    scored = dict(zip(unique["row"], probabilities(unique)))
+    proba = np.array([scored[row] for row in targets["row"]])
+    table = pd.DataFrame({"line": targets["line"].tolist(), "row": targets["row"].tolist(),
+                          **{c: targets[c].tolist() for c in spec.text_columns},
                           "predicted_label": [classes[i] for i in proba.argmax(axis=1)],
                           "probability": proba.max(axis=1).round(4)})
     accuracy = None

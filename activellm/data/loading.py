@@ -252,9 +252,12 @@ def drop_repeated_texts(spec: TaskSpec, train: pd.DataFrame, test: pd.DataFrame)
     keys = set(map(tuple, train[columns].astype(str).itertuples(index=False)))
     in_pool = pd.Series([tuple(r) in keys for r in test[columns].astype(str).itertuples(index=False)],
                         index=test.index, dtype=bool)
-    if repeated.any() or in_pool.any():
-        note_once(f"{spec.name}: {int(repeated.sum())} repeated texts dropped from the train split and "
-              f"{int(in_pool.sum())} test rows whose text is in the train split dropped from the test split")
+    said = [f"{int(repeated.sum())} repeated texts dropped from the train split (row ids count the rows kept)"
+            if repeated.any() else "",
+            f"{int(in_pool.sum())} test rows whose text is in the train split dropped from the test split"
+            if in_pool.any() else ""]
+    if any(said):
+        note_once(f"{spec.name}: {' and '.join(part for part in said if part)}")
     return train[~repeated].reset_index(drop=True), test[~in_pool].reset_index(drop=True)
 
 

@@ -56,7 +56,7 @@ def test_rotten_tomatoes_without_labels_pick_label_train_predict(project_root, t
     out = capsys.readouterr().out
     assert "accuracy: not measured (rt2000 has no labelled test rows" in out
     predicted = pd.read_csv(predictions)
-    assert predicted.columns.tolist() == ["row", "text", "predicted_label", "probability"]
+    assert predicted.columns.tolist() == ["line", "row", "text", "predicted_label", "probability"]
     assert len(predicted) == 1968 and not set(predicted["row"]) & set(rows)
     assert predicted["text"].tolist() == sample["text"].drop(index=rows).tolist()
     accuracy = (predicted["predicted_label"] == [truth[r] for r in predicted["row"]]).mean()
@@ -347,3 +347,20 @@ def test_small_texts_next_round_shows_progress_and_keeps_near_duplicates_out(pro
     keys = [loose_duplicate_key(text) for text in pd.read_csv(second, keep_default_na=False)["text"]]
     labelled = {loose_duplicate_key(text) for text in table["text"]}
     assert len(keys) == len(set(keys)) == 8 and not set(keys) & labelled
+
+
+def test_predictions_cover_every_line_of_the_pools_file_repeats_included(project_root, tiny_model, tmp_path):
+    texts = sentiment_frame(12)["text"].tolist()
+    with_repeats = texts + [texts[3], texts[5], texts[5] + " "]  # lines 14-16: repeats (the last one not exact)
+    _unlabelled(project_root, "pool", with_repeats, classes=("bad", "good"))
+    labels = tmp_path / "labels.csv"
+    pd.DataFrame({"row": [0, 5], "label": ["bad", "good"]}).to_csv(labels, index=False)
+    out = tmp_path / "out.csv"
+    assert model_training.main(["--task", "pool", "--labels", str(labels), "--predict", str(out), "--model",
+                                tiny_model, "--seeds", "1", "--epochs", "1"]) == 0
+    predicted = pd.read_csv(out, keep_default_na=False)
+    file_lines = [i + 2 for i, text in enumerate(with_repeats) if text not in (texts[0], texts[5])]
+    assert predicted["line"].tolist() == file_lines  # every line nobody labelled, the repeat of row 3 too
+    assert predicted.loc[predicted["line"] == 14, "row"].item() == 3  # a repeat carries its text's row id
+    twice = predicted[predicted["row"] == 3]
+    assert len(twice) == 2 and twice["predicted_label"].nunique() == 1 and twice["probability"].nunique() == 1

@@ -164,7 +164,21 @@ def test_local_tasks_hold_each_text_once_and_none_of_the_pool_in_the_test_set(pr
     _, loaded_train, loaded_test = load_splits(get_spec("repeats"))
     assert len(loaded_train) == len(train) and not loaded_train["text"].duplicated().any()
     assert len(loaded_test) == len(test) and not set(loaded_test["text"]) & set(loaded_train["text"])
-    assert "3 repeated texts dropped from the train split and 2 test rows" in capsys.readouterr().err
+    assert "3 repeated texts dropped from the train split (row ids count the rows kept) and 2 test rows" in \
+        capsys.readouterr().err
+
+
+def test_a_pool_without_a_test_split_hears_nothing_of_one(project_root, capsys):
+    from activellm.data.loading import note_once
+
+    folder = project_root / "data" / "pool_repeats"
+    folder.mkdir(parents=True)
+    pd.DataFrame({"text": ["a", "b", "a", "c"]}).to_csv(folder / "df_train_full.csv", index=False)
+    (folder / "classes.txt").write_text("x\ny\n")
+    note_once.cache_clear()
+    load_splits(get_spec("pool_repeats"))
+    err = capsys.readouterr().err
+    assert "1 repeated texts dropped from the train split" in err and "test" not in err
 
 
 def test_imdb_drops_its_repeated_reviews_before_splitting(project_root):
