@@ -6,6 +6,7 @@
     python prompt_generation.py --task rotten_tomatoes --mode 10 --run 1 --ask --llm-model gpt-4o
                                                             # answers/rotten_tomatoes/gpt-4o_10/ (one folder per LLM)
     python prompt_generation.py --task sst2 --examples 25 --continuous idxrecap --ask    # next iteration
+    python prompt_generation.py --task trec --mode 5 --llm-gguf default     # an LLM served here (SmolLM2-135M)
 
 Then: python model_training.py --task <task> --mode <answers folder> --run <run> (each step prints the next)
 """
@@ -13,6 +14,7 @@ Then: python model_training.py --task <task> --mode <answers folder> --run <run>
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import sys
@@ -20,7 +22,9 @@ import sys
 from activellm import cli
 from activellm.errors import UserError
 from activellm.llm.client import DEFAULT_LLM, LLMSettings
-from activellm.llm.prompt_jobs import answers_folder_name, ask, generate, parse_answer_file, plan
+from activellm.llm.embedded import ANSWER_ROOM, embedded_llm
+from activellm.llm.prompt_jobs import (ContextFit, answers_folder_name, ask, generate, parse_answer_file,
+                                      plan)
 from activellm.prompts.answers import format_index_list
 from activellm.prompts.build import CONTINUOUS_VARIANTS, FIRST_ROWS, PROMPT_MODES, REPRESENTATIVE
 from activellm.prompts.templates import load_template
@@ -107,6 +111,56 @@ def _import(args: argparse.Namespace) -> None:
           f"python model_training.py --task {args.task} --mode {args.answers_name} --run {args.run}")
 
 
+def _select(args: argparse.Namespace, llm, budget_given: bool) -> None:
+    """Build the prompt and, with --ask (or an embedded model), ask it and save the list."""
+    guidelines = None
+    if args.guidelines:
+        with open(args.guidelines, encoding="utf-8") as handle:
+            guidelines = handle.read()
+    continuous = None if args.continuous == "false" else args.continuous
+    template = load_template(args.prompt_template) if args.prompt_template else None
+    labelled = None
+    if args.labels:
+        from activellm.annotation.rounds import labelled_round
+
+        labelled = labelled_round(args.task, args.run, args.labels)
+    context = None
+    if llm is not None:  # the embedded model: asked, named after its file, prompts fitted to its context
+        args.ask, args.llm_model, args.base_url = True, llm.model, llm.base_url
+        args.prompt_tokens = args.prompt_tokens if budget_given else llm.prompt_room
+        context = ContextFit(llm.count_tokens, llm.prompt_room, not budget_given, llm.model)
+    folder = args.answers_name or answers_folder_name(args.llm_model if args.ask else None, args.mode,
+                                                      args.candidates, args.prompt_examples, template,
+                                                      args.prompt_tokens, args.prompt_fit,
+                                                      len(labelled.rows) if labelled else 0)
+    job = plan(args.task, args.mode, args.run, args.examples, continuous, folder, args.candidates, template,
+               args.prompt_tokens, args.prompt_fit, labelled)
+    generated = generate(job, args.prompt_examples, guidelines, replace_answer=args.ask and args.force,
+                         context=context)
+    where = f", iteration {job.iteration}" if job.iteration else ""
+    cut = generated.fitted.cut
+    cut_note = f", {len(cut)} cut to their first {max(c.kept for c in cut)} tokens or fewer to fit " \
+        f"{generated.fitted.budget:,}" if cut else ""
+    print(f"prompt: {os.path.relpath(generated.text_path)} ({len(generated.prompt.shown)} instances shown{where}"
+          f"{cut_note}, {generated.token_count} tokens)")
+    if not args.ask:
+        answer = os.path.relpath(job.answer_path)
+        print(f"then: paste the LLM's reply to it into {answer}, and run: "
+              f"{shlex.join(['python', 'prompt_generation.py', '--parse-answer', answer])}", file=sys.stderr)
+        return
+    answer_format = args.answer_format or ("auto" if llm is not None else "text")
+    settings = LLMSettings(model=args.llm_model, base_url=args.base_url, timeout=args.timeout, retries=args.retries,
+                           follow_ups=args.follow_ups, temperature=args.temperature, answer_format=answer_format,
+                           max_tokens=ANSWER_ROOM if llm is not None else None)
+    parsed, picks, list_path = ask(job, generated, settings, force=args.force, fill=args.fill)
+    for note in parsed.notes():
+        print(f"note: {note}", file=sys.stderr)
+    print(f"answer: {os.path.relpath(job.answer_path)}")
+    print(format_index_list(picks))
+    print(f"list: {os.path.relpath(list_path)}")
+    print(f"then: {job.training_command()}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -122,44 +176,9 @@ def main(argv: list[str] | None = None) -> int:
                              "list (e.g. gpt_4_200)")
             _import(args)
             return 0
-        guidelines = None
-        if args.guidelines:
-            with open(args.guidelines, encoding="utf-8") as handle:
-                guidelines = handle.read()
-        continuous = None if args.continuous == "false" else args.continuous
-        template = load_template(args.prompt_template) if args.prompt_template else None
-        labelled = None
-        if args.labels:
-            from activellm.annotation.rounds import labelled_round
-
-            labelled = labelled_round(args.task, args.run, args.labels)
-        folder = args.answers_name or answers_folder_name(args.llm_model if args.ask else None, args.mode,
-                                                          args.candidates, args.prompt_examples, template,
-                                                          args.prompt_tokens, args.prompt_fit,
-                                                          len(labelled.rows) if labelled else 0)
-        job = plan(args.task, args.mode, args.run, args.examples, continuous, folder, args.candidates, template,
-                   args.prompt_tokens, args.prompt_fit, labelled)
-        generated = generate(job, args.prompt_examples, guidelines, replace_answer=args.ask and args.force)
-        where = f", iteration {job.iteration}" if job.iteration else ""
-        cut = generated.fitted.cut
-        cut_note = f", {len(cut)} cut to their first {max(c.kept for c in cut)} tokens or fewer to fit " \
-            f"{job.prompt_tokens:,}" if cut else ""
-        print(f"prompt: {os.path.relpath(generated.text_path)} ({len(generated.prompt.shown)} instances shown{where}"
-              f"{cut_note}, {generated.token_count} tokens)")
-        if args.ask:
-            settings = LLMSettings(model=args.llm_model, base_url=args.base_url, timeout=args.timeout,
-                                   retries=args.retries, follow_ups=args.follow_ups, temperature=args.temperature)
-            parsed, picks, list_path = ask(job, generated, settings, force=args.force, fill=args.fill)
-            for note in parsed.notes():
-                print(f"note: {note}", file=sys.stderr)
-            print(f"answer: {os.path.relpath(job.answer_path)}")
-            print(format_index_list(picks))
-            print(f"list: {os.path.relpath(list_path)}")
-            print(f"then: {job.training_command()}")
-        else:
-            answer = os.path.relpath(job.answer_path)
-            print(f"then: paste the LLM's reply to it into {answer}, and run: "
-                  f"{shlex.join(['python', 'prompt_generation.py', '--parse-answer', answer])}", file=sys.stderr)
+        with contextlib.ExitStack() as stack:
+            llm = stack.enter_context(embedded_llm(args.llm_gguf, args.llm_context)) if args.llm_gguf else None
+            _select(args, llm, cli.has_option(argv if argv is not None else sys.argv[1:], "--prompt-tokens"))
     except (UserError, OSError) as error:  # bad input or an unreadable file; other errors keep their traceback
         print(f"error: {error}", file=sys.stderr)
         return 2

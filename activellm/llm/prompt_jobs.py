@@ -19,6 +19,7 @@ import re
 import shlex
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 from activellm import paths
 from activellm.data.pools import LoadedTask, load_task
@@ -28,7 +29,7 @@ from activellm.llm.client import Conversation, LLMSettings, converse
 from activellm.prompts.answers import AnswerError, ParsedAnswer, parse_answer, read_numbers, write_index_list
 from activellm.prompts.build import (CONTINUOUS_VARIANTS, FIRST_ROWS, Prompt, PromptError, PromptRequest, build_prompt,
                                      check_answered_prompt, highest_shown_before, iteration_suffix, load_number_map,
-                                     prompt_stem, read_sidecar, shown_count, write_prompt)
+                                     prompt_mode, prompt_stem, read_sidecar, shown_count, write_prompt)
 from activellm.prompts.templates import PromptTemplate
 from activellm.prompts.token_budget import (CUT, DEFAULT_PROMPT_TOKENS, FEWER, NO_LIMIT, FittedPrompt,
                                             fit_prompt, token_encoding)
@@ -231,11 +232,41 @@ def _check_folder_budget(job: PromptJob, record: dict) -> None:
                 "(--prompt-tokens, --prompt-fit).")
 
 
+@dataclass(frozen=True)
+class ContextFit:
+    """An embedded model's context (activellm.llm.embedded): ``count`` gives a prompt's tokens in the model's own
+    tokenizer, ``room`` the most a prompt may take; ``adapt``: whether the budget was derived from the context (then
+    it shrinks until the prompt fits) or given (then a prompt that does not fit is refused)."""
+
+    count: Callable[[str], int]
+    room: int
+    adapt: bool
+    model: str
+
+
+def fit_context(fitted: FittedPrompt, build, texts, job: PromptJob, context: ContextFit,
+                tries: int = 4) -> FittedPrompt:
+    """The prompt within the model's context: the token budget counts GPT-4's tokens, the model counts its own, so
+    a budget derived from the context is lowered by the ratio of the two until the prompt fits; refused before
+    asking where it cannot."""
+    for _ in range(tries):
+        tokens = context.count(fitted.prompt.text)
+        if tokens <= context.room:
+            return fitted
+        if not context.adapt or fitted.budget == NO_LIMIT:
+            break
+        budget = int(fitted.budget * context.room / tokens * 0.98)
+        fitted = fit_prompt(build, texts, budget, job.prompt_fit, at_least=job.examples)
+    raise PromptError(f"The prompt takes {tokens:,} tokens of {context.model}, more than the {context.room:,} its "
+                      "context leaves beside the answer: show fewer instances (--prompt-examples), lower "
+                      "--prompt-tokens, or serve the model with a larger context (--llm-context).")
+
+
 def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str | None = None,
-             replace_answer: bool = False) -> GeneratedPrompt:
+             replace_answer: bool = False, context: ContextFit | None = None) -> GeneratedPrompt:
     """Build the job's prompt and write it with its sidecar under prompts/; an answered prompt is kept as it is when
     the new one is the same, and refused otherwise (``replace_answer``: unless its only answer is the job's own,
-    about to be asked again)."""
+    about to be asked again). ``context``: an embedded model's, which the prompt must fit (fit_context)."""
     spec, pool = job.loaded.spec, job.loaded.pool
     shown_before = highest_shown_before(job.tag, job.folder, job.run, job.iteration) if job.labeled_before else None
     request = PromptRequest(mode=job.mode, examples=job.examples, continuous=job.continuous,
@@ -260,6 +291,8 @@ def generate(job: PromptJob, prompt_examples: int | None = None, guidelines: str
         return build_prompt(shown, texts, ids, number_map, display)
 
     fitted = fit_prompt(build, texts, job.prompt_tokens, job.prompt_fit, at_least=job.examples)
+    if context is not None:
+        fitted = fit_context(fitted, build, texts, job, context)
     prompt = fitted.prompt
     kept = _keep_answered_prompt(job, prompt, replace_answer)
     if kept is not None:
@@ -329,7 +362,10 @@ def ask(job: PromptJob, generated: GeneratedPrompt, settings: LLMSettings, force
         metadata = json.loads(metadata_path.read_text()) if metadata_path.is_file() else {}
         reused = True
     else:
-        conversation: Conversation = converse(generated.prompt.text, job.examples, parse, settings, client)
+        choices = sorted(shown - set(job.labeled_before))
+        reasoning = job.template is not None or prompt_mode(job.mode).output != "list"  # a list mode asks no thinking
+        conversation: Conversation = converse(generated.prompt.text, job.examples, parse, settings, client, choices,
+                                              reasoning)
         parsed, metadata, reused = conversation.parsed, conversation.metadata, False
         metadata.update({"tag": job.tag, "prompt_mode": job.mode, "run": job.run, "iteration": job.iteration,
                          "prompt_file": paths.recorded_path(generated.text_path),

@@ -205,10 +205,32 @@ def pick_runs(text: str, id_to_number: Mapping[int, int] | None = None) -> list[
     return _read_picks(text, id_to_number)[0]
 
 
+def json_picks(text: str) -> list[tuple[int, int, list[int]]]:
+    """Each JSON object in ``text`` whose ``picks`` is a list of integers (a structured answer, perhaps after
+    reasoning text): its start, its end and its picks."""
+    decoder, found = json.JSONDecoder(), []
+    start = text.find("{")
+    while start != -1:
+        try:
+            value, end = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            value, end = None, start + 1
+        picks = value.get("picks") if isinstance(value, dict) else None
+        if isinstance(picks, list) and all(isinstance(p, int) and not isinstance(p, bool) for p in picks):
+            found.append((start, end, picks))
+        else:
+            end = start + 1  # a nested object may hold the picks
+        start = text.find("{", end)
+    return found
+
+
 def _read_picks(text: str, id_to_number: Mapping[int, int] | None) -> tuple[list[list[int]], list[int]]:
     """pick_runs, and the ``ID: n`` values read as numbers for want of a sidecar."""
     text = _MARKUP.sub(lambda m: " " * len(m.group()), strip_user_turns(text))
     events: list[tuple[int, str, int]] = []  # (position, form, number)
+    for start, end, picks in json_picks(text):  # one group each, read before the free-text forms
+        events.extend((start + i / 1e6, f"json@{start}", number) for i, number in enumerate(picks))
+        text = _mask(text, start, end)
     for form, pattern in _PICK_FORMS:
         for match in pattern.finditer(text):
             if form in _MULTI_NUMBER_FORMS:

