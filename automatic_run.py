@@ -57,6 +57,8 @@ PROMPT_ARMS: list[str] = []  # instead of PROMPT_MODES x CANDIDATES, these pairs
 PROMPT_TOKENS = 14_000  # each prompt's token budget (0: no limit): long instances are cut to a common head to fit
 PROMPT_FIT = "cut"  # or "fewer": show fewer whole instances (activellm.prompts.token_budget)
 LLM_BASE_URL: str | None = None  # None: OPENAI_BASE_URL, else OpenAI; a local server: "http://localhost:8000/v1"
+LLM_GGUF: str | None = None  # a GGUF model served here with llama.cpp for the sweep ("default": SmolLM2-135M-Instruct,
+# which proves the path but picks the first rows); its lists are asked on all cores before any cell trains
 JOBS: int | str = "auto"  # cells at once; auto: one 1-thread worker per core (as memory allows), or one per GPU
 
 # --- named grids (--grid NAME): each sets what it names, the rest is the grid above; reports in logs/run/<NAME>/ ----
@@ -128,7 +130,7 @@ def build_parser(grid_name: str = MAIN_GRID) -> argparse.ArgumentParser:
     grid.add_argument("--extra", nargs=argparse.REMAINDER, default=setting("EXTRA_ARGS"),
                       help="model_training.py options appended to every cell (put last)")
     llm = parser.add_argument_group("asking the LLMs (as prompt_generation.py --ask; the key from OPENAI_API_KEY)")
-    cli.add_ask_options(llm, setting("LLM_BASE_URL"))
+    cli.add_ask_options(llm, setting("LLM_BASE_URL"), setting("LLM_GGUF"))
     llm.add_argument("--llm-jobs", type=cli.positive_int, default=1, help="lists asked for at once (default 1)")
     parser.add_argument("--dry-run", action="store_true", help="list the cells and exit")
     parser.add_argument("--redo", action="store_true", help="run cells again although their results exist")
@@ -421,14 +423,35 @@ def grid_cells(args: argparse.Namespace) -> tuple[list, dict]:
     templates = [None if name == BUILTIN else load_template(name) for name in args.prompt_templates]
     pairs = [prompt_arm(text) for text in args.prompt_arms] if args.prompt_arms else \
         [(mode, rule) for mode in args.prompt_modes for rule in args.candidates]
-    if args.llms:
+    models = [*args.llms, *([embedded_model(args)] if args.llm_gguf else [])]
+    if models:
         check_grid_modes([mode for mode, _ in pairs], any(templates))
     arms = {arm.folder: arm for arm in (LLMArm(model, mode, rule, template, args.prompt_tokens, args.prompt_fit)
-                                        for model in args.llms for mode, rule in pairs for template in templates)}
+                                        for model in models for mode, rule in pairs for template in templates)}
     modes = list(dict.fromkeys([*args.modes, *arms]))
     grid = Grid(args.tasks, modes, [*args.runs, *args.confirm], args.modelclasses, args.activelearning, args.warmstart,
                 args.models, args.seeds, args.epochs, args.extra, args.budgets, args.random_budgets)
     return expand(grid, parse_cell), arms
+
+
+def embedded_model(args: argparse.Namespace) -> str:
+    """The name the embedded model's arms carry: its file's (activellm.llm.embedded)."""
+    from activellm.llm.embedded import model_name, resolve_gguf
+
+    return model_name(resolve_gguf(args.llm_gguf))
+
+
+def ask_embedded(args: argparse.Namespace, requests: list, settings) -> None:
+    """Serve the embedded model once and ask it for the lists of ``requests`` that are missing, before any cell."""
+    from activellm.llm.embedded import embedded_llm
+    from activellm.prompts.token_budget import DEFAULT_PROMPT_TOKENS
+    from activellm.sweep.llm_lists import fulfil_embedded
+
+    if not any(request.missing() for request in requests):
+        return
+    with embedded_llm(args.llm_gguf, args.llm_context) as llm:
+        fulfil_embedded(requests, llm, replace(settings, answer_format=args.answer_format or "auto"), args.fill,
+                        budget_given=args.prompt_tokens != DEFAULT_PROMPT_TOKENS)
 
 
 def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
@@ -449,7 +472,14 @@ def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:
     if lists:
         check_prompts(own[cell.name] for cell in to_run if cell.name in own)
     settings = LLMSettings(base_url=args.base_url, timeout=args.timeout, retries=args.retries,
-                           follow_ups=args.follow_ups, temperature=args.temperature)  # the model: each arm's own
+                           follow_ups=args.follow_ups, temperature=args.temperature,
+                           answer_format=args.answer_format or "text")  # the model: each arm's own
+    if args.llm_gguf:  # the embedded model's lists first, on every core; its cells then wait for nothing
+        served = embedded_model(args)
+        wanted = {name: request for name, request in lists.items() if request.arm.model == served}
+        running = {cell.name for cell in to_run}
+        ask_embedded(args, list({r.key: r for name, r in wanted.items() if name in running}.values()), settings)
+        lists = {name: request for name, request in lists.items() if name not in wanted}
     keeper = ListKeeper(settings, args.fill, jobs=args.llm_jobs) if lists else None
     if args.jobs == AUTO and args.backend == "local":  # Ray's auto counts the cluster's resources
         from activellm.sweep.local_backend import auto_jobs

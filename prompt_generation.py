@@ -127,7 +127,6 @@ def _select(args: argparse.Namespace, llm, budget_given: bool) -> None:
     context = None
     if llm is not None:  # the embedded model: asked, named after its file, prompts fitted to its context
         args.ask, args.llm_model, args.base_url = True, llm.model, llm.base_url
-        args.prompt_tokens = args.prompt_tokens if budget_given else llm.prompt_room
         context = ContextFit(llm.count_tokens, llm.prompt_room, not budget_given, llm.model)
     folder = args.answers_name or answers_folder_name(args.llm_model if args.ask else None, args.mode,
                                                       args.candidates, args.prompt_examples, template,
@@ -140,7 +139,7 @@ def _select(args: argparse.Namespace, llm, budget_given: bool) -> None:
     where = f", iteration {job.iteration}" if job.iteration else ""
     cut = generated.fitted.cut
     cut_note = f", {len(cut)} cut to their first {max(c.kept for c in cut)} tokens or fewer to fit " \
-        f"{generated.fitted.budget:,}" if cut else ""
+        f"{generated.fitted.context_budget or generated.fitted.budget:,}" if cut else ""
     print(f"prompt: {os.path.relpath(generated.text_path)} ({len(generated.prompt.shown)} instances shown{where}"
           f"{cut_note}, {generated.token_count} tokens)")
     if not args.ask:

@@ -247,15 +247,17 @@ class ContextFit:
 def fit_context(fitted: FittedPrompt, build, texts, job: PromptJob, context: ContextFit,
                 tries: int = 4) -> FittedPrompt:
     """The prompt within the model's context: the token budget counts GPT-4's tokens, the model counts its own, so
-    a budget derived from the context is lowered by the ratio of the two until the prompt fits; refused before
-    asking where it cannot."""
+    unless the budget was given, it is lowered by the ratio of the two until the prompt fits (the sidecar keeps the
+    declared budget, which names the folder, and records the lower one); refused before asking where it cannot."""
+    declared, budget = fitted.budget, fitted.budget
     for _ in range(tries):
         tokens = context.count(fitted.prompt.text)
         if tokens <= context.room:
-            return fitted
-        if not context.adapt or fitted.budget == NO_LIMIT:
+            return fitted if budget == declared else replace(fitted, budget=declared, context_budget=budget)
+        if not context.adapt:
             break
-        budget = int(fitted.budget * context.room / tokens * 0.98)
+        budget = int((fitted.tokens if budget == NO_LIMIT else min(budget, fitted.tokens)) * context.room / tokens
+                     * 0.98)
         fitted = fit_prompt(build, texts, budget, job.prompt_fit, at_least=job.examples)
     raise PromptError(f"The prompt takes {tokens:,} tokens of {context.model}, more than the {context.room:,} its "
                       "context leaves beside the answer: show fewer instances (--prompt-examples), lower "

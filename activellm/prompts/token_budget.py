@@ -64,11 +64,13 @@ class FittedPrompt:
     budget: int  # NO_LIMIT: none
     fit: str
     cut: list[CutInstance]
+    context_budget: int | None = None  # the lower budget an embedded model's context needed (its tokens differ)
 
     def record(self) -> dict:
         """The sidecar's and the answer metadata's account of the budget."""
         return {"prompt_token_budget": self.budget, "prompt_fit": self.fit,
-                "cut": [{"number": c.number, "tokens": c.tokens, "kept": c.kept} for c in self.cut]}
+                "cut": [{"number": c.number, "tokens": c.tokens, "kept": c.kept} for c in self.cut],
+                **({"context_token_budget": self.context_budget} if self.context_budget is not None else {})}
 
 
 # (texts shown in place of the pool's, by pool row; instances to show or None: the request's) -> the prompt

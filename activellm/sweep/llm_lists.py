@@ -17,8 +17,10 @@ from typing import Callable, Iterable
 
 from activellm import paths
 from activellm.data.tasks import parse_task_name
+from activellm.errors import UserError
 from activellm.llm.client import LLMSettings
-from activellm.llm.prompt_jobs import answers_folder_name, ask, generate, plan
+from activellm.llm.embedded import ANSWER_ROOM
+from activellm.llm.prompt_jobs import ContextFit, answers_folder_name, ask, generate, plan
 from activellm.prompts.answers import read_numbers
 from activellm.prompts.build import FIRST_ROWS, iteration_suffix
 from activellm.prompts.templates import PromptTemplate
@@ -158,17 +160,37 @@ def parse_saved_answers(configs: Iterable[RunConfig], arms: dict[str, LLMArm],
 
 
 def fulfil(request: ListRequest, settings: LLMSettings, fill: str | None = None,
-           report: Callable[[str], None] = print) -> list[int]:
+           report: Callable[[str], None] = print, context: ContextFit | None = None) -> list[int]:
     """Ask every missing iteration of ``request`` in order (``settings`` as for ``--ask``; the model is the
-    request's); returns the iterations asked."""
+    request's; ``context``: an embedded model's, which each prompt must fit); returns the iterations asked."""
     asked = request.missing()
     for iteration in asked:
         job = _job(request, iteration)
-        generated = generate(job)
+        generated = generate(job, context=context)
         ask(job, generated, replace(settings, model=request.arm.model), fill=fill)
         report(f"asked {request.arm.model} (prompt mode {request.arm.prompt_mode}) for {request.tag} run "
                f"{request.run}" + (f", iteration {iteration}" if request.continuous else ""))
     return asked
+
+
+def fulfil_embedded(requests: Iterable[ListRequest], llm, settings: LLMSettings, fill: str | None = None,
+                    budget_given: bool = False) -> None:
+    """Ask an embedded model (activellm.llm.embedded) for every missing list of ``requests``, one after another on
+    all the cores, before any cell trains: llama.cpp beside busy workers would crawl, and so would they. A list whose
+    ask fails is said and left missing (its cells fail); the others are asked."""
+    from tqdm.auto import tqdm
+
+    wanted = [request for request in requests if request.missing()]
+    if not wanted:
+        return
+    served = replace(settings, base_url=llm.base_url, max_tokens=ANSWER_ROOM)
+    context = ContextFit(llm.count_tokens, llm.prompt_room, not budget_given, llm.model)
+    with tqdm(wanted, desc=f"asking {llm.model}", unit="list", dynamic_ncols=True) as progress:
+        for request in progress:
+            try:
+                fulfil(request, served, fill, progress.write, context)
+            except UserError as error:  # its cells fail for want of the list; the other lists are asked
+                progress.write(f"LLM list {request.arm.folder} for {request.tag} run {request.run} failed: {error}")
 
 
 class ListKeeper:
