@@ -154,6 +154,12 @@ def build_parser(grid_name: str = MAIN_GRID) -> argparse.ArgumentParser:
                         help="add runs (new pool shuffles) in rounds of as many as --runs has until every "
                              "difference to random has a 95%% interval of at most ±W, or --max-runs")
     decide.add_argument("--max-runs", type=cli.positive_int, help="with --until-width: stop at this many runs")
+    decide.add_argument("--llm-price", type=cli.nonnegative_float, nargs=2, metavar=("IN", "OUT"),
+                        help="dollars per million prompt and completion tokens: each LLM arm's verdict adds the money "
+                             "a selection costs (no prices, no money: there is no built-in price list)")
+    decide.add_argument("--label-price", type=cli.nonnegative_float, metavar="P",
+                        help="dollars per human label: each LLM arm's verdict adds the labels its picks save (their "
+                             "worth in random labels less k) and what those would have cost")
     parser.add_argument("--summary", action="store_true", help="only print (and write) the summary table")
     parser.add_argument("--all-results", action="store_true",
                         help="report every result under logs/run, not only those of the grid's configurations")
@@ -187,6 +193,7 @@ class Report:
     min_effect: float | None = None
     looks: Sequence[int] | None = None
     confirm: Sequence[int] = ()
+    prices: object = None  # activellm.reporting.cost.Prices: what the user says tokens and labels cost
 
 
 def report_summary(report: Report) -> list[dict]:
@@ -231,7 +238,9 @@ def _report_block(rows: list[dict], report: Report, looks: Sequence[int] | None,
     """One summary of ``rows``, printed and written with ``suffix`` in its file names (``title`` over its differences
     plot); its rows and verdict block, which ends with the table across tasks where there are several."""
     from activellm.reporting.across_tasks import cross_task_markdown, plot_cross_task
+    from activellm.llm.usage import llm_usage
     from activellm.reporting.budgets import add_random_equivalents, plot_budgets
+    from activellm.reporting.cost import Prices, add_llm_costs
     from activellm.reporting.diagnostics import diagnostics_markdown, overlap_markdown, plot_diagnostics
     from activellm.reporting.power import ALPHA, add_runs_needed, sequential_level, tested_rows
     from activellm.reporting.summary import SUMMARY_FILE, markdown_table, plot_summary, summarize, write_summary
@@ -243,6 +252,7 @@ def _report_block(rows: list[dict], report: Report, looks: Sequence[int] | None,
         return summary, ""
     level = sequential_level(looks, tested_rows(summary)) if looks else ALPHA
     add_random_equivalents(summary, rows)
+    add_llm_costs(summary, llm_usage(), report.prices or Prices())
     add_runs_needed(summary, report.min_effect, level)
     path = write_summary(summary, report.folder / SUMMARY_FILE.replace(".csv", f"{suffix}.csv"))
     if not report.diagnostics_only:
@@ -355,8 +365,11 @@ def report_folder(grid: str) -> Path:
 def grid_report(args: argparse.Namespace, cells: list) -> Report:
     """The report of the grid of ``args``: its configurations' rows (every result with --all-results), in its
     report folder."""
+    from activellm.reporting.cost import Prices
+
+    prompt_price, completion_price = args.llm_price or (None, None)
     return Report(report_folder(args.grid), None if args.all_results else cells, args.plot, args.diagnostics,
-                  args.min_effect, args.looks, args.confirm)
+                  args.min_effect, args.looks, args.confirm, Prices(prompt_price, completion_price, args.label_price))
 
 
 # the options that make a grid's cells, all but its runs: a stopping rule's record is of the grid they make

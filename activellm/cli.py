@@ -55,6 +55,17 @@ def positive_float(value: str) -> float:
     return number
 
 
+def nonnegative_float(value: str) -> float:
+    """A finite number of at least 0 (a price)."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not number >= 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number of at least 0, got {value!r}")
+    return number
+
+
 def seeds(value: str) -> tuple[int, ...]:
     """One or more whole numbers of at least 0, separated by spaces or commas."""
     parts = value.replace(",", " ").split()

@@ -12,8 +12,8 @@ from pathlib import Path
 from activellm import paths
 from activellm.files import atomic_write_text
 
-USAGE_COLUMNS = ("task", "arm", "llm", "prompt_mode", "answers", "calls", "prompt_tokens", "completion_tokens",
-                 "seconds")
+USAGE_COLUMNS = ("task", "arm", "llm", "prompt_mode", "answers", "calls", "prompt_tokens", "cached_tokens",
+                 "completion_tokens", "seconds")
 USAGE_FILE = "llm_usage.csv"
 
 
@@ -35,6 +35,7 @@ def llm_usage(root: Path | None = None) -> list[dict[str, object]]:
         total["answers"] += 1
         total["calls"] += len(metadata.get("turns") or [])
         total["prompt_tokens"] += metadata.get("prompt_tokens") or 0
+        total["cached_tokens"] += metadata.get("cached_tokens") or 0
         total["completion_tokens"] += metadata.get("completion_tokens") or 0
         total["seconds"] += metadata.get("latency_seconds") or 0.0
     return [{"task": task, "arm": arm, **{k: "/".join(v) for k, v in described[(task, arm)].items()},

@@ -15,6 +15,7 @@ from typing import Sequence
 from activellm.data.tasks import task_family
 from activellm.files import atomic_write_text
 from activellm.reporting.budgets import equivalent_phrase
+from activellm.reporting.cost import cost_phrase
 from activellm.reporting.power import ALPHA, POWER
 from activellm.reporting.summary import group_key, labels_within_tasks, save_figure, task_metric
 
@@ -60,8 +61,9 @@ def verdict_line(entry: dict[str, object], label: str, level: float = ALPHA) -> 
                  else "; no difference or no spread over runs to size more runs by")
     if entry.get("runs_needed_min_effect"):
         line += f"; a difference of {float(entry['min_effect']):.3f} needs {entry['runs_needed_min_effect']} runs"
-    worth = equivalent_phrase(entry)
-    return line + (f". Its {entry['n_train']} picks are {worth}." if worth else ".")
+    worth, cost = equivalent_phrase(entry), cost_phrase(entry)
+    return line + (f". Its {entry['n_train']} picks are {worth}." if worth else ".") + \
+        (f" A selection took {cost}." if cost else "")
 
 
 def verdict_lines(summary: list[dict[str, object]], level: float = ALPHA) -> list[str]:

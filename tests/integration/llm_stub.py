@@ -12,13 +12,16 @@ class StubLLM:
     """Serves POST /v1/chat/completions. ``script`` holds one entry per request, the last repeating:
 
     ("reply", text) · ("status", code) · ("slow", seconds, text). Requests for a model in ``fail_models`` get
-    HTTP 400 whatever the script says.
+    HTTP 400 whatever the script says; with ``refuse_json``, so do requests with a ``response_format`` (a server
+    without structured output), before the script is read.
     """
 
-    def __init__(self, script, fail_models=()):
+    def __init__(self, script, fail_models=(), refuse_json=False):
         self.script = list(script)
         self.fail_models = set(fail_models)
+        self.refuse_json = refuse_json
         self.requests: list[dict] = []
+        self.refused: list[dict] = []  # requests refused for their response_format
         self.headers: list[dict] = []
         stub = self
 
@@ -28,6 +31,10 @@ class StubLLM:
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if stub.refuse_json and "response_format" in body:
+                    stub.refused.append(body)
+                    self._send(400, {"error": {"message": "response_format is not supported", "type": "stub"}})
+                    return
                 stub.requests.append(body)
                 stub.headers.append(dict(self.headers))
                 step = stub.script[min(len(stub.requests) - 1, len(stub.script) - 1)]

@@ -1,5 +1,7 @@
 import re
 
+import pytest
+
 from activellm.prompts.answers import ASSISTANT_TURN, USER_TURN, parse_answer, pick_runs
 
 
@@ -101,3 +103,19 @@ def test_agreement_with_the_authors_lists(reference, capsys):
         print("\n".join(misses))
     assert total >= 90
     assert exact / total >= 0.93 and (exact + same_set) / total >= 0.97
+
+
+@pytest.mark.parametrize("text, picks, dropped", [
+    ('{"picks": [3, 1, 4]}', [3, 1, 4], {}),
+    ('Thinking it over, the clearest are these.\n```json\n{"reasoning": "typical ones", "picks": [7, 2, 9]}\n```',
+     [7, 2, 9], {}),
+    ('{"picks": [5, 5, 40, 6]}', [5, 6], {"duplicates": [5], "not_shown": [40]}),
+    ('{"answer": {"picks": [1, 2, 3]}}', [1, 2, 3], {}),
+    ('{"picks": [11, 12, 13], "note": "I left out 1, 4 and 6 as unclear."}', [11, 12, 13], {}),
+    ('{"picks": [true, 2]} and then 1, 2, 3', [1, 2, 3], {}),  # not a list of integers: the text is read instead
+])
+def test_a_json_answer_is_read_by_its_picks_and_checked_as_free_text_is(text, picks, dropped):
+    parsed = parse_answer(text, 3, set(range(20)))
+    assert parsed.picks == picks
+    assert {"duplicates": parsed.duplicates, "not_shown": parsed.not_shown} == {
+        "duplicates": dropped.get("duplicates", []), "not_shown": dropped.get("not_shown", [])}

@@ -1,0 +1,73 @@
+"""A real LLM inside the project: llama.cpp's server (xllamacpp) serving SmolLM2-135M-Instruct, asked as any
+endpoint is. Short prompts (a few dozen instances, k = 4): each ask takes seconds on two cores."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+import automatic_run
+import model_training
+import prompt_generation
+from activellm import paths
+from activellm.prompts.answers import read_numbers
+from tests.conftest import sentiment_frame
+
+pytest.importorskip("xllamacpp", reason="the embedded LLM needs requirements-llm.txt")
+SMOLLM2 = "SmolLM2-135M-Instruct.Q4_1"
+
+
+@pytest.mark.parametrize("answer_format", ["json", "text"])
+def test_the_embedded_model_answers_and_its_list_trains(tiny_task, tiny_model, project_root, answer_format):
+    folder = f"smol_{answer_format}"
+    assert prompt_generation.main(["--task", "tiny_4", "--mode", "5", "--prompt-examples", "24", "--llm-gguf",
+                                   "default", "--answer-format", answer_format, "--answers-name", folder,
+                                   "--fill", "random"]) == 0
+    metadata = json.loads((paths.answer_dir("tiny_4", folder) / "answer_1.json").read_text())
+    assert metadata["model"] == SMOLLM2 and metadata["answer_format"] == answer_format
+    assert metadata["prompt_tokens"] > 0 and metadata["endpoint"].startswith("http://127.0.0.1:")
+    picks = read_numbers(paths.list_file("tiny_4", folder, 1))
+    assert len(picks) == len(set(picks)) == 4 and set(picks) <= set(range(24))
+    assert model_training.main(["--task", "tiny_4", "--mode", folder, "--run", "1", "--model", tiny_model, "--seeds",
+                                "1", "--epochs", "1"]) == 0
+
+
+def _long_texts(project_root):
+    folder = project_root / "data" / "longs"
+    folder.mkdir(parents=True)
+    frame = sentiment_frame(30)
+    frame["text"] = [f"{text} " + " ".join(f"detail{i}x{j}" for j in range(120)) for i, text in
+                     enumerate(frame["text"])]
+    frame.to_csv(folder / "df_train_full.csv", index=False)
+    sentiment_frame(10, offset=500).to_csv(folder / "df_test.csv", index=False)
+
+
+def test_a_prompt_beyond_the_context_is_refused_before_asking_or_fitted_to_it(project_root, capsys):
+    _long_texts(project_root)
+    options = ["--task", "longs_4", "--mode", "5", "--prompt-examples", "8", "--llm-gguf", "default",
+               "--llm-context", "3072", "--answers-name", "smol"]
+    assert prompt_generation.main([*options, "--prompt-tokens", "0"]) == 2  # a budget given: never cut, refused
+    err = capsys.readouterr().err
+    assert f"of {SMOLLM2}, more than the 2,048 its context leaves beside the answer" in err
+    assert not (paths.answer_dir("longs_4", "smol") / "answer_1.txt").exists()
+    assert prompt_generation.main([*options, "--fill", "random"]) == 0  # the default budget: cut to the context
+    sidecar = json.loads((paths.prompt_dir("longs_4", "smol") / "prompt_1.json").read_text())
+    assert sidecar["cut"] and sidecar["context_token_budget"] < 2048 and sidecar["prompt_token_budget"] == 14_000
+    assert json.loads((paths.answer_dir("longs_4", "smol") / "answer_1.json").read_text())["prompt_tokens"] <= 2048
+
+
+def test_a_sweep_asks_the_embedded_model_once_then_trains_and_reports_its_cost(tiny_task, tiny_model, project_root,
+                                                                                capsys):
+    assert automatic_run.main(["--tasks", "tiny_4", "--runs", "1", "--activelearning", "None", "--llm-gguf",
+                               "default", "--prompt-modes", "8", "--models", tiny_model, "--seeds", "1", "--epochs",
+                               "1", "--random-budgets", "--jobs", "1", "--no-plot", "--llm-price", "0.1", "0.2",
+                               "--extra"]) == 0
+    out = capsys.readouterr().out
+    assert "sweep: 2 ran, 0 skipped, 0 failed of 2 cells" in out
+    verdict = (project_root / "logs" / "run" / "verdict.md").read_text()
+    assert "LLM 8, k = 4" in verdict and "A selection took" in verdict and "of tokens" in verdict
+    summary = pd.read_csv(project_root / "logs" / "run" / "summary.csv")
+    row = summary[summary["mode"] == f"{SMOLLM2}_8"].iloc[0]
+    assert row["llm_model"] == SMOLLM2 and row["llm_prompt_tokens"] > 0 and row["llm_seconds"] > 0
