@@ -247,8 +247,10 @@ class ContextFit:
 def fit_context(fitted: FittedPrompt, build, texts, job: PromptJob, context: ContextFit,
                 tries: int = 4) -> FittedPrompt:
     """The prompt within the model's context: the token budget counts GPT-4's tokens, the model counts its own, so
-    unless the budget was given, it is lowered by the ratio of the two until the prompt fits (the sidecar keeps the
-    declared budget, which names the folder, and records the lower one); refused before asking where it cannot."""
+    unless the budget was given, it is lowered by the ratio of the two until the prompt fits, cutting long instances
+    or, where their heads would grow too short, showing fewer whole ones (the sidecar keeps the declared budget, which
+    names the folder, and records the lower one, the way of fitting and the count shown); refused before asking where
+    it cannot."""
     declared, budget = fitted.budget, fitted.budget
     for _ in range(tries):
         tokens = context.count(fitted.prompt.text)
@@ -258,7 +260,18 @@ def fit_context(fitted: FittedPrompt, build, texts, job: PromptJob, context: Con
             break
         budget = int((fitted.tokens if budget == NO_LIMIT else min(budget, fitted.tokens)) * context.room / tokens
                      * 0.98)
-        fitted = fit_prompt(build, texts, budget, job.prompt_fit, at_least=job.examples)
+        try:
+            try:
+                fitted = fit_prompt(build, texts, budget, job.prompt_fit, at_least=job.examples)
+            except PromptError:  # heads too short to choose by: fewer whole instances instead (the sidecar says so)
+                if job.prompt_fit == FEWER:
+                    raise
+                fitted = fit_prompt(build, texts, budget, FEWER, at_least=job.examples)
+        except PromptError as error:
+            raise PromptError(f"The prompt does not fit the {context.room:,} tokens {context.model}'s context leaves "
+                              f"beside the answer, neither with its instances cut to short heads nor with "
+                              f"{job.examples} whole ones ({error}). Show fewer instances (--prompt-examples), or "
+                              "serve a model with a larger context (--llm-context, or another GGUF).") from error
     raise PromptError(f"The prompt takes {tokens:,} tokens of {context.model}, more than the {context.room:,} its "
                       "context leaves beside the answer: show fewer instances (--prompt-examples), lower "
                       "--prompt-tokens, or serve the model with a larger context (--llm-context).")
