@@ -326,6 +326,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--max-runs {args.max_runs} is below the {len(set(args.runs))} runs the grid starts with or the "
                      f"{power.MIN_RUNS_TO_STOP} runs before which the stopping rule never stops; give --max-runs "
                      f"{max(len(set(args.runs)), power.MIN_RUNS_TO_STOP)} or more")
+    if args.llm_gguf and not (args.summary or args.dry_run):
+        from activellm.llm.embedded import default_fill
+
+        args.fill = default_fill(args.llm_gguf, args.fill)
     args.confirm_given = args.confirm is not None
     if args.confirm is None:  # the grid's confirmation belongs to the grid's runs
         args.confirm = grid_setting(args.grid, "CONFIRM_RUNS") if args.runs == grid_setting(args.grid, "RUNS") else []

@@ -22,7 +22,7 @@ import sys
 from activellm import cli
 from activellm.errors import UserError
 from activellm.llm.client import DEFAULT_LLM, LLMSettings
-from activellm.llm.embedded import ANSWER_ROOM, embedded_llm
+from activellm.llm.embedded import ANSWER_TOKENS, default_fill, embedded_llm
 from activellm.llm.prompt_jobs import (ContextFit, answers_folder_name, ask, generate, parse_answer_file,
                                       plan)
 from activellm.prompts.answers import format_index_list
@@ -150,7 +150,7 @@ def _select(args: argparse.Namespace, llm, budget_given: bool) -> None:
     answer_format = args.answer_format or ("auto" if llm is not None else "text")
     settings = LLMSettings(model=args.llm_model, base_url=args.base_url, timeout=args.timeout, retries=args.retries,
                            follow_ups=args.follow_ups, temperature=args.temperature, answer_format=answer_format,
-                           max_tokens=ANSWER_ROOM if llm is not None else None)
+                           max_tokens=ANSWER_TOKENS if llm is not None else None)
     parsed, picks, list_path = ask(job, generated, settings, force=args.force, fill=args.fill)
     for note in parsed.notes():
         print(f"note: {note}", file=sys.stderr)
@@ -175,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
                              "list (e.g. gpt_4_200)")
             _import(args)
             return 0
+        args.fill = default_fill(args.llm_gguf, args.fill)
         with contextlib.ExitStack() as stack:
             llm = stack.enter_context(embedded_llm(args.llm_gguf, args.llm_context)) if args.llm_gguf else None
             _select(args, llm, cli.has_option(argv if argv is not None else sys.argv[1:], "--prompt-tokens"))

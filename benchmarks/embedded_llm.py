@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPOSITORY))
 
 from activellm import paths  # noqa: E402
 from activellm.llm.client import picks_format  # noqa: E402
-from activellm.llm.embedded import ANSWER_ROOM, embedded_llm  # noqa: E402
+from activellm.llm.embedded import ANSWER_TOKENS, embedded_llm  # noqa: E402
 from activellm.llm.prompt_jobs import ContextFit, generate, plan  # noqa: E402
 from activellm.prompts.answers import parse_answer  # noqa: E402
 from activellm.prompts.build import PromptError  # noqa: E402
@@ -34,7 +34,7 @@ from activellm.training.environment import cpu_name  # noqa: E402
 
 
 def ask(base_url: str, text: str, k: int, shown: list[int]) -> dict:
-    body = {"messages": [{"role": "user", "content": text}], "max_tokens": ANSWER_ROOM,
+    body = {"messages": [{"role": "user", "content": text}], "max_tokens": ANSWER_TOKENS,
             "response_format": picks_format(k, shown, reasoning=False)}
     request = urllib.request.Request(base_url + "/chat/completions", data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json"})

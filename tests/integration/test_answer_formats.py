@@ -33,6 +33,8 @@ def test_json_answers_ask_for_k_of_the_shown_numbers_and_follow_up_for_the_missi
     assert first["properties"]["picks"]["items"]["enum"] == list(range(10))  # the numbers shown
     assert first["properties"]["picks"]["minItems"] == 4 and second["properties"]["picks"]["minItems"] == 2
     assert list(first["properties"]) == ["reasoning", "picks"]  # mode 8 asks it to think first
+    assert list(second["properties"]) == ["picks"] and second["properties"]["picks"]["items"]["enum"] == \
+        list(range(2, 10))  # the follow-up: only numbers not picked yet, no second essay
     metadata = _metadata()
     assert metadata["answer_format"] == "json" and metadata["follow_ups"] == 1
     assert read_numbers(paths.list_file("tiny_4", "stub_8", 1)) == metadata["picks"] == [0, 1, 2, 3]
@@ -58,3 +60,11 @@ def test_an_api_llm_is_asked_in_free_text_by_default_as_before(tiny_task, projec
     with StubLLM([("reply", "4, 5, 6, 7")]) as stub:
         assert prompt_generation.main([*ASK, "--base-url", stub.base_url]) == 0
     assert "response_format" not in stub.requests[0] and _metadata()["answer_format"] == "text"
+
+
+def test_the_packaged_smollm2_fills_short_lists_at_random_unless_told_and_says_so(capsys):
+    from activellm.llm.embedded import default_fill
+
+    assert default_fill("default", None) == "random" and "filled at random" in capsys.readouterr().err
+    assert default_fill("default", "random") == "random" and default_fill("my.gguf", None) is None
+    assert capsys.readouterr().err == ""

@@ -13,7 +13,7 @@ import model_training
 import prompt_generation
 from activellm import paths
 from activellm.prompts.answers import read_numbers
-from tests.conftest import sentiment_frame
+from tests.conftest import write_long_task
 
 pytest.importorskip("xllamacpp", reason="the embedded LLM needs requirements-llm.txt")
 SMOLLM2 = "SmolLM2-135M-Instruct.Q4_1"
@@ -34,28 +34,18 @@ def test_the_embedded_model_answers_and_its_list_trains(tiny_task, tiny_model, p
                                 "1", "--epochs", "1"]) == 0
 
 
-def _long_texts(project_root):
-    folder = project_root / "data" / "longs"
-    folder.mkdir(parents=True)
-    frame = sentiment_frame(30)
-    frame["text"] = [f"{text} " + " ".join(f"detail{i}x{j}" for j in range(120)) for i, text in
-                     enumerate(frame["text"])]
-    frame.to_csv(folder / "df_train_full.csv", index=False)
-    sentiment_frame(10, offset=500).to_csv(folder / "df_test.csv", index=False)
-
-
 def test_a_prompt_beyond_the_context_is_refused_before_asking_or_fitted_to_it(project_root, capsys):
-    _long_texts(project_root)
+    write_long_task(project_root, "longs", n_train=30, words=120)
     options = ["--task", "longs_4", "--mode", "5", "--prompt-examples", "8", "--llm-gguf", "default",
                "--llm-context", "3072", "--answers-name", "smol"]
     assert prompt_generation.main([*options, "--prompt-tokens", "0"]) == 2  # a budget given: never cut, refused
     err = capsys.readouterr().err
-    assert f"of {SMOLLM2}, more than the 2,048 its context leaves beside the answer" in err
+    assert f"of {SMOLLM2}, more than the 1,536 its context leaves beside the answer" in err
     assert not (paths.answer_dir("longs_4", "smol") / "answer_1.txt").exists()
     assert prompt_generation.main([*options, "--fill", "random"]) == 0  # the default budget: cut to the context
     sidecar = json.loads((paths.prompt_dir("longs_4", "smol") / "prompt_1.json").read_text())
-    assert sidecar["cut"] and sidecar["context_token_budget"] < 2048 and sidecar["prompt_token_budget"] == 14_000
-    assert json.loads((paths.answer_dir("longs_4", "smol") / "answer_1.json").read_text())["prompt_tokens"] <= 2048
+    assert sidecar["cut"] and sidecar["context_token_budget"] < 1536 and sidecar["prompt_token_budget"] == 14_000
+    assert json.loads((paths.answer_dir("longs_4", "smol") / "answer_1.json").read_text())["prompt_tokens"] <= 1536
 
 
 def test_a_sweep_asks_the_embedded_model_once_then_trains_and_reports_its_cost(tiny_task, tiny_model, project_root,

@@ -93,16 +93,21 @@ def test_string_labels_train_and_report_by_name(project_root, tiny_model, tmp_pa
     assert set(pd.read_csv(out)["predicted_label"]) <= {"neg", "pos"} and len(pd.read_csv(out)) == 36
 
 
-def test_the_next_round_from_small_text_warm_started_on_the_labels(project_root, tiny_model, tmp_path, capsys):
+def _small_text_round(project_root, tiny_model, tmp_path, task, *options):
+    """Round 1 (the first rows of a 40-text pool) labelled from the truth, then small-text's round 2: both files."""
     frame = sentiment_frame(40)
     _unlabelled(project_root, "pool", frame["text"].tolist())
-    first = tmp_path / "round1.csv"
-    assert model_training.main(["--task", "pool_6", "--run", "1", "--export-labelling", str(first)]) == 0
+    first, second = tmp_path / "round1.csv", tmp_path / "round2.csv"
+    assert model_training.main(["--task", task, "--run", "1", "--export-labelling", str(first)]) == 0
     _fill(first, ["negative" if label == 0 else "positive" for label in frame["label"]])
-    second = tmp_path / "round2.csv"
-    assert model_training.main(["--task", "pool_6", "--run", "1", "--labels", str(first), "--modelclass", "smalltext",
+    assert model_training.main(["--task", task, "--run", "1", "--labels", str(first), "--modelclass", "smalltext",
                                 "--activelearning", "PredictionEntropy", "--model", tiny_model, "--al-epochs", "1",
-                                "--export-labelling", str(second)]) == 0
+                                *options, "--export-labelling", str(second)]) == 0
+    return first, second
+
+
+def test_the_next_round_from_small_text_warm_started_on_the_labels(project_root, tiny_model, tmp_path, capsys):
+    first, second = _small_text_round(project_root, tiny_model, tmp_path, "pool_6")
     again = pd.read_csv(second, keep_default_na=False)
     assert len(again) == 6 and not set(again["row"]) & set(pd.read_csv(first)["row"])
     assert model_training.main(["--task", "pool_6", "--run", "1", "--modelclass", "smalltext", "--activelearning",
@@ -254,15 +259,7 @@ def test_a_failure_after_training_leaves_no_half_model(project_root, tiny_model,
 def test_small_texts_next_round_scores_only_the_first_pool_size_rows(project_root, tiny_model, tmp_path):
     from activellm.data.pools import load_task
 
-    frame = sentiment_frame(40)
-    _unlabelled(project_root, "pool", frame["text"].tolist())
-    first = tmp_path / "round1.csv"
-    assert model_training.main(["--task", "pool_4", "--run", "1", "--export-labelling", str(first)]) == 0
-    _fill(first, ["negative" if label == 0 else "positive" for label in frame["label"]])
-    second = tmp_path / "round2.csv"
-    assert model_training.main(["--task", "pool_4", "--run", "1", "--labels", str(first), "--modelclass", "smalltext",
-                                "--activelearning", "PredictionEntropy", "--model", tiny_model, "--al-epochs", "1",
-                                "--pool-size", "10", "--export-labelling", str(second)]) == 0
+    first, second = _small_text_round(project_root, tiny_model, tmp_path, "pool_4", "--pool-size", "10")
     within = set(load_task("pool", 1).pool["index"].iloc[:10])
     rows = set(pd.read_csv(second)["row"])
     assert len(rows) == 4 and rows <= within and not rows & set(pd.read_csv(first)["row"])

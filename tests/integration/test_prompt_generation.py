@@ -11,7 +11,7 @@ import prompt_generation
 from activellm import paths
 from activellm.prompts.templates import load_template
 from activellm.training.results import read_results
-from tests.conftest import sentiment_frame
+from tests.conftest import sentiment_frame, write_long_task
 from tests.integration.llm_stub import StubLLM
 
 SECRET = "sk-test-secret-key-0123456789"
@@ -428,18 +428,8 @@ def test_long_documents_prompts_of_200_fit_a_16k_context(task, mode, project_roo
     assert prompt.count(" [...] [ID:") == len(sidecar["cut"])
 
 
-def _long_texts_task(project_root, name="longs"):
-    folder = project_root / "data" / name
-    folder.mkdir(parents=True)
-    frame = sentiment_frame(40)
-    frame["text"] = [f"{text} " + " ".join(f"detail{i}x{j}" for j in range(150)) for i, text in
-                     enumerate(frame["text"])]
-    frame.to_csv(folder / "df_train_full.csv", index=False)
-    sentiment_frame(10, offset=500).to_csv(folder / "df_test.csv", index=False)
-
-
 def test_showing_fewer_records_what_was_shown_and_never_shows_fewer_than_k(project_root, capsys):
-    _long_texts_task(project_root)
+    write_long_task(project_root, "longs")
     options = ["--task", "longs", "--mode", "8", "--prompt-examples", "20", "--prompt-tokens", "3000",
                "--prompt-fit", "fewer"]
     assert prompt_generation.main([*options, "--examples", "12"]) == 2
@@ -452,7 +442,7 @@ def test_showing_fewer_records_what_was_shown_and_never_shows_fewer_than_k(proje
 
 def test_prompts_under_two_budgets_never_share_a_folder(project_root, capsys):
     """A prompt made before budgets existed (full texts, no budget in its sidecar) and a cut one: refused."""
-    _long_texts_task(project_root)
+    write_long_task(project_root, "longs")
     common = ["--task", "longs", "--mode", "8", "--prompt-examples", "20", "--examples", "4", "--answers-name", "arm"]
     assert prompt_generation.main([*common, "--run", "1", "--prompt-tokens", "0"]) == 0
     sidecar_path = paths.prompt_dir("longs_4", "arm") / "prompt_1.json"
@@ -470,7 +460,7 @@ def test_prompts_under_two_budgets_never_share_a_folder(project_root, capsys):
 
 def test_a_folder_of_another_llms_answers_names_the_askers_own_folder(project_root, monkeypatch, capsys):
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
-    _long_texts_task(project_root)
+    write_long_task(project_root, "longs")
     common = ["--task", "longs", "--mode", "8", "--prompt-examples", "20", "--examples", "4", "--prompt-tokens",
               "3000", "--answers-name", "shared", "--ask"]
     with StubLLM([("reply", "0, 1, 2, 3")]) as stub:
