@@ -237,8 +237,8 @@ def _report_block(rows: list[dict], report: Report, looks: Sequence[int] | None,
                   title: str | None = None) -> tuple[list[dict], str]:
     """One summary of ``rows``, printed and written with ``suffix`` in its file names (``title`` over its differences
     plot); its rows and verdict block, which ends with the table across tasks where there are several."""
-    from activellm.reporting.across_tasks import cross_task_markdown, plot_cross_task
     from activellm.llm.usage import llm_usage
+    from activellm.reporting.across_tasks import cross_task_markdown, plot_cross_task
     from activellm.reporting.budgets import add_random_equivalents, plot_budgets
     from activellm.reporting.cost import Prices, add_llm_costs
     from activellm.reporting.diagnostics import diagnostics_markdown, overlap_markdown, plot_diagnostics
@@ -326,10 +326,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--max-runs {args.max_runs} is below the {len(set(args.runs))} runs the grid starts with or the "
                      f"{power.MIN_RUNS_TO_STOP} runs before which the stopping rule never stops; give --max-runs "
                      f"{max(len(set(args.runs)), power.MIN_RUNS_TO_STOP)} or more")
-    if args.llm_gguf and not (args.summary or args.dry_run):
-        from activellm.llm.embedded import default_fill
-
-        args.fill = default_fill(args.llm_gguf, args.fill)
     args.confirm_given = args.confirm is not None
     if args.confirm is None:  # the grid's confirmation belongs to the grid's runs
         args.confirm = grid_setting(args.grid, "CONFIRM_RUNS") if args.runs == grid_setting(args.grid, "RUNS") else []
@@ -378,8 +374,8 @@ def grid_report(args: argparse.Namespace, cells: list) -> Report:
 
 # the options that make a grid's cells, all but its runs: a stopping rule's record is of the grid they make
 GRID_OPTIONS = ("tasks", "budgets", "random_budgets", "modes", "modelclasses", "activelearning", "warmstart", "models",
-                "seeds", "epochs", "llms", "prompt_modes", "prompt_templates", "candidates", "prompt_arms",
-                "prompt_tokens", "prompt_fit", "extra")
+                "seeds", "epochs", "llms", "llm_gguf", "prompt_modes", "prompt_templates", "candidates",
+                "prompt_arms", "prompt_tokens", "prompt_fit", "extra")
 
 
 def grid_settings(args: argparse.Namespace) -> dict[str, object]:
@@ -460,14 +456,15 @@ def embedded_model(args: argparse.Namespace) -> str:
 
 def ask_embedded(args: argparse.Namespace, requests: list, settings) -> None:
     """Serve the embedded model once and ask it for the lists of ``requests`` that are missing, before any cell."""
-    from activellm.llm.embedded import embedded_llm
+    from activellm.llm.embedded import default_fill, embedded_llm
     from activellm.prompts.token_budget import DEFAULT_PROMPT_TOKENS
     from activellm.sweep.llm_lists import fulfil_embedded
 
     if not any(request.missing() for request in requests):
         return
     with embedded_llm(args.llm_gguf, args.llm_context) as llm:
-        fulfil_embedded(requests, llm, replace(settings, answer_format=args.answer_format or "auto"), args.fill,
+        served = replace(settings, answer_format=args.answer_format or "auto")
+        fulfil_embedded(requests, llm, served, default_fill(args.llm_gguf, args.fill),
                         budget_given=args.prompt_tokens != DEFAULT_PROMPT_TOKENS)
 
 

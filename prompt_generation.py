@@ -63,9 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     budget = parser.add_argument_group("fitting a context")
     add_budget_options(budget)
     parser.add_argument("--labels", metavar="FILE", nargs="+",
-                        help="your own data's next round: the labels files of the rounds before (docs/your-own-data.md); "
-                             "the prompt recaps those rows with their labels and never shows them to choose from; "
-                             "the answers folder gets _after<N> (N labelled rows)")
+                        help="your own data's next round: the labels files of the rounds before "
+                             "(docs/your-own-data.md); the prompt recaps those rows with their labels and never shows "
+                             "them to choose from; the answers folder gets _after<N> (N labelled rows)")
     parser.add_argument("--guidelines", help="file with annotation guidelines (mode 7)")
     parser.add_argument("--answers-name", metavar="FOLDER",
                         help="folder under prompts/<task>/ and answers/<task>/, the --mode that model_training.py "

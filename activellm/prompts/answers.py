@@ -110,13 +110,14 @@ def answer_metadata(tag: str, folder: str, run: int) -> list[dict]:
     return [json.loads(path.read_text(encoding="utf-8")) for path in answer_metadata_files(tag, folder, run)]
 
 
+def answer_values(tag: str, folder: str, run: int, key: str) -> str:
+    """The distinct values of ``key`` in a run's answers' metadata, in order, space-separated; empty without any."""
+    return " ".join(dict.fromkeys(str(m[key]) for m in answer_metadata(tag, folder, run) if m.get(key)))
+
+
 def llm_models(tag: str, folder: str, run: int) -> str:
     """Which LLM(s) made a run's list, from its answers' metadata; empty for lists without metadata."""
-    names: list[str] = []
-    for metadata in answer_metadata(tag, folder, run):
-        if metadata.get("model") and metadata["model"] not in names:
-            names.append(metadata["model"])
-    return " ".join(names)
+    return answer_values(tag, folder, run, "model")
 
 
 def format_index_list(numbers: Sequence[int]) -> str:

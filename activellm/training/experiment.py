@@ -27,7 +27,7 @@ from activellm.data.pools import LoadedTask, load_task
 from activellm.data.tasks import TaskError, TaskSpec, merged_texts, parse_task_name
 from activellm.errors import UserError
 from activellm.files import atomic_write_text, file_sha256
-from activellm.prompts.answers import AnswerError, llm_models, write_index_list
+from activellm.prompts.answers import AnswerError, answer_values, llm_models, write_index_list
 from activellm.prompts.build import PROMPT_COLUMNS, load_number_map, prompt_columns, shown_rows, sidecar_paths
 from activellm.selection.diagnostics import describe as describe_diagnostics
 from activellm.selection.diagnostics import llm_list_diagnostics, selection_diagnostics
@@ -266,6 +266,8 @@ def base_row(config: RunConfig, loaded: LoadedTask) -> dict[str, object]:
         "activelearning": config.activelearning or "", "warmstart": config.warmstart, "run": config.run,
         "model": config.model_name, "epochs": config.epochs, **config.setting_values(),
         "llm_model": selection_llm(config, loaded),
+        "llm_answer_format": answer_values(loaded.name.tag, config.mode, config.run, "answer_format")
+        if reads_llm_list(config) else "",  # json or text, as the answers' metadata records it
         "class_names": " | ".join(loaded.spec.class_names or ()),  # what each class index means, in order
         **(prompt_columns(loaded.name.tag, config.mode, config.run) if reads_llm_list(config)
            else dict.fromkeys(PROMPT_COLUMNS, "")),

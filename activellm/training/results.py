@@ -39,7 +39,8 @@ DIAGNOSTIC_COLUMNS = (
 )
 RESULT_COLUMNS = (
     "task", "tag", "mode", "modelclass", "activelearning", "warmstart", "run", "seed", "iteration", "n_train",
-    "model", "epochs", *SETTING_COLUMNS, "llm_model", "prompt_candidates", "prompt_template", *METRIC_NAMES,
+    "model", "epochs", *SETTING_COLUMNS, "llm_model", "llm_answer_format", "prompt_candidates", "prompt_template",
+    *METRIC_NAMES,
     "class_names", "precision_per_class", "recall_per_class",
     "train_seconds", "eval_seconds", "query_seconds", "select_seconds", "selected", *DIAGNOSTIC_COLUMNS, "status",
 )

@@ -32,6 +32,10 @@ def test_the_embedded_model_answers_and_its_list_trains(tiny_task, tiny_model, p
     assert len(picks) == len(set(picks)) == 4 and set(picks) <= set(range(24))
     assert model_training.main(["--task", "tiny_4", "--mode", folder, "--run", "1", "--model", tiny_model, "--seeds",
                                 "1", "--epochs", "1"]) == 0
+    from activellm.training.results import read_results
+
+    (row,) = read_results(next((project_root / "logs").rglob("run_1_*.csv")))
+    assert row["llm_model"] == SMOLLM2 and row["llm_answer_format"] == answer_format  # the results CSV says it too
 
 
 def test_a_prompt_beyond_the_context_is_refused_before_asking_or_fitted_to_it(project_root, capsys):

@@ -50,7 +50,7 @@ def test_a_three_iteration_loop_asks_in_order_then_trains(tiny_task, tiny_model,
     assert [r["n_train"] for r in rows] == ["2", "4", "6"] and {r["llm_model"] for r in rows} == {"stub-llm"}
     assert len(_rows(project_root, "baseline")) == 3
     out = capsys.readouterr().out
-    assert "LLM usage" in out and "| tiny_2_cont_index_recap | stub-llm_8 | stub-llm | 8 | 3 | 3 | 300 | 60 |" in out
+    assert "LLM usage" in out and "| tiny_2_cont_index_recap | stub-llm_8 | stub-llm | 8 | 3 | 3 | 300 | 0 | 60 |" in out
     with StubLLM(REPLIES) as stub:  # a second call asks nothing and skips everything
         assert _sweep(stub, tiny_model) == 0
         assert stub.requests == []
