@@ -463,9 +463,8 @@ def ask_embedded(args: argparse.Namespace, requests: list, settings) -> None:
     if not any(request.missing() for request in requests):
         return
     with embedded_llm(args.llm_gguf, args.llm_context) as llm:
-        served = replace(settings, answer_format=args.answer_format or "auto")
-        fulfil_embedded(requests, llm, served, default_fill(args.llm_gguf, args.fill),
-                        budget_given=args.prompt_tokens != DEFAULT_PROMPT_TOKENS)
+        fulfil_embedded(requests, llm, llm.ask_settings(settings, args.answer_format),
+                        default_fill(args.llm_gguf, args.fill), budget_given=args.prompt_tokens != DEFAULT_PROMPT_TOKENS)
 
 
 def sweep_grid(args: argparse.Namespace) -> tuple[int, list[dict]]:

@@ -22,9 +22,8 @@ import sys
 from activellm import cli
 from activellm.errors import UserError
 from activellm.llm.client import DEFAULT_LLM, LLMSettings
-from activellm.llm.embedded import ANSWER_TOKENS, default_fill, embedded_llm
-from activellm.llm.prompt_jobs import (ContextFit, answers_folder_name, ask, generate, parse_answer_file,
-                                      plan)
+from activellm.llm.embedded import default_fill, embedded_llm
+from activellm.llm.prompt_jobs import answers_folder_name, ask, generate, parse_answer_file, plan
 from activellm.prompts.answers import format_index_list
 from activellm.prompts.build import CONTINUOUS_VARIANTS, FIRST_ROWS, PROMPT_MODES, REPRESENTATIVE
 from activellm.prompts.templates import load_template
@@ -126,8 +125,8 @@ def _select(args: argparse.Namespace, llm, budget_given: bool) -> None:
         labelled = labelled_round(args.task, args.run, args.labels)
     context = None
     if llm is not None:  # the embedded model: asked, named after its file, prompts fitted to its context
-        args.ask, args.llm_model, args.base_url = True, llm.model, llm.base_url
-        context = ContextFit(llm.count_tokens, llm.prompt_room, not budget_given, llm.model)
+        args.ask, args.llm_model = True, llm.model
+        context = llm.context_fit(adapt=not budget_given)
     folder = args.answers_name or answers_folder_name(args.llm_model if args.ask else None, args.mode,
                                                       args.candidates, args.prompt_examples, template,
                                                       args.prompt_tokens, args.prompt_fit,
@@ -147,10 +146,11 @@ def _select(args: argparse.Namespace, llm, budget_given: bool) -> None:
         print(f"then: paste the LLM's reply to it into {answer}, and run: "
               f"{shlex.join(['python', 'prompt_generation.py', '--parse-answer', answer])}", file=sys.stderr)
         return
-    answer_format = args.answer_format or ("auto" if llm is not None else "text")
     settings = LLMSettings(model=args.llm_model, base_url=args.base_url, timeout=args.timeout, retries=args.retries,
-                           follow_ups=args.follow_ups, temperature=args.temperature, answer_format=answer_format,
-                           max_tokens=ANSWER_TOKENS if llm is not None else None)
+                           follow_ups=args.follow_ups, temperature=args.temperature,
+                           answer_format=args.answer_format or "text")
+    if llm is not None:
+        settings = llm.ask_settings(settings, args.answer_format)
     parsed, picks, list_path = ask(job, generated, settings, force=args.force, fill=args.fill)
     for note in parsed.notes():
         print(f"note: {note}", file=sys.stderr)

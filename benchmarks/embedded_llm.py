@@ -13,12 +13,10 @@ timings; and the picks' mean rank in the order shown (0: the first row, 1: the l
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -27,20 +25,18 @@ sys.path.insert(0, str(REPOSITORY))
 from activellm import paths  # noqa: E402
 from activellm.llm.client import picks_format  # noqa: E402
 from activellm.llm.embedded import ANSWER_TOKENS, embedded_llm  # noqa: E402
-from activellm.llm.prompt_jobs import ContextFit, generate, plan  # noqa: E402
+from activellm.llm.prompt_jobs import generate, plan  # noqa: E402
 from activellm.prompts.answers import parse_answer  # noqa: E402
 from activellm.prompts.build import PromptError  # noqa: E402
 from activellm.training.environment import cpu_name  # noqa: E402
 
 
-def ask(base_url: str, text: str, k: int, shown: list[int]) -> dict:
+def ask(llm, text: str, k: int, shown: list[int]) -> dict:
+    """One chat completion through the server's own route, which keeps its timings (the openai client drops them)."""
     body = {"messages": [{"role": "user", "content": text}], "max_tokens": ANSWER_TOKENS,
             "response_format": picks_format(k, shown, reasoning=False)}
-    request = urllib.request.Request(base_url + "/chat/completions", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
     start = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=3600) as response:
-        answer = json.loads(response.read())
+    answer = llm._post("/v1/chat/completions", body)
     answer["wall_seconds"] = time.perf_counter() - start
     return answer
 
@@ -60,12 +56,12 @@ def main() -> int:
         for task in args.tasks:
             job = plan(task, args.mode, 1, folder="bench")
             try:
-                generated = generate(job, context=ContextFit(llm.count_tokens, llm.prompt_room, True, llm.model))
+                generated = generate(job, context=llm.context_fit(adapt=True))
             except PromptError as error:  # refused before asking, as a run would be
                 print(f"| {task} | does not fit: {str(error).split(':')[0]} | | | | | | |")
                 continue
             shown = [s.number for s in generated.prompt.shown]
-            answer = ask(llm.base_url, generated.prompt.text, job.examples, shown)
+            answer = ask(llm, generated.prompt.text, job.examples, shown)
             timings = answer.get("timings", {})
             picks = parse_answer(answer["choices"][0]["message"]["content"], job.examples, set(shown)).picks
             rank = sum(shown.index(p) for p in picks) / max(1, len(picks)) / max(1, len(shown) - 1)

@@ -37,8 +37,8 @@ from activellm.files import atomic_write_text, current_umask, file_sha256
 
 LABEL_STUDIO_SUFFIX = ".json"
 CSV_SUFFIX = ".csv"
-QUOTE = {'"': "&quot;"}
-TRAINING_RECORD = "activellm_training.json"  # beside a saved classifier: its labels files, settings and accuracy  # a class name inside an XML attribute
+QUOTE = {'"': "&quot;"}  # a class name inside an XML attribute
+TRAINING_RECORD = "activellm_training.json"  # beside a saved classifier: its labels files, settings and accuracy
 
 
 class LabellingError(UserError, ValueError):
@@ -250,8 +250,8 @@ def check_texts(labelled: LabelledRows, train: pd.DataFrame, spec: TaskSpec) -> 
             if brought[column] not in (pool_text, spreadsheet_safe(pool_text)):
                 raise LabellingError(
                     f"{place}: row {row}'s text is not the pool's row {row} (here {_clip(brought[column])!r}, in "
-                    f"df_train_full.csv {_clip(pool_text)!r}): the pool's file changed since the export (rows added, removed or "
-                    "edited), or the file was made for another pool. Restore the pool's file as it was exported; "
+                    f"df_train_full.csv {_clip(pool_text)!r}): the pool's file changed since the export (rows added, "
+                    "removed or edited), or the file was made for another pool. Restore the pool's file as it was exported; "
                     "else export the picks again and copy the labels over by text.")
 
 

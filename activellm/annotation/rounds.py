@@ -25,8 +25,8 @@ from activellm.data.tasks import parse_task_name
 from activellm.files import file_sha256
 from activellm.llm.prompt_jobs import LabelledRound
 from activellm.prompts.build import read_sidecar, sidecar_paths
-from activellm.training.active_learning import query_once
 from activellm.selection.rows import BASELINE_MODE
+from activellm.training.active_learning import query_once
 from activellm.training.experiment import RunConfig, chosen_rows
 from activellm.training.fine_tuning import PAPER_SEEDS, TrainingSettings
 
@@ -43,20 +43,20 @@ def picked_rows(config: RunConfig, loaded: LoadedTask) -> list[int]:
 
 
 def _checked_labels(loaded: LoadedTask, labels_files: list[Path]):
-    """The labels of ``labels_files`` checked against the run's pool (ids, texts, class names), their classes, and
-    each labelled row's position in the run's pool."""
+    """The labels of ``labels_files`` checked against the run's pool (ids, texts, class names): the labelled rows,
+    their classes, their labels as class indices and each row's position in the run's pool."""
     labelled = read_labels(labels_files, len(loaded.pool))
     split = loaded.pool.sort_values("index").reset_index(drop=True)  # the pool in the split's order: no second read
     check_texts(labelled, split, loaded.spec)
     classes = label_classes(labelled, loaded.spec)
-    label_indices(labelled, classes)  # every label one of the classes
+    indices = label_indices(labelled, classes)  # every label one of the classes (said once)
     position = {int(row): p for p, row in enumerate(loaded.pool["index"])}
-    return labelled, classes, [position[r] for r in labelled.rows]
+    return labelled, classes, indices, [position[r] for r in labelled.rows]
 
 
 def labelled_round(task: str, run: int, labels_files: list[Path]) -> LabelledRound:
     """The rows of ``labels_files`` for the LLM's next round: pool position -> label, and the files' sha256."""
-    labelled, _, positions = _checked_labels(load_task(task, run), labels_files)
+    labelled, _, _, positions = _checked_labels(load_task(task, run), labels_files)
     return LabelledRound(dict(zip(positions, labelled.labels)),
                          {str(path): file_sha256(path) for path in labelled.sources})
 
@@ -65,12 +65,12 @@ def next_query(config: RunConfig, loaded: LoadedTask, labels_files: list[Path]) 
     """The k pool positions small-text's strategy asks for next, trained on the rows of ``labels_files``: among the
     first --pool-size rows of the run's pool (default: as many as --selector-pool, 3,000; 0: all), near-duplicates of
     each other and of the labelled rows left out."""
-    labelled, classes, positions = _checked_labels(loaded, labels_files)
+    _, classes, indices, positions = _checked_labels(loaded, labels_files)
     spec = replace(loaded.spec, num_labels=len(classes), class_names=tuple(classes))
     selector_pool = config.selector.candidates if isinstance(config.selector.candidates, int) else 0
     active = config.active if config.active.pool_size else replace(config.active, pool_size=selector_pool or None)
-    return query_once(config.model_name, spec, loaded.pool, positions, label_indices(labelled, classes),
-                      config.activelearning, active, loaded.name.examples, config.run)
+    return query_once(config.model_name, spec, loaded.pool, positions, indices, config.activelearning, active,
+                      loaded.name.examples, config.run)
 
 
 def export(config: RunConfig, path: Path, labels_files: list[Path] | None) -> None:

@@ -168,11 +168,11 @@ def converse(prompt: str, expected: int, parse: Callable[[str], ParsedAnswer], s
     messages = [{"role": "user", "content": prompt}]
     turns = []
     transcript = ""
-    wanted = expected
+    wanted, picked = expected, set()
     json_answers = settings.answer_format != "text" and bool(choices)
     for turn in range(settings.follow_ups + 1):
         # a follow-up asks in the schema for the missing picks among the numbers not picked yet, without reasoning
-        left = [c for c in choices if c not in set(parsed.picks)] if turn else list(choices)
+        left = [c for c in choices if c not in picked]
         response_format = picks_format(min(wanted, len(left)), left, reasoning and not turn) if json_answers \
             else None
         reply, info = _ask(client, settings, messages, response_format)
@@ -180,6 +180,7 @@ def converse(prompt: str, expected: int, parse: Callable[[str], ParsedAnswer], s
         turns.append(info)
         transcript += reply
         parsed = parse(transcript)
+        picked = set(parsed.picks)
         if len(parsed.picks) >= expected or turn == settings.follow_ups:
             break
         wanted = expected - len(parsed.picks)

@@ -17,11 +17,12 @@ import json
 import os
 import sys
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
-from activellm.llm.client import LLMError
+from activellm.llm.client import LLMError, LLMSettings
+from activellm.llm.prompt_jobs import ContextFit
 
 DEFAULT_GGUF = "default"
 FILL_DEFAULT = "random"  # the packaged SmolLM2's short lists: filled at random (recorded), so that the path runs
@@ -88,27 +89,28 @@ class EmbeddedLLM:
         """The tokens a prompt may take: the context less the answer's room."""
         return self.context - ANSWER_ROOM
 
+    def _post(self, route: str, body: dict) -> dict:
+        """A request to the server's own (not OpenAI's) routes: /apply-template, /tokenize."""
+        request = urllib.request.Request(self.base_url.removesuffix("/v1") + route, data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=600) as response:
+            return json.loads(response.read())
+
     def count_tokens(self, text: str) -> int:
         """The prompt's tokens in the model's own tokenizer, with its chat template (the server's count)."""
-        body = json.dumps({"messages": [{"role": "user", "content": text}]}).encode()
-        request = urllib.request.Request(self.base_url.removesuffix("/v1") + "/apply-template", data=body,
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=600) as response:
-            templated = json.loads(response.read())["prompt"]
-        body = json.dumps({"content": templated, "add_special": True}).encode()
-        request = urllib.request.Request(self.base_url.removesuffix("/v1") + "/tokenize", data=body,
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=600) as response:
-            return len(json.loads(response.read())["tokens"])
+        templated = self._post("/apply-template", {"messages": [{"role": "user", "content": text}]})["prompt"]
+        return len(self._post("/tokenize", {"content": templated, "add_special": True})["tokens"])
 
-    def check_fits(self, text: str, where: str) -> int:
-        """The prompt's tokens; refused before asking where they leave the answer less than its room."""
-        tokens = self.count_tokens(text)
-        if tokens > self.prompt_room:
-            raise LLMError(f"{where} takes {tokens:,} tokens of {self.model}, whose context holds {self.context:,} "
-                           f"with {ANSWER_ROOM:,} kept for the answer: show fewer instances (--prompt-examples, or a "
-                           f"lower --prompt-tokens), or serve it with a larger context (--llm-context).")
-        return tokens
+    def context_fit(self, adapt: bool) -> ContextFit:
+        """What a prompt must fit (activellm.llm.prompt_jobs.fit_context): the context less the answer's room,
+        counted by the model; ``adapt``: the budget was not given, so it may shrink until the prompt fits."""
+        return ContextFit(self.count_tokens, self.prompt_room, adapt, self.model)
+
+    def ask_settings(self, settings: LLMSettings, answer_format: str | None) -> LLMSettings:
+        """``settings`` for asking this server: its URL and model, a reply of at most ANSWER_TOKENS, and JSON answers
+        (falling back to text) unless ``answer_format`` says otherwise."""
+        return replace(settings, model=self.model, base_url=self.base_url, max_tokens=ANSWER_TOKENS,
+                       answer_format=answer_format or "auto")
 
 
 @contextlib.contextmanager

@@ -72,10 +72,10 @@ def cost_phrase(entry: dict[str, object]) -> str:
     phrase = (f"{int(entry['llm_prompt_tokens']):,} + {int(entry['llm_completion_tokens']):,} tokens"
               + (f" ({cached:,} cached)" if cached else "") + f" and {float(entry['llm_seconds']):g} s")
     dollars = entry.get("llm_dollars")
-    tokens = f" for ${float(dollars):.4f} of tokens" if dollars not in (None, "") else ""
+    tokens = f"${float(dollars):.4f} of tokens" if dollars not in (None, "") else ""
     if entry.get("labels_saved") not in (None, ""):
         phrase += (f"; at ${float(entry['label_price']):g} a label, {float(entry['labels_saved']):g} labels saved "
-                   f"(${float(entry['labels_saved_dollars']):.2f}){tokens}")
+                   f"(${float(entry['labels_saved_dollars']):.2f})" + (f" for {tokens}" if tokens else ""))
     elif tokens:
-        phrase += f",{tokens[4:]}"
+        phrase += f", {tokens}"
     return phrase

@@ -19,7 +19,6 @@ from activellm import paths
 from activellm.data.tasks import parse_task_name
 from activellm.errors import UserError
 from activellm.llm.client import LLMSettings
-from activellm.llm.embedded import ANSWER_TOKENS
 from activellm.llm.prompt_jobs import ContextFit, answers_folder_name, ask, generate, plan
 from activellm.prompts.answers import read_numbers
 from activellm.prompts.build import FIRST_ROWS, iteration_suffix
@@ -175,20 +174,20 @@ def fulfil(request: ListRequest, settings: LLMSettings, fill: str | None = None,
 
 def fulfil_embedded(requests: Iterable[ListRequest], llm, settings: LLMSettings, fill: str | None = None,
                     budget_given: bool = False) -> None:
-    """Ask an embedded model (activellm.llm.embedded) for every missing list of ``requests``, one after another on
-    all the cores, before any cell trains: llama.cpp beside busy workers would crawl, and so would they. A list whose
-    ask fails is said and left missing (its cells fail); the others are asked."""
+    """Ask an embedded model (activellm.llm.embedded; ``settings`` as its ask_settings made them) for every missing
+    list of ``requests``, one after another on all the cores, before any cell trains: llama.cpp beside busy workers
+    would crawl, and so would they. A list whose ask fails is said and left missing (its cells fail); the others are
+    asked."""
     from tqdm.auto import tqdm
 
     wanted = [request for request in requests if request.missing()]
     if not wanted:
         return
-    served = replace(settings, base_url=llm.base_url, max_tokens=ANSWER_TOKENS)
-    context = ContextFit(llm.count_tokens, llm.prompt_room, not budget_given, llm.model)
+    context = llm.context_fit(adapt=not budget_given)
     with tqdm(wanted, desc=f"asking {llm.model}", unit="list", dynamic_ncols=True) as progress:
         for request in progress:
             try:
-                fulfil(request, served, fill, progress.write, context)
+                fulfil(request, settings, fill, progress.write, context)
             except UserError as error:  # its cells fail for want of the list; the other lists are asked
                 progress.write(f"LLM list {request.arm.folder} for {request.tag} run {request.run} failed: {error}")
 

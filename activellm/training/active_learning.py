@@ -273,8 +273,8 @@ def query_once(model: str, spec: TaskSpec, pool_df, labelled: list[int], labels:
 
     set_seed(seed)
     # the rows scored: the first pool_size of the pool (all without it) less near-duplicates, and the labelled ones
-    first = range(min(settings.pool_size or len(pool_df), len(pool_df)))
-    candidates = distinct_rows(merged_texts(pool_df, spec), [p for p in first if p not in set(labelled)], labelled)
+    first, taken = range(min(settings.pool_size or len(pool_df), len(pool_df))), set(labelled)
+    candidates = distinct_rows(merged_texts(pool_df, spec), [p for p in first if p not in taken], labelled)
     if len(candidates) < k:
         raise ActiveLearningError(f"The first {len(first)} rows of the pool hold {len(candidates)} rows that are "
                                   f"neither labelled nor near-duplicates of others, fewer than the {k} to query: raise "
