@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
-import os
 import sys
 import urllib.request
 from dataclasses import dataclass, replace
@@ -23,6 +22,7 @@ from typing import Iterator
 
 from activellm.llm.client import LLMError, LLMSettings
 from activellm.llm.prompt_jobs import ContextFit
+from activellm.machine import usable_cpus
 
 DEFAULT_GGUF = "default"
 FILL_DEFAULT = "random"  # the packaged SmolLM2's short lists: filled at random (recorded), so that the path runs
@@ -67,11 +67,6 @@ def resolve_gguf(name: str) -> Path:
 def model_name(path: Path) -> str:
     """The name the arm and the answers' metadata carry: the file's name without .gguf."""
     return path.name[: -len(".gguf")] if path.name.lower().endswith(".gguf") else path.name
-
-
-def usable_threads() -> int:
-    """The cores this process may use (its affinity): llama.cpp on more threads than cores crawls."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 @dataclass
@@ -122,7 +117,7 @@ def embedded_llm(gguf: str, context: int = 0, threads: int | None = None) -> Ite
     except ImportError as error:
         raise LLMError(f"--llm-gguf serves the model with llama.cpp's server from the xllamacpp package, which is not "
                        f"installed: {INSTALL}") from error
-    threads = threads or usable_threads()
+    threads = threads or usable_cpus()  # more threads than cores: llama.cpp crawls
     params = xllamacpp.CommonParams()
     params.model.path = str(path)
     params.n_ctx = context

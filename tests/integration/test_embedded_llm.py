@@ -66,3 +66,12 @@ def test_a_sweep_asks_the_embedded_model_once_then_trains_and_reports_its_cost(t
     summary = pd.read_csv(project_root / "logs" / "run" / "summary.csv")
     row = summary[summary["mode"] == f"{SMOLLM2}_8"].iloc[0]
     assert row["llm_model"] == SMOLLM2 and row["llm_prompt_tokens"] > 0 and row["llm_seconds"] > 0
+
+
+def test_the_server_takes_no_more_threads_than_the_cores_this_process_may_use(monkeypatch, capsys):
+    from activellm.llm import embedded
+
+    monkeypatch.setattr(embedded, "usable_cpus", lambda: 1)  # a container's --cpus 1 (a cgroup quota) on a larger host
+    with embedded.embedded_llm("default") as llm:
+        assert llm.threads == 1
+    assert "with llama.cpp on 1 thread(s)" in capsys.readouterr().err

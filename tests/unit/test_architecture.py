@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.conftest import REPO
 
 PACKAGE = REPO / "activellm"
-CORE = ("cli", "errors", "files", "models", "paths")
+CORE = ("cli", "errors", "files", "machine", "models", "paths")
 FOLDERS = ("data", "prompts", "selection", "llm", "training", "annotation", "reporting", "sweep")  # the data flow
 
 

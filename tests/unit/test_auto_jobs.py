@@ -7,7 +7,8 @@ import sys
 import pytest
 
 from activellm.sweep import local_backend
-from activellm.sweep.local_backend import available_memory_gb, jobs_for, usable_cpus, worker_environments
+from activellm.machine import available_memory_gb, usable_cpus
+from activellm.sweep.local_backend import jobs_for, worker_environments
 from tests.conftest import REPO
 
 
