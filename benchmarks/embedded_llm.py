@@ -28,6 +28,7 @@ from activellm.llm.embedded import ANSWER_TOKENS, embedded_llm  # noqa: E402
 from activellm.llm.prompt_jobs import generate, plan  # noqa: E402
 from activellm.prompts.answers import parse_answer  # noqa: E402
 from activellm.prompts.build import PromptError  # noqa: E402
+from activellm.selection.diagnostics import position_bias  # noqa: E402
 from activellm.training.environment import cpu_name  # noqa: E402
 
 
@@ -64,7 +65,7 @@ def main() -> int:
             answer = ask(llm, generated.prompt.text, job.examples, shown)
             timings = answer.get("timings", {})
             picks = parse_answer(answer["choices"][0]["message"]["content"], job.examples, set(shown)).picks
-            rank = sum(shown.index(p) for p in picks) / max(1, len(picks)) / max(1, len(shown) - 1)
+            rank = position_bias([(shown.index(p), len(shown)) for p in picks]).get("diag_position_mean", 0.0)
             print(f"| {task} | {len(shown)} | {timings.get('prompt_n', '?')} | "
                   f"{timings.get('prompt_per_second', 0):.0f} | {timings.get('predicted_n', '?')} | "
                   f"{timings.get('predicted_ms', 0) / 1000:.1f} | {answer['wall_seconds']:.1f} | {rank:.2f} |")
