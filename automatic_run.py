@@ -460,10 +460,11 @@ def ask_embedded(args: argparse.Namespace, requests: list, settings) -> None:
     from activellm.prompts.token_budget import DEFAULT_PROMPT_TOKENS
     from activellm.sweep.llm_lists import fulfil_embedded
 
-    if not any(request.missing() for request in requests):
+    missing = [request for request in requests if request.missing()]
+    if not missing:  # no server started for nothing
         return
     with embedded_llm(args.llm_gguf, args.llm_context) as llm:
-        fulfil_embedded(requests, llm, llm.ask_settings(settings, args.answer_format),
+        fulfil_embedded(missing, llm, llm.ask_settings(settings, args.answer_format),
                         default_fill(args.llm_gguf, args.fill), budget_given=args.prompt_tokens != DEFAULT_PROMPT_TOKENS)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from activellm import paths
 from activellm.data.tasks import parse_task_name
@@ -172,19 +172,16 @@ def fulfil(request: ListRequest, settings: LLMSettings, fill: str | None = None,
     return asked
 
 
-def fulfil_embedded(requests: Iterable[ListRequest], llm, settings: LLMSettings, fill: str | None = None,
+def fulfil_embedded(requests: Sequence[ListRequest], llm, settings: LLMSettings, fill: str | None = None,
                     budget_given: bool = False) -> None:
-    """Ask an embedded model (activellm.llm.embedded; ``settings`` as its ask_settings made them) for every missing
-    list of ``requests``, one after another on all the cores, before any cell trains: llama.cpp beside busy workers
-    would crawl, and so would they. A list whose ask fails is said and left missing (its cells fail); the others are
-    asked."""
+    """Ask an embedded model (activellm.llm.embedded; ``settings`` as its ask_settings made them) for what is missing
+    of each of ``requests`` (the lists found missing), one after another on all the cores, before any cell trains:
+    llama.cpp beside busy workers would crawl, and so would they. A list whose ask fails is said and left missing (its
+    cells fail); the others are asked."""
     from tqdm.auto import tqdm
 
-    wanted = [request for request in requests if request.missing()]
-    if not wanted:
-        return
     context = llm.context_fit(adapt=not budget_given)
-    with tqdm(wanted, desc=f"asking {llm.model}", unit="list", dynamic_ncols=True) as progress:
+    with tqdm(requests, desc=f"asking {llm.model}", unit="list", dynamic_ncols=True) as progress:
         for request in progress:
             try:
                 fulfil(request, settings, fill, progress.write, context)
